@@ -1,0 +1,32 @@
+#   The CS 131 herd of 2020, on this machine's loopback.
+#   Client ports 12001-12005, herd ports 12011-12015.
+#   Every key is described in proto/topology.md.
+
+herd
+    front = tcp
+    log_dir = logs
+
+nodes
+    Hill
+        client = 127.0.0.1:12001
+        herd = tcp://127.0.0.1:12011
+    Jaquez
+        client = 127.0.0.1:12002
+        herd = tcp://127.0.0.1:12012
+    Smith
+        client = 127.0.0.1:12003
+        herd = tcp://127.0.0.1:12013
+    Singleton
+        client = 127.0.0.1:12004
+        herd = tcp://127.0.0.1:12014
+    Campbell
+        client = 127.0.0.1:12005
+        herd = tcp://127.0.0.1:12015
+
+links
+    link = Hill Jaquez
+    link = Hill Smith
+    link = Singleton Jaquez
+    link = Singleton Smith
+    link = Singleton Campbell
+    link = Smith Campbell

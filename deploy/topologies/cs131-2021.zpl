@@ -1,0 +1,32 @@
+#   The CS 131 herd of 2021, on this machine's loopback.
+#   Client ports 12101-12105, herd ports 12111-12115.
+#   Every key is described in proto/topology.md.
+
+herd
+    front = tcp
+    log_dir = logs
+
+nodes
+    Riley
+        client = 127.0.0.1:12101
+        herd = tcp://127.0.0.1:12111
+    Jaquez
+        client = 127.0.0.1:12102
+        herd = tcp://127.0.0.1:12112
+    Juzang
+        client = 127.0.0.1:12103
+        herd = tcp://127.0.0.1:12113
+    Campbell
+        client = 127.0.0.1:12104
+        herd = tcp://127.0.0.1:12114
+    Bernard
+        client = 127.0.0.1:12105
+        herd = tcp://127.0.0.1:12115
+
+links
+    link = Riley Jaquez
+    link = Riley Juzang
+    link = Bernard Jaquez
+    link = Bernard Juzang
+    link = Bernard Campbell
+    link = Juzang Campbell

@@ -1,0 +1,59 @@
+/*  herd_table - the client location records, newest wins
+
+    One record per client id: the AT line of that client's newest IAMAT as
+    the receiving node produced it.  Ordered by (client seconds, client
+    nanoseconds, originator name bytewise); equal is not newer.  Owned by
+    herd_node.  Pure: no clock, no sockets.  */
+
+#ifndef HERD_TABLE_H_INCLUDED
+#define HERD_TABLE_H_INCLUDED
+
+#include "herd_msg.h"
+
+typedef struct _herd_table_t herd_table_t;
+
+//  A read-only view of one record.  Spans point into the table and stay
+//  valid until the next herd_table_offer or herd_table_destroy.
+typedef struct {
+    herd_span_t line;        //  The whole AT line, no newline
+    herd_span_t originator;  //  Node that got the IAMAT (AT field 2)
+    herd_span_t client_id;   //  AT field 4
+    herd_span_t location;    //  AT field 5
+    uint64_t seconds;        //  Client time, whole seconds
+    uint32_t nanos;          //  Client time, nanoseconds (truncated)
+} herd_record_t;
+
+//  Create an empty table.  seed perturbs the hash of client ids.
+herd_table_t *herd_table_new (uint64_t seed);
+
+//  Destroy a table and every record; accepts NULL, sets *self_p to NULL.
+void herd_table_destroy (herd_table_t **self_p);
+
+//  Compare two parsed AT lines by the newest-wins order: < 0, 0 or > 0 as a
+//  is older than, the same as, or newer than b.
+int herd_table_order (const herd_msg_t *a, const herd_msg_t *b);
+
+//  Store a copy of line, a parsed AT line (at comes from herd_msg_parse_at
+//  on line), if it is newer than the record held for its client.  Returns
+//  true if stored, false if stale.
+bool herd_table_offer (herd_table_t *self,
+                       const herd_msg_t *at,
+                       const char *line,
+                       size_t size);
+
+//  Find the record of client_id.  Returns true and fills *record, or false.
+bool herd_table_lookup (herd_table_t *self,
+                        const char *client_id,
+                        size_t size,
+                        herd_record_t *record);
+
+//  Walk the records: start with *cursor = 0; each call fills *record and
+//  moves *cursor on, until it returns false.  Any offer restarts nothing but
+//  may reorder: a walk is only exact while the table does not change.
+bool
+herd_table_next (herd_table_t *self, size_t *cursor, herd_record_t *record);
+
+//  Number of records.
+size_t herd_table_size (herd_table_t *self);
+
+#endif

@@ -1,0 +1,50 @@
+/*  herd_flood - the seen set, and which neighbours an update goes to  */
+
+#include "herd_flood.h"
+
+#include <czmq.h>
+
+//  O(length of seen), which is at most a few hundred bytes.
+bool
+herd_flood_seen (herd_span_t seen, const char *name)
+{
+    size_t size = strlen (name);
+    size_t start = 0;
+    for (size_t at = 0; at <= seen.size; at++) {
+        if (at == seen.size || seen.data[at] == ',') {
+            if (at - start == size
+                && memcmp (seen.data + start, name, size) == 0)
+                return true;
+            start = at + 1;
+        }
+    }
+    return false;
+}
+
+bool
+herd_flood_forward_to (herd_span_t seen,
+                       const char *sender,
+                       const char *neighbour)
+{
+    if (sender && streq (sender, neighbour))
+        return false;
+    return !herd_flood_seen (seen, neighbour);
+}
+
+char *
+herd_flood_add (herd_span_t seen, const char *name)
+{
+    size_t size = strlen (name);
+    if (seen.size > 0 && herd_flood_seen (seen, name)) {
+        char *copy = (char *) zmalloc (seen.size + 1);
+        memcpy (copy, seen.data, seen.size);
+        return copy;
+    }
+    char *result = (char *) zmalloc (seen.size + 1 + size + 1);
+    memcpy (result, seen.data, seen.size);
+    size_t at = seen.size;
+    if (at > 0)
+        result[at++] = ',';
+    memcpy (result + at, name, size);
+    return result;
+}

@@ -1,0 +1,469 @@
+/*  herd_topo - read a topology file (ZPL) and answer "my endpoints, my
+    neighbours, my settings"  */
+
+#include "herd_topo.h"
+#include "herd_wire.h"
+
+#include <czmq.h>
+
+//  A setting a node may carry, or inherit from the herd section.
+typedef struct {
+    const char *key;       //  Name in the file
+    const char *fallback;  //  Default
+    int64_t minimum;       //  Numeric range; both 0 for text
+    int64_t maximum;
+} s_setting_t;
+
+static const s_setting_t s_settings[] = {
+    {"front", "tcp", 0, 0},
+    {"log_dir", "logs", 0, 0},
+    {"max_line", "65536", 16, 16 * 1024 * 1024},
+    {"max_connections", "10000", 1, 1000000},
+    {"max_output", "4194304", 4096, 1024 * 1024 * 1024},
+    {"idle_timeout_ms", "300000", 100, 86400000},
+    {"send_timeout_ms", "30000", 100, 86400000},
+};
+#define S_SETTINGS (sizeof (s_settings) / sizeof (s_settings[0]))
+
+//  Keys a node section may have besides the settings.
+static const char *s_node_keys[] = {"client", "herd"};
+
+typedef struct {
+    const char *name;      //  Node name (owned by the zconfig tree)
+    char *client_host;     //  Host part of client, no brackets
+    uint16_t client_port;  //  Port part of client
+    const char *client;    //  Client endpoint as written
+    const char *herd;      //  Herd endpoint as written
+    zconfig_t *section;    //  This node's section
+    size_t neighbours[HERD_TOPO_NODES_MAX];  //  Indices, link order
+    size_t neighbour_count;
+} s_node_t;
+
+struct _herd_topo_t {
+    zconfig_t *root;  //  The parsed file
+    s_node_t *nodes;  //  In file order
+    size_t node_count;
+    char *errors;  //  Accumulated error lines
+    bool failed;
+};
+
+herd_topo_t *
+herd_topo_new (void)
+{
+    herd_topo_t *self = (herd_topo_t *) zmalloc (sizeof (herd_topo_t));
+    self->errors = strdup ("");
+    return self;
+}
+
+static void
+s_clear (herd_topo_t *self)
+{
+    for (size_t i = 0; i < self->node_count; i++)
+        free (self->nodes[i].client_host);
+    free (self->nodes);
+    self->nodes = NULL;
+    self->node_count = 0;
+    zconfig_destroy (&self->root);
+}
+
+void
+herd_topo_destroy (herd_topo_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        herd_topo_t *self = *self_p;
+        s_clear (self);
+        free (self->errors);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_error (herd_topo_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *text = zsys_vprintf (format, args);
+    va_end (args);
+    char *errors = zsys_sprintf ("%s%s\n", self->errors, text);
+    free (self->errors);
+    free (text);
+    self->errors = errors;
+    self->failed = true;
+}
+
+static const s_setting_t *
+s_setting (const char *key)
+{
+    for (size_t i = 0; i < S_SETTINGS; i++)
+        if (streq (s_settings[i].key, key))
+            return &s_settings[i];
+    return NULL;
+}
+
+static bool
+s_number (const char *text, int64_t *value)
+{
+    if (!*text)
+        return false;
+    int64_t result = 0;
+    for (const char *at = text; *at; at++) {
+        if (*at < '0' || *at > '9' || result > INT64_MAX / 10 - 10)
+            return false;
+        result = result * 10 + (*at - '0');
+    }
+    *value = result;
+    return true;
+}
+
+static void
+s_check_setting (herd_topo_t *self, const char *path, zconfig_t *item)
+{
+    const s_setting_t *setting = s_setting (zconfig_name (item));
+    assert (setting);
+    const char *value = zconfig_value (item);
+    if (setting->maximum > 0) {
+        int64_t number;
+        if (!s_number (value, &number) || number < setting->minimum
+            || number > setting->maximum)
+            s_error (self,
+                     "%s/%s: \"%s\" is not a number from %" PRId64
+                     " to %" PRId64,
+                     path, zconfig_name (item), value, setting->minimum,
+                     setting->maximum);
+    } else if (streq (setting->key, "front") && !streq (value, "tcp")
+               && !streq (value, "stream"))
+        s_error (self, "%s/front: \"%s\" is not tcp or stream", path, value);
+    else if (!*value)
+        s_error (self, "%s/%s: empty value", path, zconfig_name (item));
+}
+
+static bool
+s_port (const char *text, uint16_t *port)
+{
+    int64_t value;
+    if (!s_number (text, &value) || value < 1 || value > 65535)
+        return false;
+    *port = (uint16_t) value;
+    return true;
+}
+
+//  "host:port" or "[v6]:port".
+static int
+s_parse_client (s_node_t *node, const char *text)
+{
+    const char *colon = strrchr (text, ':');
+    if (!colon || colon == text || !s_port (colon + 1, &node->client_port))
+        return -1;
+    const char *host = text;
+    size_t size = (size_t) (colon - text);
+    if (*host == '[') {
+        if (size < 3 || host[size - 1] != ']')
+            return -1;
+        host++;
+        size -= 2;
+    }
+    node->client_host = (char *) zmalloc (size + 1);
+    memcpy (node->client_host, host, size);
+    return 0;
+}
+
+static int
+s_check_herd_endpoint (const char *text)
+{
+    if (strncmp (text, "tcp://", 6) != 0)
+        return -1;
+    const char *colon = strrchr (text + 6, ':');
+    uint16_t port;
+    if (!colon || colon == text + 6 || !s_port (colon + 1, &port))
+        return -1;
+    return 0;
+}
+
+static void
+s_load_node (herd_topo_t *self, s_node_t *node, zconfig_t *section)
+{
+    node->name = zconfig_name (section);
+    node->section = section;
+    char path[128];
+    snprintf (path, sizeof (path), "nodes/%s", node->name);
+    if (!herd_wire_name_valid (node->name, strlen (node->name)))
+        s_error (self,
+                 "%s: bad node name (letters, digits, _ . - only, "
+                 "at most %d)",
+                 path, HERD_WIRE_NAME_MAX);
+    for (zconfig_t *item = zconfig_child (section); item;
+         item = zconfig_next (item)) {
+        const char *key = zconfig_name (item);
+        if (s_setting (key))
+            s_check_setting (self, path, item);
+        else if (!streq (key, s_node_keys[0]) && !streq (key, s_node_keys[1]))
+            s_error (self, "%s/%s: unknown key", path, key);
+    }
+    node->client = zconfig_get (section, "client", NULL);
+    node->herd = zconfig_get (section, "herd", NULL);
+    if (!node->client)
+        s_error (self, "%s: missing client (host:port)", path);
+    else if (s_parse_client (node, node->client))
+        s_error (self, "%s/client: \"%s\" is not host:port", path,
+                 node->client);
+    if (!node->herd)
+        s_error (self, "%s: missing herd (tcp://host:port)", path);
+    else if (s_check_herd_endpoint (node->herd))
+        s_error (self, "%s/herd: \"%s\" is not tcp://host:port", path,
+                 node->herd);
+}
+
+static void
+s_add_neighbour (s_node_t *node, size_t other)
+{
+    node->neighbours[node->neighbour_count++] = other;
+}
+
+static void
+s_load_links (herd_topo_t *self, zconfig_t *links)
+{
+    size_t count = 0;
+    for (zconfig_t *link = links ? zconfig_child (links) : NULL; link;
+         link = zconfig_next (link)) {
+        count++;
+        if (!streq (zconfig_name (link), "link")) {
+            s_error (self, "links/%s: unknown key (use link = A B)",
+                     zconfig_name (link));
+            continue;
+        }
+        char a[HERD_WIRE_NAME_MAX + 2], b[HERD_WIRE_NAME_MAX + 2], extra[2];
+        const char *value = zconfig_value (link);
+        if (sscanf (value, "%65s %65s %1s", a, b, extra) != 2) {
+            s_error (self, "links/link #%zu: \"%s\" is not two node names",
+                     count, value);
+            continue;
+        }
+        int ia = herd_topo_node_index (self, a);
+        int ib = herd_topo_node_index (self, b);
+        if (ia < 0 || ib < 0) {
+            s_error (self, "links/link #%zu: unknown node \"%s\"", count,
+                     ia < 0 ? a : b);
+            continue;
+        }
+        if (ia == ib) {
+            s_error (self, "links/link #%zu: %s is linked to itself", count, a);
+            continue;
+        }
+        s_node_t *node = &self->nodes[ia];
+        bool duplicate = false;
+        for (size_t i = 0; i < node->neighbour_count; i++)
+            duplicate |= node->neighbours[i] == (size_t) ib;
+        if (duplicate) {
+            s_error (self, "links/link #%zu: %s-%s is listed twice", count, a,
+                     b);
+            continue;
+        }
+        s_add_neighbour (node, (size_t) ib);
+        s_add_neighbour (&self->nodes[ib], (size_t) ia);
+    }
+}
+
+static void
+s_check_endpoints (herd_topo_t *self)
+{
+    for (size_t i = 0; i < self->node_count; i++) {
+        s_node_t *node = &self->nodes[i];
+        for (size_t j = 0; j < i; j++) {
+            s_node_t *other = &self->nodes[j];
+            const char *mine[2] = {node->client, node->herd};
+            const char *theirs[2] = {other->client, other->herd};
+            for (int m = 0; m < 2; m++)
+                for (int t = 0; t < 2; t++)
+                    if (mine[m] && theirs[t]) {
+                        //  Compare host:port, ignoring the tcp:// prefix
+                        const char *x = mine[m] + (m ? 6 : 0);
+                        const char *y = theirs[t] + (t ? 6 : 0);
+                        if (streq (x, y))
+                            s_error (self,
+                                     "nodes/%s: endpoint %s is also used by "
+                                     "%s",
+                                     node->name, mine[m], other->name);
+                    }
+        }
+        if (node->client && node->herd && streq (node->client, node->herd + 6))
+            s_error (self, "nodes/%s: client and herd share %s", node->name,
+                     node->client);
+    }
+}
+
+static int
+s_load (herd_topo_t *self, zconfig_t *root)
+{
+    s_clear (self);
+    self->root = root;
+    self->failed = false;
+    for (zconfig_t *section = zconfig_child (root); section;
+         section = zconfig_next (section)) {
+        const char *name = zconfig_name (section);
+        if (streq (name, "herd")) {
+            for (zconfig_t *item = zconfig_child (section); item;
+                 item = zconfig_next (item))
+                if (s_setting (zconfig_name (item)))
+                    s_check_setting (self, "herd", item);
+                else
+                    s_error (self, "herd/%s: unknown key", zconfig_name (item));
+        } else if (!streq (name, "nodes") && !streq (name, "links")
+                   && !streq (name, "places"))
+            s_error (self, "%s: unknown section", name);
+    }
+    zconfig_t *nodes = zconfig_locate (root, "nodes");
+    size_t count = 0;
+    for (zconfig_t *n = nodes ? zconfig_child (nodes) : NULL; n;
+         n = zconfig_next (n))
+        count++;
+    if (count == 0)
+        s_error (self, "nodes: no node defined");
+    if (count > HERD_TOPO_NODES_MAX) {
+        s_error (self, "nodes: more than %d nodes", HERD_TOPO_NODES_MAX);
+        count = 0;
+    }
+    self->nodes = (s_node_t *) zmalloc ((count + 1) * sizeof (s_node_t));
+    zconfig_t *section = count ? zconfig_child (nodes) : NULL;
+    for (; section; section = zconfig_next (section)) {
+        if (herd_topo_node_index (self, zconfig_name (section)) >= 0)
+            s_error (self, "nodes/%s: defined twice", zconfig_name (section));
+        s_load_node (self, &self->nodes[self->node_count++], section);
+    }
+    s_check_endpoints (self);
+    s_load_links (self, zconfig_locate (root, "links"));
+    if (self->failed) {
+        s_clear (self);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_reset_errors (herd_topo_t *self)
+{
+    free (self->errors);
+    self->errors = strdup ("");
+}
+
+int
+herd_topo_load (herd_topo_t *self, const char *path)
+{
+    assert (self);
+    s_reset_errors (self);
+    if (!zsys_file_exists (path)) {
+        s_error (self, "%s: no such file", path);
+        return -1;
+    }
+    zconfig_t *root = zconfig_load (path);
+    if (!root) {
+        //  zconfig has printed the line and the reason on stderr
+        s_error (self, "%s: not valid ZPL (see the line above)", path);
+        return -1;
+    }
+    return s_load (self, root);
+}
+
+int
+herd_topo_load_string (herd_topo_t *self, const char *text)
+{
+    assert (self);
+    s_reset_errors (self);
+    zconfig_t *root = zconfig_str_load (text);
+    if (!root) {
+        s_error (self, "not valid ZPL");
+        return -1;
+    }
+    return s_load (self, root);
+}
+
+const char *
+herd_topo_errors (herd_topo_t *self)
+{
+    assert (self);
+    return self->errors;
+}
+
+size_t
+herd_topo_node_count (herd_topo_t *self)
+{
+    assert (self);
+    return self->node_count;
+}
+
+int
+herd_topo_node_index (herd_topo_t *self, const char *name)
+{
+    assert (self);
+    for (size_t i = 0; i < self->node_count; i++)
+        if (streq (self->nodes[i].name, name))
+            return (int) i;
+    return -1;
+}
+
+const char *
+herd_topo_node_name (herd_topo_t *self, size_t index)
+{
+    assert (self && index < self->node_count);
+    return self->nodes[index].name;
+}
+
+const char *
+herd_topo_client_host (herd_topo_t *self, size_t index)
+{
+    assert (self && index < self->node_count);
+    return self->nodes[index].client_host;
+}
+
+uint16_t
+herd_topo_client_port (herd_topo_t *self, size_t index)
+{
+    assert (self && index < self->node_count);
+    return self->nodes[index].client_port;
+}
+
+const char *
+herd_topo_herd_endpoint (herd_topo_t *self, size_t index)
+{
+    assert (self && index < self->node_count);
+    return self->nodes[index].herd;
+}
+
+size_t
+herd_topo_neighbour_count (herd_topo_t *self, size_t index)
+{
+    assert (self && index < self->node_count);
+    return self->nodes[index].neighbour_count;
+}
+
+size_t
+herd_topo_neighbour (herd_topo_t *self, size_t index, size_t nth)
+{
+    assert (self && index < self->node_count);
+    assert (nth < self->nodes[index].neighbour_count);
+    return self->nodes[index].neighbours[nth];
+}
+
+const char *
+herd_topo_setting (herd_topo_t *self, size_t index, const char *key)
+{
+    assert (self && index < self->node_count);
+    const s_setting_t *setting = s_setting (key);
+    assert (setting);
+    const char *value = zconfig_get (self->nodes[index].section, key, NULL);
+    if (!value) {
+        zconfig_t *herd = zconfig_locate (self->root, "herd");
+        value = herd ? zconfig_get (herd, key, NULL) : NULL;
+    }
+    return value ? value : setting->fallback;
+}
+
+int64_t
+herd_topo_number (herd_topo_t *self, size_t index, const char *key)
+{
+    int64_t value = 0;
+    bool ok = s_number (herd_topo_setting (self, index, key), &value);
+    assert (ok);  //  Checked at load time
+    return value;
+}

@@ -1,0 +1,148 @@
+/*  herd_wire - encode and decode the frames of herd links  */
+
+#include "herd_wire.h"
+
+static herd_span_t
+s_span (zframe_t *frame)
+{
+    herd_span_t span = {(const char *) zframe_data (frame),
+                        zframe_size (frame)};
+    return span;
+}
+
+static bool
+s_equals (herd_span_t span, const char *text)
+{
+    return span.size == strlen (text)
+           && memcmp (span.data, text, span.size) == 0;
+}
+
+static void
+s_put_u64 (byte *at, uint64_t value)
+{
+    for (int i = 7; i >= 0; i--) {
+        at[i] = (byte) (value & 0xff);
+        value >>= 8;
+    }
+}
+
+static uint64_t
+s_get_u64 (const byte *at)
+{
+    uint64_t value = 0;
+    for (int i = 0; i < 8; i++)
+        value = (value << 8) | at[i];
+    return value;
+}
+
+bool
+herd_wire_name_valid (const char *name, size_t size)
+{
+    if (size == 0 || size > HERD_WIRE_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < size; i++) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                  || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+zmsg_t *
+herd_wire_at (const char *originator,
+              uint64_t epoch,
+              uint64_t sequence,
+              const char *seen,
+              const char *payload,
+              size_t size)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
+    zmsg_addstr (msg, "AT");
+    zmsg_addstr (msg, originator);
+    byte stamp[16];
+    s_put_u64 (stamp, epoch);
+    s_put_u64 (stamp + 8, sequence);
+    zmsg_addmem (msg, stamp, sizeof (stamp));
+    zmsg_addstr (msg, seen);
+    zmsg_addmem (msg, payload, size);
+    return msg;
+}
+
+//  Seen set: names separated by commas, each a valid name.
+static bool
+s_seen_valid (herd_span_t seen)
+{
+    size_t start = 0;
+    for (size_t at = 0; at <= seen.size; at++) {
+        if (at == seen.size || seen.data[at] == ',') {
+            if (!herd_wire_name_valid (seen.data + start, at - start))
+                return false;
+            start = at + 1;
+        }
+    }
+    return true;
+}
+
+static int
+s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
+{
+    //  Extra trailing frames are a newer version's additions: ignored
+    if (zmsg_size (msg) < 7) {
+        *reason = "AT has too few frames";
+        return -1;
+    }
+    self->originator = s_span (zmsg_next (msg));
+    zframe_t *stamp = zmsg_next (msg);
+    self->seen = s_span (zmsg_next (msg));
+    self->payload = s_span (zmsg_next (msg));
+    if (!herd_wire_name_valid (self->originator.data, self->originator.size)) {
+        *reason = "bad originator";
+        return -1;
+    }
+    if (zframe_size (stamp) != 16) {
+        *reason = "bad epoch/sequence frame";
+        return -1;
+    }
+    self->epoch = s_get_u64 (zframe_data (stamp));
+    self->sequence = s_get_u64 (zframe_data (stamp) + 8);
+    if (!s_seen_valid (self->seen)) {
+        *reason = "bad seen set";
+        return -1;
+    }
+    return 0;
+}
+
+int
+herd_wire_decode (herd_wire_t *self, zmsg_t *msg, const char **reason)
+{
+    assert (self);
+    assert (msg);
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    memset (self, 0, sizeof (*self));
+    if (zmsg_size (msg) < 3) {
+        *reason = "too few frames";
+        return -1;
+    }
+    self->sender = s_span (zmsg_first (msg));
+    herd_span_t signature = s_span (zmsg_next (msg));
+    self->name = s_span (zmsg_next (msg));
+    if (!herd_wire_name_valid (self->sender.data, self->sender.size)) {
+        *reason = "bad sender";
+        return -1;
+    }
+    if (!s_equals (signature, HERD_WIRE_SIGNATURE)) {
+        *reason = "bad signature";
+        return -1;
+    }
+    if (s_equals (self->name, "AT")) {
+        self->command = HERD_WIRE_AT;
+        return s_decode_at (self, msg, reason);
+    }
+    self->command = HERD_WIRE_OTHER;
+    return 0;
+}

@@ -1,0 +1,151 @@
+/*  test_herd_topo - topology files  */
+
+#include "herd_test.h"
+#include "herd_topo.h"
+
+#include <czmq.h>
+
+static const char *s_good = "herd\n"
+                            "    max_line = 1024\n"
+                            "nodes\n"
+                            "    A\n"
+                            "        client = 127.0.0.1:7001\n"
+                            "        herd = tcp://127.0.0.1:7101\n"
+                            "        max_line = 2048\n"
+                            "    B\n"
+                            "        client = [::1]:7002\n"
+                            "        herd = tcp://127.0.0.1:7102\n"
+                            "    C\n"
+                            "        client = localhost:7003\n"
+                            "        herd = tcp://127.0.0.1:7103\n"
+                            "links\n"
+                            "    link = A B\n"
+                            "    link = C A\n";
+
+static void
+test_load_string_reads_nodes_and_links (void **state)
+{
+    (void) state;
+    herd_topo_t *topo = herd_topo_new ();
+    assert_int_equal (herd_topo_load_string (topo, s_good), 0);
+    assert_string_equal (herd_topo_errors (topo), "");
+    assert_int_equal (herd_topo_node_count (topo), 3);
+    assert_int_equal (herd_topo_node_index (topo, "C"), 2);
+    assert_int_equal (herd_topo_node_index (topo, "D"), -1);
+    assert_string_equal (herd_topo_node_name (topo, 1), "B");
+    assert_string_equal (herd_topo_client_host (topo, 1), "::1");
+    assert_int_equal (herd_topo_client_port (topo, 1), 7002);
+    assert_string_equal (herd_topo_herd_endpoint (topo, 0),
+                         "tcp://127.0.0.1:7101");
+    assert_int_equal (herd_topo_neighbour_count (topo, 0), 2);
+    assert_int_equal (herd_topo_neighbour (topo, 0, 0), 1);
+    assert_int_equal (herd_topo_neighbour (topo, 0, 1), 2);
+    assert_int_equal (herd_topo_neighbour_count (topo, 2), 1);
+    herd_topo_destroy (&topo);
+    assert_null (topo);
+}
+
+static void
+test_settings_inherit_from_the_herd (void **state)
+{
+    (void) state;
+    herd_topo_t *topo = herd_topo_new ();
+    assert_int_equal (herd_topo_load_string (topo, s_good), 0);
+    assert_int_equal (herd_topo_number (topo, 0, "max_line"), 2048);
+    assert_int_equal (herd_topo_number (topo, 1, "max_line"), 1024);
+    assert_string_equal (herd_topo_setting (topo, 1, "front"), "tcp");
+    assert_int_equal (herd_topo_number (topo, 1, "max_connections"), 10000);
+    herd_topo_destroy (&topo);
+}
+
+static void
+s_assert_error (const char *text, const char *expected)
+{
+    herd_topo_t *topo = herd_topo_new ();
+    assert_int_equal (herd_topo_load_string (topo, text), -1);
+    if (!strstr (herd_topo_errors (topo), expected))
+        fail_msg ("wanted [%s] in [%s]", expected, herd_topo_errors (topo));
+    assert_int_equal (herd_topo_node_count (topo), 0);
+    herd_topo_destroy (&topo);
+}
+
+static void
+test_load_names_every_error (void **state)
+{
+    (void) state;
+    const char *nodes = "nodes\n"
+                        "    A\n"
+                        "        client = 127.0.0.1:7001\n"
+                        "        herd = tcp://127.0.0.1:7101\n"
+                        "    B\n"
+                        "        client = 127.0.0.1:7002\n"
+                        "        herd = tcp://127.0.0.1:7102\n";
+    char text[1024];
+    snprintf (text, sizeof (text), "%slinks\n    link = A Z\n", nodes);
+    s_assert_error (text, "links/link #1: unknown node \"Z\"");
+    snprintf (text, sizeof (text), "%slinks\n    link = A A\n", nodes);
+    s_assert_error (text, "A is linked to itself");
+    snprintf (text, sizeof (text), "%slinks\n    link = A B\n    link = B A\n",
+              nodes);
+    s_assert_error (text, "links/link #2: B-A is listed twice");
+    s_assert_error ("nodes\n    A\n        herd = tcp://127.0.0.1:1\n",
+                    "nodes/A: missing client");
+    s_assert_error ("nodes\n    A\n        client = 127.0.0.1:1\n",
+                    "nodes/A: missing herd");
+    s_assert_error ("nodes\n    A\n        client = 127.0.0.1:70000\n"
+                    "        herd = tcp://127.0.0.1:1\n",
+                    "nodes/A/client");
+    s_assert_error ("nodes\n    A\n        client = 127.0.0.1:2\n"
+                    "        herd = udp://127.0.0.1:1\n",
+                    "nodes/A/herd");
+    s_assert_error ("nodes\n    A\n        client = 127.0.0.1:2\n"
+                    "        herd = tcp://127.0.0.1:1\n"
+                    "    B\n        client = 127.0.0.1:2\n"
+                    "        herd = tcp://127.0.0.1:3\n",
+                    "nodes/B: endpoint 127.0.0.1:2 is also used by A");
+    s_assert_error ("herd\n    front = udp\nnodes\n", "herd/front");
+    s_assert_error ("herd\n    max_line = lots\n", "herd/max_line");
+    s_assert_error ("herd\n    colour = blue\n", "herd/colour: unknown key");
+    s_assert_error ("other\n", "other: unknown section");
+    s_assert_error ("herd\n", "nodes: no node defined");
+    s_assert_error ("nodes\n    A@B\n        client = 127.0.0.1:2\n"
+                    "        herd = tcp://127.0.0.1:1\n",
+                    "nodes/A@B: bad node name");
+}
+
+static void
+test_load_reads_the_shipped_topologies (void **state)
+{
+    (void) state;
+    const char *years[] = {"2018", "2020", "2021", "2022", "2023"};
+    for (size_t i = 0; i < 5; i++) {
+        char path[128];
+        snprintf (path, sizeof (path), "deploy/topologies/cs131-%s.zpl",
+                  years[i]);
+        herd_topo_t *topo = herd_topo_new ();
+        if (herd_topo_load (topo, path))
+            fail_msg ("%s: %s", path, herd_topo_errors (topo));
+        assert_int_equal (herd_topo_node_count (topo), 5);
+        size_t links = 0;
+        for (size_t n = 0; n < 5; n++)
+            links += herd_topo_neighbour_count (topo, n);
+        assert_int_equal (links, 12);
+        herd_topo_destroy (&topo);
+    }
+    herd_topo_t *topo = herd_topo_new ();
+    assert_int_equal (herd_topo_load (topo, "no/such/file.zpl"), -1);
+    assert_non_null (strstr (herd_topo_errors (topo), "no such file"));
+    herd_topo_destroy (&topo);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_load_string_reads_nodes_and_links),
+        cmocka_unit_test (test_settings_inherit_from_the_herd),
+        cmocka_unit_test (test_load_names_every_error),
+        cmocka_unit_test (test_load_reads_the_shipped_topologies),
+    };
+    return cmocka_run_group_tests_name ("herd_topo", tests, NULL, NULL);
+}
