@@ -77,7 +77,7 @@ size_t herd_msg_skew (char buffer[HERD_MSG_SKEW_SIZE],
 
 //  Build the AT line (no newline) answering a parsed IAMAT received by node
 //  at the given time.  Caller owns return value and must free it; *size_p
-//  gets its length.
+//  gets its length, and one spare byte follows the line (room for a LF).
 char *herd_msg_at_line (const herd_msg_t *self,
                         const char *node,
                         uint64_t now_seconds,

@@ -1,0 +1,51 @@
+/*  herd_link - one DEALER to one neighbour's herd endpoint
+
+    Write-only: updates go out here, and come in on the node's ROUTER.  The
+    routing id is our node name, so the neighbour knows who sent what.
+    Sends never block: while the neighbour is away they queue up to the
+    high-water mark, then are refused.  A socket monitor, read in the
+    node's loop, tells when the link is up or down; both are logged.  Owned
+    by herd_node.  */
+
+#ifndef HERD_LINK_H_INCLUDED
+#define HERD_LINK_H_INCLUDED
+
+#include "herd_log.h"
+
+#include <czmq.h>
+
+//  Updates queued for one neighbour before sends are refused.
+#define HERD_LINK_SNDHWM 100000
+//  Reconnect every 100 ms, backing off to 500 ms at most.
+#define HERD_LINK_RECONNECT_IVL     100
+#define HERD_LINK_RECONNECT_IVL_MAX 500
+//  ZMTP heartbeats: a silent or frozen neighbour is dropped within 3 s.
+#define HERD_LINK_HEARTBEAT_IVL     1000
+#define HERD_LINK_HEARTBEAT_TIMEOUT 3000
+
+typedef struct _herd_link_t herd_link_t;
+
+//  Create a link from node name to neighbour at endpoint; it connects at
+//  once and retries by itself.  log is borrowed.  Returns NULL on failure.
+herd_link_t *herd_link_new (const char *name,
+                            const char *neighbour,
+                            const char *endpoint,
+                            herd_log_t *log);
+
+//  Destroy a link; accepts NULL and sets *self_p to NULL.
+void herd_link_destroy (herd_link_t **self_p);
+
+//  Watch the link's monitor in loop.  Returns 0 or -1.
+int herd_link_start (herd_link_t *self, zloop_t *loop);
+
+//  Send a message without blocking; *msg_p is consumed either way.
+//  Returns 0, or -1 if it could not be queued (neighbour away too long).
+int herd_link_send (herd_link_t *self, zmsg_t **msg_p);
+
+//  Name of the neighbour.
+const char *herd_link_neighbour (herd_link_t *self);
+
+//  Is a connection to the neighbour established now?
+bool herd_link_up (herd_link_t *self);
+
+#endif

@@ -1,0 +1,49 @@
+/*  herd_log - the node's own log: every line in, every reply out,
+    connections, links and updates
+
+    One file per node, <dir>/<node>.log, appended.  Records are UTC
+    ISO-8601 with microseconds, then the node, the level and the event, with
+    payloads escaped so a record is always one line.  Buffered in memory and
+    written when the node's loop calls herd_log_flush (once per turn), or
+    when the buffer is large.  Owned by herd_node.  */
+
+#ifndef HERD_LOG_H_INCLUDED
+#define HERD_LOG_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+
+//  Longest payload copied into one record; the rest is elided with "...".
+#define HERD_LOG_PAYLOAD_MAX 4096
+
+typedef struct _herd_log_t herd_log_t;
+
+//  Open <dir>/<node>.log for appending, creating dir if needed.  When
+//  mirror is true every record also goes to stderr.  Returns NULL if the
+//  file cannot be opened (and says why on stderr).
+herd_log_t *herd_log_new (const char *dir, const char *node, bool mirror);
+
+//  Flush and close; accepts NULL and sets *self_p to NULL.
+void herd_log_destroy (herd_log_t **self_p);
+
+//  Close and open the file again (after rotation, on SIGHUP).  Returns 0 or
+//  -1 (the old file stays in use).
+int herd_log_reopen (herd_log_t *self);
+
+//  Add a record: level is "info", "warning" or "error"; the rest is
+//  printf-style text that must not contain newlines.
+void
+herd_log_printf (herd_log_t *self, const char *level, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+//  Add a record whose last part is data escaped: "<prefix> \"<data>\"".
+void herd_log_bytes (herd_log_t *self,
+                     const char *level,
+                     const char *prefix,
+                     const char *data,
+                     size_t size);
+
+//  Write what is buffered.
+void herd_log_flush (herd_log_t *self);
+
+#endif

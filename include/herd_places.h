@@ -1,0 +1,43 @@
+/*  herd_places - the Places worker: a zactor that answers Nearby Searches
+    without ever blocking the node
+
+    The node sends FETCH with an opaque context frame; the actor answers
+    DONE with the same context and the JSON the client will see, already
+    cut to the bound and printed in Google's legacy layout.  Today's only
+    provider is "offline": places made up by herd_nearby inside the actor
+    (the libcurl providers are issue 4).  Owned by herd_node.  */
+
+#ifndef HERD_PLACES_H_INCLUDED
+#define HERD_PLACES_H_INCLUDED
+
+#include <czmq.h>
+
+//  Requests queued to the actor before the node answers OVER_QUERY_LIMIT.
+#define HERD_PLACES_QUEUE_MAX 10000
+
+//  The actor.  Create it with zactor_new (herd_places_actor, NULL) after
+//  zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX).
+void herd_places_actor (zsock_t *pipe, void *args);
+
+//  Ask, without blocking: latitude and longitude as plain decimals, radius
+//  in metres, bound 0..20.  context comes back untouched.  Returns 0, or
+//  -1 if the actor's queue is full.
+int herd_places_fetch (zactor_t *actor,
+                       const void *context,
+                       size_t context_size,
+                       const char *latitude,
+                       const char *longitude,
+                       const char *metres,
+                       unsigned bound);
+
+//  Read one answer.  Returns the context and the JSON (both caller-owned
+//  frames, to destroy), or -1 if what came was not an answer.
+int herd_places_receive (zactor_t *actor, zframe_t **context, zframe_t **json);
+
+//  The JSON for a request refused before reaching upstream: a legacy
+//  response with no results, status and error_message.  Caller owns return
+//  value and must free it; *size_p gets its length.
+char *
+herd_places_refusal (const char *status, const char *message, size_t *size_p);
+
+#endif

@@ -1,0 +1,162 @@
+/*  herd_json - print Places JSON in Google's legacy Nearby Search layout  */
+
+#include "herd_json.h"
+
+#include <czmq.h>
+#include <math.h>
+
+typedef struct {
+    char *data;
+    size_t size;
+    size_t capacity;
+} s_text_t;
+
+static void
+s_add (s_text_t *text, const char *data, size_t size)
+{
+    if (text->size + size + 1 > text->capacity) {
+        size_t capacity = text->capacity ? text->capacity : 1024;
+        while (capacity < text->size + size + 1)
+            capacity *= 2;
+        text->data = (char *) realloc (text->data, capacity);
+        assert (text->data);
+        text->capacity = capacity;
+    }
+    memcpy (text->data + text->size, data, size);
+    text->size += size;
+    text->data[text->size] = 0;
+}
+
+static void
+s_add_str (s_text_t *text, const char *data)
+{
+    s_add (text, data, strlen (data));
+}
+
+static void
+s_indent (s_text_t *text, int depth)
+{
+    for (int i = 0; i < depth; i++)
+        s_add (text, "   ", 3);
+}
+
+static void
+s_string (s_text_t *text, const char *value)
+{
+    s_add (text, "\"", 1);
+    for (const unsigned char *at = (const unsigned char *) value; *at; at++) {
+        char escape[8];
+        switch (*at) {
+            case '"':
+                s_add (text, "\\\"", 2);
+                break;
+            case '\\':
+                s_add (text, "\\\\", 2);
+                break;
+            case '\n':
+                s_add (text, "\\n", 2);
+                break;
+            case '\r':
+                s_add (text, "\\r", 2);
+                break;
+            case '\t':
+                s_add (text, "\\t", 2);
+                break;
+            case '\b':
+                s_add (text, "\\b", 2);
+                break;
+            case '\f':
+                s_add (text, "\\f", 2);
+                break;
+            default:
+                if (*at < 0x20) {
+                    snprintf (escape, sizeof (escape), "\\u%04x", *at);
+                    s_add_str (text, escape);
+                } else
+                    s_add (text, (const char *) at, 1);
+        }
+    }
+    s_add (text, "\"", 1);
+}
+
+//  Shortest %g precision that reads back exactly; JSON has no NaN or
+//  infinity, so those become null.
+static void
+s_number (s_text_t *text, double value)
+{
+    if (isnan (value) || isinf (value)) {
+        s_add_str (text, "null");
+        return;
+    }
+    char buffer[40];
+    for (int precision = 1; precision <= 17; precision++) {
+        snprintf (buffer, sizeof (buffer), "%.*g", precision, value);
+        if (strtod (buffer, NULL) == value)
+            break;
+    }
+    s_add_str (text, buffer);
+}
+
+static void
+s_item (s_text_t *text, const cJSON *item, int depth)
+{
+    if (cJSON_IsObject (item) || cJSON_IsArray (item)) {
+        bool object = cJSON_IsObject (item);
+        const cJSON *child = item->child;
+        if (!child) {
+            s_add_str (text, object ? "{}" : "[]");
+            return;
+        }
+        s_add_str (text, object ? "{\n" : "[\n");
+        for (; child; child = child->next) {
+            s_indent (text, depth + 1);
+            if (object) {
+                s_string (text, child->string ? child->string : "");
+                s_add (text, " : ", 3);
+            }
+            s_item (text, child, depth + 1);
+            s_add_str (text, child->next ? ",\n" : "\n");
+        }
+        s_indent (text, depth);
+        s_add_str (text, object ? "}" : "]");
+    } else if (cJSON_IsString (item))
+        s_string (text, item->valuestring ? item->valuestring : "");
+    else if (cJSON_IsNumber (item))
+        s_number (text, item->valuedouble);
+    else if (cJSON_IsBool (item))
+        s_add_str (text, cJSON_IsTrue (item) ? "true" : "false");
+    else
+        s_add_str (text, "null");
+}
+
+char *
+herd_json_print (const cJSON *item, size_t *size_p)
+{
+    s_text_t text = {0};
+    s_add (&text, "", 0);
+    s_item (&text, item, 0);
+    *size_p = text.size;
+    return text.data;
+}
+
+cJSON *
+herd_json_response (const char *status, const char *message)
+{
+    cJSON *root = cJSON_CreateObject ();
+    cJSON_AddItemToObject (root, "html_attributions", cJSON_CreateArray ());
+    cJSON_AddItemToObject (root, "results", cJSON_CreateArray ());
+    cJSON_AddStringToObject (root, "status", status);
+    if (message)
+        cJSON_AddStringToObject (root, "error_message", message);
+    return root;
+}
+
+void
+herd_json_cut (cJSON *root, size_t bound)
+{
+    cJSON *results = cJSON_GetObjectItemCaseSensitive (root, "results");
+    if (!cJSON_IsArray (results))
+        return;
+    while ((size_t) cJSON_GetArraySize (results) > bound)
+        cJSON_DeleteItemFromArray (results, cJSON_GetArraySize (results) - 1);
+}

@@ -1,0 +1,128 @@
+/*  herd_link - one DEALER to one neighbour's herd endpoint  */
+
+#include "herd_link.h"
+
+struct _herd_link_t {
+    char *neighbour;   //  Neighbour's node name
+    char *endpoint;    //  Its herd endpoint
+    zsock_t *dealer;   //  Our mailbox to it
+    zsock_t *monitor;  //  PAIR reading the dealer's socket monitor
+    herd_log_t *log;   //  Borrowed
+    bool up;           //  Handshake done, not disconnected since
+};
+
+herd_link_t *
+herd_link_new (const char *name,
+               const char *neighbour,
+               const char *endpoint,
+               herd_log_t *log)
+{
+    herd_link_t *self = (herd_link_t *) zmalloc (sizeof (herd_link_t));
+    self->neighbour = strdup (neighbour);
+    self->endpoint = strdup (endpoint);
+    self->log = log;
+    self->dealer = zsock_new (ZMQ_DEALER);
+    assert (self->dealer);
+    zsock_set_identity (self->dealer, name);
+    zsock_set_sndhwm (self->dealer, HERD_LINK_SNDHWM);
+    zsock_set_sndtimeo (self->dealer, 0);
+    zsock_set_linger (self->dealer, 0);
+    zsock_set_reconnect_ivl (self->dealer, HERD_LINK_RECONNECT_IVL);
+    zsock_set_reconnect_ivl_max (self->dealer, HERD_LINK_RECONNECT_IVL_MAX);
+    zsock_set_heartbeat_ivl (self->dealer, HERD_LINK_HEARTBEAT_IVL);
+    zsock_set_heartbeat_timeout (self->dealer, HERD_LINK_HEARTBEAT_TIMEOUT);
+    zsock_set_heartbeat_ttl (self->dealer, HERD_LINK_HEARTBEAT_TIMEOUT);
+    //  A raw monitor read in the node's loop: one PAIR, no extra thread
+    char monitor[64];
+    snprintf (monitor, sizeof (monitor), "inproc://herd-link-%p",
+              (void *) self);
+    int rc = zmq_socket_monitor (zsock_resolve (self->dealer), monitor,
+                                 ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                                     | ZMQ_EVENT_DISCONNECTED);
+    assert (rc == 0);
+    self->monitor = zsock_new_pair (monitor);
+    assert (self->monitor);
+    if (zsock_connect (self->dealer, "%s", endpoint)) {
+        herd_log_printf (log, "error", "link %s: cannot connect to %s",
+                         neighbour, endpoint);
+        herd_link_destroy (&self);
+    }
+    return self;
+}
+
+void
+herd_link_destroy (herd_link_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        herd_link_t *self = *self_p;
+        zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
+        zsock_destroy (&self->monitor);
+        zsock_destroy (&self->dealer);
+        free (self->neighbour);
+        free (self->endpoint);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Monitor events are two frames: 16-bit event and 32-bit value, then the
+//  endpoint.
+static int
+s_on_monitor (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    herd_link_t *self = (herd_link_t *) arg;
+    zmsg_t *msg = zmsg_recv_nowait (reader);
+    if (!msg)
+        return 0;
+    zframe_t *frame = zmsg_first (msg);
+    if (frame && zframe_size (frame) >= 2) {
+        uint16_t event;
+        memcpy (&event, zframe_data (frame), sizeof (event));
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !self->up) {
+            self->up = true;
+            herd_log_printf (self->log, "info", "link up %s %s",
+                             self->neighbour, self->endpoint);
+        } else if (event == ZMQ_EVENT_DISCONNECTED && self->up) {
+            self->up = false;
+            herd_log_printf (self->log, "warning", "link down %s %s",
+                             self->neighbour, self->endpoint);
+        }
+    }
+    zmsg_destroy (&msg);
+    herd_log_flush (self->log);
+    return 0;
+}
+
+int
+herd_link_start (herd_link_t *self, zloop_t *loop)
+{
+    assert (self);
+    return zloop_reader (loop, self->monitor, s_on_monitor, self);
+}
+
+int
+herd_link_send (herd_link_t *self, zmsg_t **msg_p)
+{
+    assert (self);
+    //  SNDTIMEO is 0: a full pipe gives EAGAIN at once, never a wait
+    int rc = zmsg_send (msg_p, self->dealer);
+    if (rc == -1)
+        zmsg_destroy (msg_p);
+    return rc;
+}
+
+const char *
+herd_link_neighbour (herd_link_t *self)
+{
+    assert (self);
+    return self->neighbour;
+}
+
+bool
+herd_link_up (herd_link_t *self)
+{
+    assert (self);
+    return self->up;
+}

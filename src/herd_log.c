@@ -1,0 +1,214 @@
+/*  herd_log - the node's own log  */
+
+#include "herd_log.h"
+
+#include <czmq.h>
+#include <fcntl.h>
+#include <time.h>
+
+//  Flush early past this many buffered bytes.
+#define S_BUFFER_HIGH (64 * 1024)
+
+struct _herd_log_t {
+    char *path;    //  <dir>/<node>.log
+    char *node;    //  Node name, in every record
+    int fd;        //  Open for append
+    bool mirror;   //  Also write to stderr
+    char *buffer;  //  Records not yet written
+    size_t size;
+    size_t capacity;
+};
+
+static int
+s_open (const char *path)
+{
+    return open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+herd_log_t *
+herd_log_new (const char *dir, const char *node, bool mirror)
+{
+    if (zsys_dir_create ("%s", dir)) {
+        fprintf (stderr, "herd: cannot create log directory %s: %s\n", dir,
+                 strerror (errno));
+        return NULL;
+    }
+    char *path = zsys_sprintf ("%s/%s.log", dir, node);
+    int fd = s_open (path);
+    if (fd == -1) {
+        fprintf (stderr, "herd: cannot open %s: %s\n", path, strerror (errno));
+        free (path);
+        return NULL;
+    }
+    herd_log_t *self = (herd_log_t *) zmalloc (sizeof (herd_log_t));
+    self->path = path;
+    self->node = strdup (node);
+    self->fd = fd;
+    self->mirror = mirror;
+    return self;
+}
+
+void
+herd_log_destroy (herd_log_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        herd_log_t *self = *self_p;
+        herd_log_flush (self);
+        close (self->fd);
+        free (self->buffer);
+        free (self->path);
+        free (self->node);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+herd_log_reopen (herd_log_t *self)
+{
+    assert (self);
+    herd_log_flush (self);
+    int fd = s_open (self->path);
+    if (fd == -1)
+        return -1;
+    close (self->fd);
+    self->fd = fd;
+    return 0;
+}
+
+static void
+s_reserve (herd_log_t *self, size_t more)
+{
+    if (self->size + more > self->capacity) {
+        size_t capacity = self->capacity ? self->capacity : 8192;
+        while (capacity < self->size + more)
+            capacity *= 2;
+        self->buffer = (char *) realloc (self->buffer, capacity);
+        assert (self->buffer);
+        self->capacity = capacity;
+    }
+}
+
+static void
+s_append (herd_log_t *self, const char *data, size_t size)
+{
+    s_reserve (self, size);
+    memcpy (self->buffer + self->size, data, size);
+    self->size += size;
+}
+
+//  "2026-11-23T10:24:33.123456Z Clark info "
+static void
+s_header (herd_log_t *self, const char *level)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r (&now.tv_sec, &tm);
+    char header[160];
+    size_t size = strftime (header, sizeof (header), "%Y-%m-%dT%H:%M:%S", &tm);
+    int more =
+        snprintf (header + size, sizeof (header) - size, ".%06ldZ %s %s ",
+                  (long) (now.tv_nsec / 1000), self->node, level);
+    assert (more > 0 && (size_t) more < sizeof (header) - size);
+    s_append (self, header, size + (size_t) more);
+}
+
+static void
+s_end (herd_log_t *self)
+{
+    s_append (self, "\n", 1);
+    if (self->size >= S_BUFFER_HIGH)
+        herd_log_flush (self);
+}
+
+void
+herd_log_printf (herd_log_t *self, const char *level, const char *format, ...)
+{
+    assert (self);
+    s_header (self, level);
+    va_list args;
+    va_start (args, format);
+    char *text = zsys_vprintf (format, args);
+    va_end (args);
+    s_append (self, text, strlen (text));
+    free (text);
+    s_end (self);
+}
+
+void
+herd_log_bytes (herd_log_t *self,
+                const char *level,
+                const char *prefix,
+                const char *data,
+                size_t size)
+{
+    assert (self);
+    s_header (self, level);
+    s_append (self, prefix, strlen (prefix));
+    bool elided = size > HERD_LOG_PAYLOAD_MAX;
+    if (elided)
+        size = HERD_LOG_PAYLOAD_MAX;
+    //  Worst case four bytes out per byte in (\xNN)
+    s_reserve (self, 3 + size * 4 + 4);
+    char *out = self->buffer + self->size;
+    *out++ = ' ';
+    *out++ = '"';
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char) data[i];
+        if (c == '"' || c == '\\') {
+            *out++ = '\\';
+            *out++ = (char) c;
+        } else if (c == '\n') {
+            *out++ = '\\';
+            *out++ = 'n';
+        } else if (c == '\r') {
+            *out++ = '\\';
+            *out++ = 'r';
+        } else if (c == '\t') {
+            *out++ = '\\';
+            *out++ = 't';
+        } else if (c < 0x20 || c >= 0x7f) {
+            *out++ = '\\';
+            *out++ = 'x';
+            *out++ = hex[c >> 4];
+            *out++ = hex[c & 15];
+        } else
+            *out++ = (char) c;
+    }
+    *out++ = '"';
+    self->size = (size_t) (out - self->buffer);
+    if (elided)
+        s_append (self, "...", 3);
+    s_end (self);
+}
+
+void
+herd_log_flush (herd_log_t *self)
+{
+    assert (self);
+    if (self->size == 0)
+        return;
+    //  A full disk must not stop the node: what cannot be written is lost
+    size_t done = 0;
+    while (done < self->size) {
+        ssize_t rc = write (self->fd, self->buffer + done, self->size - done);
+        if (rc <= 0 && errno != EINTR)
+            break;
+        if (rc > 0)
+            done += (size_t) rc;
+    }
+    if (self->mirror) {
+        //  Nothing more can be done about a closed stderr
+        size_t written = fwrite (self->buffer, 1, self->size, stderr);
+        (void) written;
+    }
+    self->size = 0;
+    if (self->capacity > 4 * S_BUFFER_HIGH) {
+        free (self->buffer);
+        self->buffer = NULL;
+        self->capacity = 0;
+    }
+}

@@ -1,0 +1,503 @@
+/*  herd_node - one node of the herd  */
+
+#include "herd_node.h"
+#include "herd_flood.h"
+#include "herd_front.h"
+#include "herd_link.h"
+#include "herd_log.h"
+#include "herd_msg.h"
+#include "herd_places.h"
+#include "herd_table.h"
+#include "herd_wire.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <time.h>
+
+//  Herd messages taken from the inbox per turn, so clients are not starved.
+#define S_INBOX_BATCH 256
+//  Updates queued in our inbox before the neighbours' sends are refused.
+#define S_INBOX_RCVHWM 100000
+
+struct _herd_node_t {
+    herd_topo_t *topo;  //  Borrowed
+    size_t index;       //  Our node in topo
+    const char *name;   //  Our node name (topo's string)
+    herd_log_t *log;
+    herd_table_t *table;
+    herd_front_t *front;
+    zsock_t *inbox;       //  ROUTER bound on our herd endpoint
+    herd_link_t **links;  //  One DEALER per neighbour
+    size_t link_count;
+    zactor_t *places;
+    zloop_t *loop;
+    int signal_fd;
+    int client_port;    //  Bound, for the ready line
+    uint64_t epoch;     //  Boot time in microseconds
+    uint64_t sequence;  //  Updates we originated
+};
+
+void
+herd_node_block_signals (void)
+{
+    sigset_t set;
+    sigemptyset (&set);
+    sigaddset (&set, SIGINT);
+    sigaddset (&set, SIGTERM);
+    sigaddset (&set, SIGHUP);
+    pthread_sigmask (SIG_BLOCK, &set, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    zsys_handler_set (NULL);
+}
+
+//  Context frame of a Places request: connection, ticket, then the AT line
+//  the reply starts with (taken when the WHATSAT came).
+typedef struct {
+    uint64_t connection;
+    uint64_t ticket;
+} s_context_t;
+
+static void
+s_reply (herd_node_t *self,
+         uint64_t connection,
+         uint64_t ticket,
+         const char *data,
+         size_t size)
+{
+    if (herd_front_reply (self->front, connection, ticket, data, size))
+        herd_log_printf (self->log, "warning",
+                         "reply dropped: connection %" PRIu64 " is gone",
+                         connection >> 32);
+}
+
+static void
+s_reply_invalid (herd_node_t *self,
+                 uint64_t connection,
+                 uint64_t ticket,
+                 const char *line,
+                 size_t size,
+                 const char *reason)
+{
+    herd_log_printf (self->log, "warning", "refused conn=%" PRIu64 ": %s",
+                     connection >> 32, reason);
+    size_t reply_size;
+    char *reply = herd_msg_invalid_reply (line, size, &reply_size);
+    s_reply (self, connection, ticket, reply, reply_size);
+    free (reply);
+}
+
+//  Send a stored update to every neighbour that is neither its sender nor
+//  in its seen set; O(neighbours).
+static void
+s_flood (herd_node_t *self,
+         herd_span_t originator,
+         uint64_t epoch,
+         uint64_t sequence,
+         herd_span_t seen,
+         herd_span_t payload,
+         const char *sender)
+{
+    char *next_seen = herd_flood_add (seen, self->name);
+    char *origin = strndup (originator.data, originator.size);
+    for (size_t i = 0; i < self->link_count; i++) {
+        const char *neighbour = herd_link_neighbour (self->links[i]);
+        if (!herd_flood_forward_to (seen, sender, neighbour))
+            continue;
+        zmsg_t *msg = herd_wire_at (origin, epoch, sequence, next_seen,
+                                    payload.data, payload.size);
+        if (herd_link_send (self->links[i], &msg) == 0)
+            herd_log_printf (self->log, "info",
+                             "update tx to=%s originator=%s seq=%" PRIu64,
+                             neighbour, origin, sequence);
+        else
+            herd_log_printf (self->log, "error",
+                             "update lost for %s: its queue is full",
+                             neighbour);
+    }
+    free (origin);
+    free (next_seen);
+}
+
+static void
+s_iamat (herd_node_t *self,
+         uint64_t connection,
+         uint64_t ticket,
+         const herd_msg_t *iamat)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    size_t size;
+    char *line = herd_msg_at_line (iamat, self->name, (uint64_t) now.tv_sec,
+                                   (uint32_t) now.tv_nsec, &size);
+    herd_msg_t at;
+    int rc = herd_msg_parse_at (&at, line, size, NULL);
+    assert (rc == 0);  //  We made it
+    //  Flood first, then answer: a grader asks a neighbour right after
+    if (herd_table_offer (self->table, &at, line, size)) {
+        self->sequence++;
+        herd_log_printf (self->log, "info", "update stored seq=%" PRIu64,
+                         self->sequence);
+        herd_span_t none = {"", 0};
+        herd_span_t payload = {line, size};
+        s_flood (self, at.node, self->epoch, self->sequence, none, payload,
+                 NULL);
+    } else
+        herd_log_printf (self->log, "info", "update stale (not newer)");
+    line[size] = '\n';  //  herd_msg_at_line left room for the terminator
+    s_reply (self, connection, ticket, line, size + 1);
+    free (line);
+}
+
+static void
+s_whatsat (herd_node_t *self,
+           uint64_t connection,
+           uint64_t ticket,
+           const herd_msg_t *whatsat,
+           const char *line,
+           size_t size)
+{
+    herd_record_t record;
+    if (!herd_table_lookup (self->table, whatsat->client_id.data,
+                            whatsat->client_id.size, &record)) {
+        s_reply_invalid (self, connection, ticket, line, size,
+                         "unknown client");
+        return;
+    }
+    char latitude[HERD_MSG_NUMBER_SIZE], longitude[HERD_MSG_NUMBER_SIZE];
+    char metres[HERD_MSG_NUMBER_SIZE];
+    int rc = herd_msg_coordinates (record.location, latitude, longitude);
+    rc |= herd_msg_metres (whatsat->radius, metres);
+    assert (rc == 0);  //  Both were checked when parsed
+    zchunk_t *context =
+        zchunk_new (NULL, sizeof (s_context_t) + record.line.size);
+    s_context_t head = {connection, ticket};
+    zchunk_append (context, &head, sizeof (head));
+    zchunk_append (context, record.line.data, record.line.size);
+    if (herd_places_fetch (self->places, zchunk_data (context),
+                           zchunk_size (context), latitude, longitude, metres,
+                           whatsat->bound)) {
+        herd_log_printf (self->log, "warning", "Places queue full");
+        size_t json_size;
+        char *json = herd_places_refusal (
+            "OVER_QUERY_LIMIT", "herd: Places queue full", &json_size);
+        char *reply = zsys_sprintf ("%.*s\n%s\n\n", (int) record.line.size,
+                                    record.line.data, json);
+        s_reply (self, connection, ticket, reply, strlen (reply));
+        free (reply);
+        free (json);
+    }
+    zchunk_destroy (&context);
+}
+
+static void
+s_on_line (void *arg,
+           uint64_t connection,
+           uint64_t ticket,
+           const char *line,
+           size_t size,
+           bool truncated)
+{
+    herd_node_t *self = (herd_node_t *) arg;
+    if (truncated) {
+        s_reply_invalid (self, connection, ticket, line, size, "line too long");
+        return;
+    }
+    herd_msg_t msg;
+    const char *reason = NULL;
+    switch (herd_msg_parse_client (&msg, line, size, &reason)) {
+        case HERD_MSG_BLANK:
+            s_reply (self, connection, ticket, "", 0);
+            break;
+        case HERD_MSG_IAMAT:
+            s_iamat (self, connection, ticket, &msg);
+            break;
+        case HERD_MSG_WHATSAT:
+            s_whatsat (self, connection, ticket, &msg, line, size);
+            break;
+        default:
+            s_reply_invalid (self, connection, ticket, line, size, reason);
+    }
+}
+
+static bool
+s_is_neighbour (herd_node_t *self, herd_span_t name)
+{
+    for (size_t i = 0; i < self->link_count; i++) {
+        const char *neighbour = herd_link_neighbour (self->links[i]);
+        if (strlen (neighbour) == name.size
+            && memcmp (neighbour, name.data, name.size) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void
+s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
+{
+    char *originator = strndup (wire->originator.data, wire->originator.size);
+    herd_log_printf (
+        self->log, "info",
+        "update rx from=%s originator=%s seq=%" PRIu64 " seen=%.*s", sender,
+        originator, wire->sequence, (int) wire->seen.size, wire->seen.data);
+    herd_msg_t at;
+    const char *reason = NULL;
+    if (herd_topo_node_index (self->topo, originator) < 0)
+        reason = "unknown originator";
+    else if (herd_msg_parse_at (&at, wire->payload.data, wire->payload.size,
+                                &reason)
+                 == 0
+             && (at.node.size != wire->originator.size
+                 || memcmp (at.node.data, wire->originator.data, at.node.size)))
+        reason = "AT line names another originator";
+    if (reason)
+        herd_log_printf (self->log, "warning", "update from %s dropped: %s",
+                         sender, reason);
+    else if (herd_table_offer (self->table, &at, wire->payload.data,
+                               wire->payload.size)) {
+        herd_log_printf (self->log, "info", "update stored originator=%s",
+                         originator);
+        s_flood (self, wire->originator, wire->epoch, wire->sequence,
+                 wire->seen, wire->payload, sender);
+    } else
+        herd_log_printf (self->log, "info", "update stale originator=%s",
+                         originator);
+    free (originator);
+}
+
+static int
+s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    herd_node_t *self = (herd_node_t *) arg;
+    for (int i = 0; i < S_INBOX_BATCH; i++) {
+        zmsg_t *msg = zmsg_recv_nowait (reader);
+        if (!msg)
+            break;
+        herd_wire_t wire;
+        const char *reason = NULL;
+        if (herd_wire_decode (&wire, msg, &reason) == 0
+            && !s_is_neighbour (self, wire.sender))
+            reason = "not a neighbour";
+        char *sender = zframe_strdup (zmsg_first (msg));
+        if (reason)
+            herd_log_bytes (self->log, "warning", reason, sender,
+                            strlen (sender));
+        else if (wire.command == HERD_WIRE_OTHER)
+            herd_log_bytes (self->log, "info", "ignored newer command",
+                            wire.name.data, wire.name.size);
+        else
+            s_update (self, &wire, sender);
+        free (sender);
+        zmsg_destroy (&msg);
+    }
+    herd_log_flush (self->log);
+    return 0;
+}
+
+static int
+s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) reader;
+    herd_node_t *self = (herd_node_t *) arg;
+    zframe_t *context, *json;
+    if (herd_places_receive (self->places, &context, &json) == 0) {
+        s_context_t head;
+        memcpy (&head, zframe_data (context), sizeof (head));
+        const char *at_line =
+            (const char *) zframe_data (context) + sizeof (head);
+        size_t at_size = zframe_size (context) - sizeof (head);
+        size_t json_size = zframe_size (json);
+        size_t size = at_size + 1 + json_size + 2;
+        char *reply = (char *) malloc (size);
+        assert (reply);
+        memcpy (reply, at_line, at_size);
+        reply[at_size] = '\n';
+        memcpy (reply + at_size + 1, zframe_data (json), json_size);
+        memcpy (reply + at_size + 1 + json_size, "\n\n", 2);
+        s_reply (self, head.connection, head.ticket, reply, size);
+        free (reply);
+        zframe_destroy (&context);
+        zframe_destroy (&json);
+    }
+    herd_log_flush (self->log);
+    return 0;
+}
+
+static int
+s_on_signal (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    (void) loop;
+    herd_node_t *self = (herd_node_t *) arg;
+    struct signalfd_siginfo info;
+    if (read (item->fd, &info, sizeof (info)) != sizeof (info))
+        return 0;
+    if (info.ssi_signo == SIGHUP) {
+        herd_log_reopen (self->log);
+        herd_log_printf (self->log, "info", "log reopened (SIGHUP)");
+        herd_log_flush (self->log);
+        return 0;
+    }
+    herd_log_printf (self->log, "info", "stopping (%s)",
+                     strsignal ((int) info.ssi_signo));
+    return -1;  //  Ends zloop_start
+}
+
+static int
+s_open_links (herd_node_t *self)
+{
+    size_t count = herd_topo_neighbour_count (self->topo, self->index);
+    self->links = (herd_link_t **) zmalloc ((count + 1) * sizeof (void *));
+    for (size_t i = 0; i < count; i++) {
+        size_t other = herd_topo_neighbour (self->topo, self->index, i);
+        herd_link_t *link = herd_link_new (
+            self->name, herd_topo_node_name (self->topo, other),
+            herd_topo_herd_endpoint (self->topo, other), self->log);
+        if (!link || herd_link_start (link, self->loop)) {
+            herd_link_destroy (&link);
+            return -1;
+        }
+        self->links[self->link_count++] = link;
+    }
+    return 0;
+}
+
+static int
+s_open_inbox (herd_node_t *self)
+{
+    const char *endpoint = herd_topo_herd_endpoint (self->topo, self->index);
+    self->inbox = zsock_new (ZMQ_ROUTER);
+    assert (self->inbox);
+    //  A neighbour that reconnects under the same name takes over at once
+    zsock_set_router_handover (self->inbox, 1);
+    zsock_set_rcvhwm (self->inbox, S_INBOX_RCVHWM);
+    zsock_set_linger (self->inbox, 0);
+    if (zsock_bind (self->inbox, "%s", endpoint) == -1) {
+        fprintf (stderr, "herd: %s: cannot bind herd endpoint %s: %s\n",
+                 self->name, endpoint, zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    return zloop_reader (self->loop, self->inbox, s_on_inbox, self);
+}
+
+static int
+s_open_front (herd_node_t *self)
+{
+    herd_topo_t *topo = self->topo;
+    size_t index = self->index;
+    if (!streq (herd_topo_setting (topo, index, "front"), "tcp")) {
+        fprintf (stderr, "herd: %s: front = stream is not available yet\n",
+                 self->name);
+        return -1;
+    }
+    herd_front_config_t config = {
+        (size_t) herd_topo_number (topo, index, "max_line"),
+        (size_t) herd_topo_number (topo, index, "max_connections"),
+        (size_t) herd_topo_number (topo, index, "max_output"),
+        herd_topo_number (topo, index, "idle_timeout_ms"),
+        herd_topo_number (topo, index, "send_timeout_ms"),
+    };
+    self->front = herd_front_new (&config, self->log, s_on_line, self);
+    if (!self->front)
+        return -1;
+    const char *host = herd_topo_client_host (topo, index);
+    self->client_port = herd_front_bind (self->front, host,
+                                         herd_topo_client_port (topo, index));
+    if (self->client_port == -1) {
+        fprintf (stderr, "herd: %s: cannot listen on %s:%u: %s\n", self->name,
+                 host, herd_topo_client_port (topo, index), strerror (errno));
+        return -1;
+    }
+    return herd_front_start (self->front, self->loop);
+}
+
+static int
+s_open_signals (herd_node_t *self)
+{
+    sigset_t set;
+    sigemptyset (&set);
+    sigaddset (&set, SIGINT);
+    sigaddset (&set, SIGTERM);
+    sigaddset (&set, SIGHUP);
+    self->signal_fd = signalfd (-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (self->signal_fd == -1)
+        return -1;
+    zmq_pollitem_t item = {NULL, self->signal_fd, ZMQ_POLLIN, 0};
+    return zloop_poller (self->loop, &item, s_on_signal, self);
+}
+
+herd_node_t *
+herd_node_new (herd_topo_t *topo, const char *name, bool log_stderr)
+{
+    int index = herd_topo_node_index (topo, name);
+    if (index < 0) {
+        fprintf (stderr, "herd: no node called %s in the topology\n", name);
+        return NULL;
+    }
+    herd_node_t *self = (herd_node_t *) zmalloc (sizeof (herd_node_t));
+    self->topo = topo;
+    self->index = (size_t) index;
+    self->name = herd_topo_node_name (topo, self->index);
+    self->signal_fd = -1;
+    self->epoch = (uint64_t) zclock_time () * 1000;
+    self->log = herd_log_new (herd_topo_setting (topo, self->index, "log_dir"),
+                              self->name, log_stderr);
+    if (!self->log) {
+        herd_node_destroy (&self);
+        return NULL;
+    }
+    self->table = herd_table_new (self->epoch);
+    self->loop = zloop_new ();
+    zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX);
+    self->places = zactor_new (herd_places_actor, NULL);
+    zsock_set_sndtimeo (self->places, 0);
+    if (s_open_signals (self) || s_open_front (self) || s_open_inbox (self)
+        || s_open_links (self)
+        || zloop_reader (self->loop, zactor_sock (self->places), s_on_places,
+                         self)) {
+        herd_node_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+herd_node_destroy (herd_node_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        herd_node_t *self = *self_p;
+        zloop_destroy (&self->loop);
+        zactor_destroy (&self->places);
+        for (size_t i = 0; i < self->link_count; i++)
+            herd_link_destroy (&self->links[i]);
+        free (self->links);
+        zsock_destroy (&self->inbox);
+        herd_front_destroy (&self->front);
+        herd_table_destroy (&self->table);
+        if (self->signal_fd != -1)
+            close (self->signal_fd);
+        if (self->log)
+            herd_log_printf (self->log, "info", "stopped");
+        herd_log_destroy (&self->log);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+herd_node_run (herd_node_t *self)
+{
+    assert (self);
+    const char *endpoint = herd_topo_herd_endpoint (self->topo, self->index);
+    herd_log_printf (self->log, "info", "ready client=%s:%d herd=%s",
+                     herd_topo_client_host (self->topo, self->index),
+                     self->client_port, endpoint);
+    herd_log_flush (self->log);
+    printf ("herd: node %s ready client=%s:%d herd=%s\n", self->name,
+            herd_topo_client_host (self->topo, self->index), self->client_port,
+            endpoint);
+    fflush (stdout);
+    zloop_start (self->loop);
+    return 0;
+}
