@@ -16,6 +16,7 @@
 
 typedef enum {
     HERD_WIRE_AT,     //  A location update
+    HERD_WIRE_ACK,    //  "I hold your update": the originator may answer
     HERD_WIRE_OTHER,  //  A command of a newer version: ignore it
 } herd_wire_command_t;
 
@@ -40,6 +41,11 @@ zmsg_t *herd_wire_at (const char *originator,
                       const char *seen,
                       const char *payload,
                       size_t size);
+
+//  Build an ACK of the update (originator, epoch, sequence).  Caller owns
+//  return value and must destroy it.
+zmsg_t *
+herd_wire_ack (const char *originator, uint64_t epoch, uint64_t sequence);
 
 //  Decode a message as a ROUTER received it: routing id, then the frames.
 //  Returns 0 and fills self, or -1 and sets *reason (static string).  An

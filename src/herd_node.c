@@ -18,6 +18,25 @@
 #define S_INBOX_BATCH 256
 //  Updates queued in our inbox before the neighbours' sends are refused.
 #define S_INBOX_RCVHWM 100000
+//  An IAMAT reply waits at most this long for its neighbours' ACKs.
+#define S_ACK_TIMEOUT_MS 100
+//  How often held replies are checked against that timeout.
+#define S_ACK_TICK_MS 20
+//  Neighbours whose ACK a reply can wait for (bits of a mask).
+#define S_ACK_LINKS_MAX 64
+
+//  An IAMAT reply held until every neighbour that was up when the update
+//  went out holds it too, so that a client may ask any neighbour the
+//  moment the reply arrives (proto/herd.md, "ACK").
+typedef struct {
+    uint64_t sequence;    //  Our update it waits for
+    uint64_t waiting;     //  Bit i: no ACK yet from links[i]
+    uint64_t connection;  //  Where the reply goes
+    uint64_t ticket;
+    int64_t deadline;  //  Monotonic ms: reply anyway then
+    size_t size;
+    char reply[];  //  The AT line and LF
+} s_held_t;
 
 struct _herd_node_t {
     herd_topo_t *topo;  //  Borrowed
@@ -35,6 +54,8 @@ struct _herd_node_t {
     int client_port;    //  Bound, for the ready line
     uint64_t epoch;     //  Boot time in microseconds
     uint64_t sequence;  //  Updates we originated
+    zlistx_t *held;     //  s_held_t, in sequence order
+    int held_timer;     //  Ticking while held is not empty, else -1
 };
 
 void
@@ -87,8 +108,9 @@ s_reply_invalid (herd_node_t *self,
 }
 
 //  Send a stored update to every neighbour that is neither its sender nor
-//  in its seen set; O(neighbours).
-static void
+//  in its seen set; O(neighbours).  Returns the mask of links that were up
+//  and took it: those will ACK an update we originated.
+static uint64_t
 s_flood (herd_node_t *self,
          herd_span_t originator,
          uint64_t epoch,
@@ -99,23 +121,106 @@ s_flood (herd_node_t *self,
 {
     char *next_seen = herd_flood_add (seen, self->name);
     char *origin = strndup (originator.data, originator.size);
+    uint64_t sent = 0;
     for (size_t i = 0; i < self->link_count; i++) {
         const char *neighbour = herd_link_neighbour (self->links[i]);
         if (!herd_flood_forward_to (seen, sender, neighbour))
             continue;
         zmsg_t *msg = herd_wire_at (origin, epoch, sequence, next_seen,
                                     payload.data, payload.size);
-        if (herd_link_send (self->links[i], &msg) == 0)
+        bool up = herd_link_up (self->links[i]);
+        if (herd_link_send (self->links[i], &msg) == 0) {
             herd_log_printf (self->log, "info",
                              "update tx to=%s originator=%s seq=%" PRIu64,
                              neighbour, origin, sequence);
-        else
+            if (up && i < S_ACK_LINKS_MAX)
+                sent |= 1ull << i;
+        } else
             herd_log_printf (self->log, "error",
                              "update lost for %s: its queue is full",
                              neighbour);
     }
     free (origin);
     free (next_seen);
+    return sent;
+}
+
+static void
+s_release (herd_node_t *self, s_held_t *held)
+{
+    s_reply (self, held->connection, held->ticket, held->reply, held->size);
+}
+
+//  Reply to the held IAMATs whose time is up.  Deadlines grow with the
+//  sequence, so only the head of the list is looked at.
+static int
+s_on_held_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    herd_node_t *self = (herd_node_t *) arg;
+    int64_t now = zclock_mono ();
+    s_held_t *held = (s_held_t *) zlistx_first (self->held);
+    while (held && held->deadline <= now) {
+        herd_log_printf (self->log, "warning",
+                         "seq=%" PRIu64 " answered without every ACK",
+                         held->sequence);
+        s_release (self, held);
+        zlistx_delete (self->held, zlistx_cursor (self->held));
+        held = (s_held_t *) zlistx_first (self->held);
+    }
+    if (zlistx_size (self->held) == 0) {
+        zloop_timer_end (loop, timer_id);
+        self->held_timer = -1;
+    }
+    herd_log_flush (self->log);
+    return 0;
+}
+
+static void
+s_hold (herd_node_t *self,
+        uint64_t waiting,
+        uint64_t connection,
+        uint64_t ticket,
+        const char *reply,
+        size_t size)
+{
+    s_held_t *held = (s_held_t *) zmalloc (sizeof (s_held_t) + size);
+    held->sequence = self->sequence;
+    held->waiting = waiting;
+    held->connection = connection;
+    held->ticket = ticket;
+    held->deadline = zclock_mono () + S_ACK_TIMEOUT_MS;
+    held->size = size;
+    memcpy (held->reply, reply, size);
+    zlistx_add_end (self->held, held);
+    if (self->held_timer == -1)
+        self->held_timer =
+            zloop_timer (self->loop, S_ACK_TICK_MS, 0, s_on_held_tick, self);
+}
+
+//  A neighbour holds our update: O(held), and ACKs come nearly in order.
+static void
+s_ack (herd_node_t *self, herd_wire_t *wire, const char *sender)
+{
+    if (wire->epoch != self->epoch
+        || wire->originator.size != strlen (self->name)
+        || memcmp (wire->originator.data, self->name, wire->originator.size))
+        return;  //  For a previous life of ours
+    size_t index = 0;
+    while (index < self->link_count
+           && !streq (herd_link_neighbour (self->links[index]), sender))
+        index++;
+    for (s_held_t *held = (s_held_t *) zlistx_first (self->held); held;
+         held = (s_held_t *) zlistx_next (self->held)) {
+        if (held->sequence != wire->sequence)
+            continue;
+        if (index < S_ACK_LINKS_MAX)
+            held->waiting &= ~(1ull << index);
+        if (held->waiting == 0) {
+            s_release (self, held);
+            zlistx_delete (self->held, zlistx_cursor (self->held));
+        }
+        break;
+    }
 }
 
 static void
@@ -132,19 +237,24 @@ s_iamat (herd_node_t *self,
     herd_msg_t at;
     int rc = herd_msg_parse_at (&at, line, size, NULL);
     assert (rc == 0);  //  We made it
-    //  Flood first, then answer: a grader asks a neighbour right after
+    //  Flood first, then answer once the neighbours hold it: a grader asks
+    //  a neighbour the moment the reply arrives
+    uint64_t waiting = 0;
     if (herd_table_offer (self->table, &at, line, size)) {
         self->sequence++;
         herd_log_printf (self->log, "info", "update stored seq=%" PRIu64,
                          self->sequence);
         herd_span_t none = {"", 0};
         herd_span_t payload = {line, size};
-        s_flood (self, at.node, self->epoch, self->sequence, none, payload,
-                 NULL);
+        waiting = s_flood (self, at.node, self->epoch, self->sequence, none,
+                           payload, NULL);
     } else
         herd_log_printf (self->log, "info", "update stale (not newer)");
     line[size] = '\n';  //  herd_msg_at_line left room for the terminator
-    s_reply (self, connection, ticket, line, size + 1);
+    if (waiting)
+        s_hold (self, waiting, connection, ticket, line, size + 1);
+    else
+        s_reply (self, connection, ticket, line, size + 1);
     free (line);
 }
 
@@ -249,11 +359,22 @@ s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
              && (at.node.size != wire->originator.size
                  || memcmp (at.node.data, wire->originator.data, at.node.size)))
         reason = "AT line names another originator";
-    if (reason)
+    if (reason) {
         herd_log_printf (self->log, "warning", "update from %s dropped: %s",
                          sender, reason);
-    else if (herd_table_offer (self->table, &at, wire->payload.data,
-                               wire->payload.size)) {
+        free (originator);
+        return;
+    }
+    //  The originator may be holding its client's reply for this
+    if (streq (originator, sender))
+        for (size_t i = 0; i < self->link_count; i++)
+            if (streq (herd_link_neighbour (self->links[i]), sender)) {
+                zmsg_t *ack =
+                    herd_wire_ack (originator, wire->epoch, wire->sequence);
+                herd_link_send (self->links[i], &ack);
+            }
+    if (herd_table_offer (self->table, &at, wire->payload.data,
+                          wire->payload.size)) {
         herd_log_printf (self->log, "info", "update stored originator=%s",
                          originator);
         s_flood (self, wire->originator, wire->epoch, wire->sequence,
@@ -282,6 +403,8 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
         if (reason)
             herd_log_bytes (self->log, "warning", reason, sender,
                             strlen (sender));
+        else if (wire.command == HERD_WIRE_ACK)
+            s_ack (self, &wire, sender);
         else if (wire.command == HERD_WIRE_OTHER)
             herd_log_bytes (self->log, "info", "ignored newer command",
                             wire.name.data, wire.name.size);
@@ -447,6 +570,9 @@ herd_node_new (herd_topo_t *topo, const char *name, bool log_stderr)
         return NULL;
     }
     self->table = herd_table_new (self->epoch);
+    self->held = zlistx_new ();
+    zlistx_set_destructor (self->held, (zlistx_destructor_fn *) zstr_free);
+    self->held_timer = -1;
     self->loop = zloop_new ();
     zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX);
     self->places = zactor_new (herd_places_actor, NULL);
@@ -475,6 +601,7 @@ herd_node_destroy (herd_node_t **self_p)
         zsock_destroy (&self->inbox);
         herd_front_destroy (&self->front);
         herd_table_destroy (&self->table);
+        zlistx_destroy (&self->held);
         if (self->signal_fd != -1)
             close (self->signal_fd);
         if (self->log)

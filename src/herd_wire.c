@@ -50,6 +50,30 @@ herd_wire_name_valid (const char *name, size_t size)
     return true;
 }
 
+//  Originator, then epoch and sequence: the identity of an update.
+static void
+s_add_stamp (zmsg_t *msg,
+             const char *originator,
+             uint64_t epoch,
+             uint64_t sequence)
+{
+    zmsg_addstr (msg, originator);
+    byte stamp[16];
+    s_put_u64 (stamp, epoch);
+    s_put_u64 (stamp + 8, sequence);
+    zmsg_addmem (msg, stamp, sizeof (stamp));
+}
+
+zmsg_t *
+herd_wire_ack (const char *originator, uint64_t epoch, uint64_t sequence)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
+    zmsg_addstr (msg, "ACK");
+    s_add_stamp (msg, originator, epoch, sequence);
+    return msg;
+}
+
 zmsg_t *
 herd_wire_at (const char *originator,
               uint64_t epoch,
@@ -61,11 +85,7 @@ herd_wire_at (const char *originator,
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
     zmsg_addstr (msg, "AT");
-    zmsg_addstr (msg, originator);
-    byte stamp[16];
-    s_put_u64 (stamp, epoch);
-    s_put_u64 (stamp + 8, sequence);
-    zmsg_addmem (msg, stamp, sizeof (stamp));
+    s_add_stamp (msg, originator, epoch, sequence);
     zmsg_addstr (msg, seen);
     zmsg_addmem (msg, payload, size);
     return msg;
@@ -87,17 +107,10 @@ s_seen_valid (herd_span_t seen)
 }
 
 static int
-s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
+s_decode_stamp (herd_wire_t *self, zmsg_t *msg, const char **reason)
 {
-    //  Extra trailing frames are a newer version's additions: ignored
-    if (zmsg_size (msg) < 7) {
-        *reason = "AT has too few frames";
-        return -1;
-    }
     self->originator = s_span (zmsg_next (msg));
     zframe_t *stamp = zmsg_next (msg);
-    self->seen = s_span (zmsg_next (msg));
-    self->payload = s_span (zmsg_next (msg));
     if (!herd_wire_name_valid (self->originator.data, self->originator.size)) {
         *reason = "bad originator";
         return -1;
@@ -108,6 +121,21 @@ s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
     }
     self->epoch = s_get_u64 (zframe_data (stamp));
     self->sequence = s_get_u64 (zframe_data (stamp) + 8);
+    return 0;
+}
+
+static int
+s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
+{
+    //  Extra trailing frames are a newer version's additions: ignored
+    if (zmsg_size (msg) < 7) {
+        *reason = "AT has too few frames";
+        return -1;
+    }
+    if (s_decode_stamp (self, msg, reason))
+        return -1;
+    self->seen = s_span (zmsg_next (msg));
+    self->payload = s_span (zmsg_next (msg));
     if (!s_seen_valid (self->seen)) {
         *reason = "bad seen set";
         return -1;
@@ -142,6 +170,14 @@ herd_wire_decode (herd_wire_t *self, zmsg_t *msg, const char **reason)
     if (s_equals (self->name, "AT")) {
         self->command = HERD_WIRE_AT;
         return s_decode_at (self, msg, reason);
+    }
+    if (s_equals (self->name, "ACK")) {
+        self->command = HERD_WIRE_ACK;
+        if (zmsg_size (msg) < 5) {
+            *reason = "ACK has too few frames";
+            return -1;
+        }
+        return s_decode_stamp (self, msg, reason);
     }
     self->command = HERD_WIRE_OTHER;
     return 0;

@@ -1,8 +1,20 @@
 /*  herd_test - harness for herd's tests  */
 
 #include "herd_test.h"
+#include "herd_topo.h"
 
 #include <czmq.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#define S_NODES_MAX 64
+#define S_LINKS_MAX 256
+#define S_READY_MS  10000
 
 bool
 herd_test_wait_until (herd_test_cond_fn *cond, void *arg, int deadline_ms)
@@ -13,7 +25,422 @@ herd_test_wait_until (herd_test_cond_fn *cond, void *arg, int deadline_ms)
             return true;
         if (zclock_mono () >= deadline)
             return false;
-        //  A poll period, not a synchronisation sleep: the condition decides
-        zmq_poll (NULL, 0, 5);
+        //  The period between two looks, not a synchronisation: the
+        //  condition decides when to go on
+        poll (NULL, 0, 5);
     }
+}
+
+uint16_t
+herd_test_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    assert_true (fd >= 0);
+    struct sockaddr_in address = {0};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    assert_int_equal (bind (fd, (struct sockaddr *) &address, sizeof (address)),
+                      0);
+    socklen_t size = sizeof (address);
+    getsockname (fd, (struct sockaddr *) &address, &size);
+    close (fd);
+    return ntohs (address.sin_port);
+}
+
+struct _herd_test_herd_t {
+    char directory[64];
+    char topology[128];
+    size_t count;
+    char names[S_NODES_MAX][65];
+    uint16_t client_ports[S_NODES_MAX];
+    pid_t pids[S_NODES_MAX];
+    size_t degrees[S_NODES_MAX];  //  Links per node
+    size_t links;
+};
+
+static int
+s_index (herd_test_herd_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->count; i++)
+        if (streq (self->names[i], name))
+            return (int) i;
+    fail_msg ("no node %s", name);
+    return -1;
+}
+
+herd_test_herd_t *
+herd_test_herd_new (const char **names,
+                    size_t count,
+                    const char **links,
+                    size_t link_count,
+                    const char *settings)
+{
+    assert_true (count <= S_NODES_MAX);
+    herd_test_herd_t *self =
+        (herd_test_herd_t *) zmalloc (sizeof (herd_test_herd_t));
+    strcpy (self->directory, "/tmp/herd-test-XXXXXX");
+    assert_non_null (mkdtemp (self->directory));
+    snprintf (self->topology, sizeof (self->topology), "%s/herd.zpl",
+              self->directory);
+    self->count = count;
+    self->links = link_count;
+    FILE *file = fopen (self->topology, "w");
+    assert_non_null (file);
+    fprintf (file, "herd\n    log_dir = %s/logs\n%s\nnodes\n", self->directory,
+             settings ? settings : "");
+    for (size_t i = 0; i < count; i++) {
+        snprintf (self->names[i], sizeof (self->names[i]), "%s", names[i]);
+        self->client_ports[i] = herd_test_free_port ();
+        fprintf (file,
+                 "    %s\n        client = 127.0.0.1:%u\n"
+                 "        herd = tcp://127.0.0.1:%u\n",
+                 names[i], self->client_ports[i], herd_test_free_port ());
+    }
+    fprintf (file, "links\n");
+    for (size_t i = 0; i < link_count; i++) {
+        fprintf (file, "    link = %s\n", links[i]);
+        for (size_t n = 0; n < count; n++) {
+            size_t size = strlen (names[n]);
+            const char *space = strchr (links[i], ' ');
+            if ((strncmp (links[i], names[n], size) == 0
+                 && links[i][size] == ' ')
+                || (space && streq (space + 1, names[n])))
+                self->degrees[n]++;
+        }
+    }
+    fclose (file);
+    return self;
+}
+
+herd_test_herd_t *
+herd_test_herd_from_file (const char *path, const char *settings)
+{
+    herd_topo_t *topo = herd_topo_new ();
+    if (herd_topo_load (topo, path))
+        fail_msg ("%s: %s", path, herd_topo_errors (topo));
+    const char *names[S_NODES_MAX];
+    char links[S_LINKS_MAX][140];
+    const char *link_names[S_LINKS_MAX];
+    size_t link_count = 0;
+    size_t count = herd_topo_node_count (topo);
+    for (size_t i = 0; i < count; i++) {
+        names[i] = herd_topo_node_name (topo, i);
+        for (size_t n = 0; n < herd_topo_neighbour_count (topo, i); n++) {
+            size_t other = herd_topo_neighbour (topo, i, n);
+            if (other > i) {
+                snprintf (links[link_count], sizeof (links[0]), "%s %s",
+                          names[i], herd_topo_node_name (topo, other));
+                link_names[link_count] = links[link_count];
+                link_count++;
+            }
+        }
+    }
+    herd_test_herd_t *self =
+        herd_test_herd_new (names, count, link_names, link_count, settings);
+    herd_topo_destroy (&topo);
+    return self;
+}
+
+static const char *
+s_binary (void)
+{
+    const char *binary = getenv ("HERD_BIN");
+    return binary ? binary : "build/herd";
+}
+
+static char *
+s_out_path (herd_test_herd_t *self, size_t index)
+{
+    return zsys_sprintf ("%s/%s.out", self->directory, self->names[index]);
+}
+
+typedef struct {
+    const char *path;
+    const char *needle;
+    size_t count;
+} s_file_wait_t;
+
+static size_t
+s_count_in_file (const char *path, const char *needle)
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    size_t count = 0;
+    char *line = NULL;
+    size_t capacity = 0;
+    while (getline (&line, &capacity, file) != -1)
+        if (strstr (line, needle))
+            count++;
+    free (line);
+    fclose (file);
+    return count;
+}
+
+static bool
+s_file_has (void *arg)
+{
+    s_file_wait_t *wait = (s_file_wait_t *) arg;
+    return s_count_in_file (wait->path, wait->needle) >= wait->count;
+}
+
+void
+herd_test_herd_start (herd_test_herd_t *self, const char *name)
+{
+    size_t index = (size_t) s_index (self, name);
+    assert_int_equal (self->pids[index], 0);
+    char *out = s_out_path (self, index);
+    //  A restart starts a fresh output file, so "ready" means this run
+    unlink (out);
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0) {
+        FILE *file = freopen (out, "w", stdout);
+        if (!file || dup2 (1, 2) == -1)
+            _exit (126);
+        execl (s_binary (), "herd", "node", name, "-t", self->topology,
+               (char *) NULL);
+        _exit (127);
+    }
+    self->pids[index] = pid;
+    s_file_wait_t wait = {out, " ready client=", 1};
+    if (!herd_test_wait_until (s_file_has, &wait, S_READY_MS))
+        fail_msg ("node %s did not get ready (see %s)", name, out);
+    free (out);
+}
+
+void
+herd_test_herd_start_all (herd_test_herd_t *self)
+{
+    for (size_t i = 0; i < self->count; i++)
+        herd_test_herd_start (self, self->names[i]);
+    //  Then every link up, as an operator would wait for
+    for (size_t i = 0; i < self->count; i++)
+        if (!herd_test_herd_log_wait (self, self->names[i], "link up ",
+                                      self->degrees[i], S_READY_MS))
+            fail_msg ("links of %s did not come up", self->names[i]);
+}
+
+int64_t
+herd_test_herd_signal (herd_test_herd_t *self, const char *name, int signal)
+{
+    size_t index = (size_t) s_index (self, name);
+    pid_t pid = self->pids[index];
+    assert_true (pid > 0);
+    int64_t start = zclock_mono ();
+    kill (pid, signal);
+    if (signal != SIGKILL && signal != SIGTERM && signal != SIGINT)
+        return 0;
+    int status;
+    while (waitpid (pid, &status, 0) == -1 && errno == EINTR)
+        ;
+    self->pids[index] = 0;
+    return zclock_mono () - start;
+}
+
+void
+herd_test_herd_destroy (herd_test_herd_t **self_p)
+{
+    herd_test_herd_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->count; i++)
+        if (self->pids[i] > 0)
+            kill (self->pids[i], SIGTERM);
+    for (size_t i = 0; i < self->count; i++) {
+        if (self->pids[i] <= 0)
+            continue;
+        //  A node that ignores SIGTERM for 3 s is killed, and that fails
+        int status = 0;
+        int64_t deadline = zclock_mono () + 3000;
+        while (waitpid (self->pids[i], &status, WNOHANG) == 0) {
+            if (zclock_mono () > deadline) {
+                kill (self->pids[i], SIGKILL);
+                waitpid (self->pids[i], &status, 0);
+                fail_msg ("node %s did not stop on SIGTERM", self->names[i]);
+            }
+            poll (NULL, 0, 5);
+        }
+    }
+    //  HERD_TEST_KEEP=1 keeps the topology, outputs and logs to look at
+    if (getenv ("HERD_TEST_KEEP"))
+        fprintf (stderr, "kept %s\n", self->directory);
+    else {
+        char *command = zsys_sprintf ("rm -rf '%s'", self->directory);
+        if (system (command) != 0)
+            fprintf (stderr, "could not remove %s\n", self->directory);
+        free (command);
+    }
+    free (self);
+    *self_p = NULL;
+}
+
+uint16_t
+herd_test_herd_port (herd_test_herd_t *self, const char *name)
+{
+    return self->client_ports[s_index (self, name)];
+}
+
+size_t
+herd_test_herd_size (herd_test_herd_t *self)
+{
+    return self->count;
+}
+
+const char *
+herd_test_herd_name (herd_test_herd_t *self, size_t index)
+{
+    assert_true (index < self->count);
+    return self->names[index];
+}
+
+size_t
+herd_test_herd_links (herd_test_herd_t *self)
+{
+    return self->links;
+}
+
+const char *
+herd_test_herd_topology (herd_test_herd_t *self)
+{
+    return self->topology;
+}
+
+char *
+herd_test_herd_log_path (herd_test_herd_t *self, const char *name)
+{
+    return zsys_sprintf ("%s/logs/%s.log", self->directory, name);
+}
+
+size_t
+herd_test_herd_log_count (herd_test_herd_t *self,
+                          const char *name,
+                          const char *needle)
+{
+    char *path = herd_test_herd_log_path (self, name);
+    size_t count = s_count_in_file (path, needle);
+    free (path);
+    return count;
+}
+
+bool
+herd_test_herd_log_wait (herd_test_herd_t *self,
+                         const char *name,
+                         const char *needle,
+                         size_t count,
+                         int deadline_ms)
+{
+    char *path = herd_test_herd_log_path (self, name);
+    s_file_wait_t wait = {path, needle, count};
+    bool found = herd_test_wait_until (s_file_has, &wait, deadline_ms);
+    free (path);
+    return found;
+}
+
+int
+herd_test_connect (uint16_t port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true (fd >= 0);
+    struct sockaddr_in address = {0};
+    address.sin_family = AF_INET;
+    address.sin_port = htons (port);
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (connect (fd, (struct sockaddr *) &address, sizeof (address)))
+        fail_msg ("connect to port %u: %s", port, strerror (errno));
+    int one = 1;
+    setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof (one));
+    return fd;
+}
+
+void
+herd_test_send (int fd, const char *data, size_t size)
+{
+    while (size > 0) {
+        ssize_t rc = send (fd, data, size, MSG_NOSIGNAL);
+        if (rc == -1 && errno == EINTR)
+            continue;
+        if (rc <= 0)
+            fail_msg ("send: %s", strerror (errno));
+        data += rc;
+        size -= (size_t) rc;
+    }
+}
+
+//  Wait for input until the deadline; returns false on timeout.
+static bool
+s_readable (int fd, int64_t deadline)
+{
+    int64_t left = deadline - zclock_mono ();
+    if (left <= 0)
+        return false;
+    struct pollfd item = {fd, POLLIN, 0};
+    return poll (&item, 1, (int) left) > 0;
+}
+
+size_t
+herd_test_read (int fd, char *buffer, size_t size, int deadline_ms)
+{
+    int64_t deadline = zclock_mono () + deadline_ms;
+    size_t done = 0;
+    while (done < size && s_readable (fd, deadline)) {
+        ssize_t rc = recv (fd, buffer + done, size - done, 0);
+        if (rc <= 0)
+            break;
+        done += (size_t) rc;
+    }
+    return done;
+}
+
+char *
+herd_test_read_until (int fd,
+                      const char *suffix,
+                      size_t *size_p,
+                      int deadline_ms)
+{
+    int64_t deadline = zclock_mono () + deadline_ms;
+    size_t capacity = 4096, size = 0,
+           suffix_size = suffix ? strlen (suffix) : 0;
+    char *buffer = (char *) zmalloc (capacity + 1);
+    while (s_readable (fd, deadline)) {
+        if (size == capacity) {
+            capacity *= 2;
+            buffer = (char *) realloc (buffer, capacity + 1);
+        }
+        ssize_t rc = recv (fd, buffer + size, capacity - size, 0);
+        if (rc <= 0)
+            break;
+        size += (size_t) rc;
+        if (suffix && size >= suffix_size
+            && memcmp (buffer + size - suffix_size, suffix, suffix_size) == 0)
+            break;
+    }
+    buffer[size] = 0;
+    if (size_p)
+        *size_p = size;
+    return buffer;
+}
+
+bool
+herd_test_closed (int fd, int deadline_ms)
+{
+    int64_t deadline = zclock_mono () + deadline_ms;
+    char buffer[4096];
+    while (s_readable (fd, deadline)) {
+        ssize_t rc = recv (fd, buffer, sizeof (buffer), 0);
+        if (rc <= 0)
+            return true;
+    }
+    return false;
+}
+
+char *
+herd_test_grader (uint16_t port, const char *request, int deadline_ms)
+{
+    int fd = herd_test_connect (port);
+    herd_test_send (fd, request, strlen (request));
+    shutdown (fd, SHUT_WR);
+    char *reply = herd_test_read_until (fd, NULL, NULL, deadline_ms);
+    close (fd);
+    return reply;
 }

@@ -1,5 +1,8 @@
 /*  herd_test - harness for herd's tests: real node processes on loopback,
-    free ports from the kernel, raw TCP clients, and waits with deadlines  */
+    free ports from the kernel, raw TCP clients, and waits with deadlines
+
+    No test sleeps to synchronise and none uses a fixed port: every wait is
+    herd_test_wait_until or a read with a deadline.  */
 
 #ifndef HERD_TEST_H_INCLUDED
 #define HERD_TEST_H_INCLUDED
@@ -16,5 +19,88 @@
 //  pass.  Returns whether it became true.
 typedef bool (herd_test_cond_fn) (void *arg);
 bool herd_test_wait_until (herd_test_cond_fn *cond, void *arg, int deadline_ms);
+
+//  A port on 127.0.0.1 that the kernel just gave out and took back.
+uint16_t herd_test_free_port (void);
+
+//  A herd of real `herd node` processes in a temporary directory.
+typedef struct _herd_test_herd_t herd_test_herd_t;
+
+//  Write a topology for nodes names[0..count) joined by links ("A B"
+//  strings) with free ports, and herd-level settings (ZPL lines indented 4
+//  spaces, or NULL).  Nothing is started.
+herd_test_herd_t *herd_test_herd_new (const char **names,
+                                      size_t count,
+                                      const char **links,
+                                      size_t link_count,
+                                      const char *settings);
+
+//  The same for the nodes and links of a topology file.
+herd_test_herd_t *herd_test_herd_from_file (const char *path,
+                                            const char *settings);
+
+//  Stop every node (SIGTERM, then SIGKILL) and remove the directory.
+void herd_test_herd_destroy (herd_test_herd_t **self_p);
+
+//  Start node name and wait until it is ready; asserts on failure.
+void herd_test_herd_start (herd_test_herd_t *self, const char *name);
+
+//  Start every node and wait until every link is up.
+void herd_test_herd_start_all (herd_test_herd_t *self);
+
+//  Send signal to node name; if it is SIGKILL or SIGTERM, wait for it.
+//  Returns the milliseconds it took to exit (0 for other signals).
+int64_t
+herd_test_herd_signal (herd_test_herd_t *self, const char *name, int signal);
+
+//  Client port of node name.
+uint16_t herd_test_herd_port (herd_test_herd_t *self, const char *name);
+
+//  Node names, in order, and how many.
+size_t herd_test_herd_size (herd_test_herd_t *self);
+const char *herd_test_herd_name (herd_test_herd_t *self, size_t index);
+
+//  Number of links.
+size_t herd_test_herd_links (herd_test_herd_t *self);
+
+//  Path of the topology file and of node name's log file.  Caller owns
+//  return value for the log path.
+const char *herd_test_herd_topology (herd_test_herd_t *self);
+char *herd_test_herd_log_path (herd_test_herd_t *self, const char *name);
+
+//  How many times needle appears in node name's log (0 if no log).
+size_t herd_test_herd_log_count (herd_test_herd_t *self,
+                                 const char *name,
+                                 const char *needle);
+
+//  Wait until node name's log holds needle at least count times.
+bool herd_test_herd_log_wait (herd_test_herd_t *self,
+                              const char *name,
+                              const char *needle,
+                              size_t count,
+                              int deadline_ms);
+
+//  Connect to 127.0.0.1:port (blocking socket).  Asserts on failure.
+int herd_test_connect (uint16_t port);
+
+//  Send all of data.  Asserts on failure.
+void herd_test_send (int fd, const char *data, size_t size);
+
+//  Read until size bytes arrived, EOF, or deadline.  Returns bytes read.
+size_t herd_test_read (int fd, char *buffer, size_t size, int deadline_ms);
+
+//  Read until the bytes read end with suffix, EOF, or deadline.  Caller
+//  owns return value (NUL-terminated; *size_p gets the length).
+char *herd_test_read_until (int fd,
+                            const char *suffix,
+                            size_t *size_p,
+                            int deadline_ms);
+
+//  Is the peer's side closed (EOF or reset) within deadline_ms?
+bool herd_test_closed (int fd, int deadline_ms);
+
+//  What the CS 131 graders do: connect, write request, half-close, read
+//  until EOF (at most 1 MB).  Caller owns return value (NUL-terminated).
+char *herd_test_grader (uint16_t port, const char *request, int deadline_ms);
 
 #endif

@@ -32,6 +32,28 @@ test_at_round_trips (void **state)
 }
 
 static void
+test_ack_round_trips (void **state)
+{
+    (void) state;
+    zmsg_t *msg = herd_wire_ack ("Clark", 7, 9);
+    zmsg_pushstr (msg, "Jaquez");
+    herd_wire_t wire;
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_int_equal (wire.command, HERD_WIRE_ACK);
+    s_assert_span (wire.originator, "Clark");
+    assert_int_equal (wire.epoch, 7);
+    assert_int_equal (wire.sequence, 9);
+    zmsg_destroy (&msg);
+    msg = zmsg_new ();
+    zmsg_addstr (msg, "Jaquez");
+    zmsg_addstr (msg, "HERD1");
+    zmsg_addstr (msg, "ACK");
+    zmsg_addstr (msg, "Clark");
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), -1);
+    zmsg_destroy (&msg);
+}
+
+static void
 test_decode_refuses_malformed (void **state)
 {
     (void) state;
@@ -92,6 +114,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_at_round_trips),
+        cmocka_unit_test (test_ack_round_trips),
         cmocka_unit_test (test_decode_refuses_malformed),
         cmocka_unit_test (test_decode_ignores_newer_commands),
         cmocka_unit_test (test_name_valid),
