@@ -21,7 +21,7 @@
 //  A client is not read while this many reply bytes wait for it...
 #define HERD_FRONT_PAUSE_BYTES 65536
 //  ...or while this many of its commands wait for a reply.
-#define HERD_FRONT_PIPELINE_MAX 1024
+#define HERD_FRONT_PIPELINE_MAX 128
 //  After the node shuts down its side, the client has this long to close.
 #define HERD_FRONT_DRAIN_MS 2000
 

@@ -41,6 +41,8 @@ typedef struct _s_conn_t {
     size_t out_size;
     size_t out_sent;
     size_t out_capacity;
+    char *backlog;          //  Input read but not yet split: waits while
+    size_t backlog_size;    //  the client has too much outstanding
     uint32_t events;        //  Registered with epoll
     bool eof;               //  The client has finished sending
     bool shut;              //  We shut down writing; draining input
@@ -66,6 +68,8 @@ struct _herd_front_t {
     s_conn_t *doomed;   //  Closed at the end of the turn
     s_conn_t *reading;  //  Being read: its replies wait for
                         //  the end of the batch
+    zloop_t *loop;      //  For the resume timer
+    int resume_timer;   //  Pending, or -1
     char *read_buffer;  //  HERD_FRONT_READ_SIZE bytes
 };
 
@@ -86,6 +90,7 @@ herd_front_new (const herd_front_config_t *config,
     self->arg = arg;
     self->epoll_fd = epoll_fd;
     self->listener = -1;
+    self->resume_timer = -1;
     self->read_buffer = (char *) zmalloc (HERD_FRONT_READ_SIZE);
     return self;
 }
@@ -105,6 +110,7 @@ s_conn_free (herd_front_t *self, s_conn_t *conn)
         conn->pending = next;
     }
     free (conn->out);
+    free (conn->backlog);
     free (conn);
 }
 
@@ -210,18 +216,24 @@ s_queued (s_conn_t *conn)
     return conn->out_size - conn->out_sent;
 }
 
-//  Ask epoll for what the connection can use now: input unless paused or
-//  finished, output while replies are queued.
+//  Too much is outstanding for this client: take no more commands from it
+//  until its replies drain (back-pressure instead of unbounded memory).
+static bool
+s_paused (s_conn_t *conn)
+{
+    return s_queued (conn) >= HERD_FRONT_PAUSE_BYTES
+           || conn->next_ticket - conn->flush_ticket >= HERD_FRONT_PIPELINE_MAX;
+}
+
+//  Ask epoll for what the connection can use now: input unless paused,
+//  holding a backlog, or finished; output while replies are queued.
 static void
 s_update_events (herd_front_t *self, s_conn_t *conn)
 {
     if (conn->doomed)
         return;
-    bool paused =
-        s_queued (conn) >= HERD_FRONT_PAUSE_BYTES
-        || conn->next_ticket - conn->flush_ticket >= HERD_FRONT_PIPELINE_MAX;
     uint32_t events = 0;
-    if (conn->shut || (!conn->eof && !paused))
+    if (conn->shut || (!conn->eof && !conn->backlog && !s_paused (conn)))
         events |= EPOLLIN;
     if (s_queued (conn) > 0)
         events |= EPOLLOUT;
@@ -294,6 +306,69 @@ s_queue_out (s_conn_t *conn, const char *data, size_t size)
     conn->out_size += size;
 }
 
+static bool
+s_on_line (void *arg, const char *line, size_t size, bool truncated)
+{
+    s_conn_t *conn = (s_conn_t *) arg;
+    herd_front_t *self = conn->front;
+    char prefix[48];
+    snprintf (prefix, sizeof (prefix), "in conn=%" PRIu64 "%s", conn->number,
+              truncated ? " truncated" : "");
+    herd_log_bytes (self->log, "info", prefix, line, size);
+    uint64_t ticket = conn->next_ticket++;
+    self->on_line (self->arg, conn->id, ticket, line, size, truncated);
+    return !s_paused (conn);
+}
+
+//  Split and dispatch input until the client has too much outstanding;
+//  what is left waits in the backlog (at most one read's worth).
+static void
+s_dispatch (herd_front_t *self, s_conn_t *conn, const char *data, size_t size)
+{
+    self->reading = conn;
+    size_t used = herd_line_feed (conn->line, data, size, s_on_line, conn);
+    self->reading = NULL;
+    assert (!conn->backlog);
+    conn->backlog_size = size - used;
+    if (conn->backlog_size > 0) {
+        conn->backlog = (char *) malloc (conn->backlog_size);
+        assert (conn->backlog);
+        memcpy (conn->backlog, data + used, conn->backlog_size);
+    }
+}
+
+//  The connection has drained: go on with its backlog, then write.
+static void
+s_resume (herd_front_t *self, s_conn_t *conn)
+{
+    while (conn->backlog && !conn->doomed && !s_paused (conn)) {
+        char *backlog = conn->backlog;
+        conn->backlog = NULL;
+        s_dispatch (self, conn, backlog, conn->backlog_size);
+        free (backlog);
+        s_write (self, conn);
+    }
+}
+
+//  Feed backlogs whose connections have drained; O(open fds), and only
+//  after a reply unpaused a connection with a backlog.
+static int
+s_on_resume (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    herd_front_t *self = (herd_front_t *) arg;
+    self->resume_timer = -1;
+    for (size_t fd = 0; fd < self->conns_capacity; fd++) {
+        s_conn_t *conn = self->conns[fd];
+        if (conn && conn->backlog)
+            s_resume (self, conn);
+    }
+    s_reap (self);
+    herd_log_flush (self->log);
+    return 0;
+}
+
 int
 herd_front_reply (herd_front_t *self,
                   uint64_t connection,
@@ -345,22 +420,12 @@ herd_front_reply (herd_front_t *self,
     }
     if (conn != self->reading) {
         s_write (self, conn);
+        if (conn->backlog && !s_paused (conn) && self->resume_timer == -1)
+            self->resume_timer =
+                zloop_timer (self->loop, 1, 1, s_on_resume, self);
         s_reap (self);
     }
     return 0;
-}
-
-static void
-s_on_line (void *arg, const char *line, size_t size, bool truncated)
-{
-    s_conn_t *conn = (s_conn_t *) arg;
-    herd_front_t *self = conn->front;
-    char prefix[48];
-    snprintf (prefix, sizeof (prefix), "in conn=%" PRIu64 "%s", conn->number,
-              truncated ? " truncated" : "");
-    herd_log_bytes (self->log, "info", prefix, line, size);
-    uint64_t ticket = conn->next_ticket++;
-    self->on_line (self->arg, conn->id, ticket, line, size, truncated);
 }
 
 static void
@@ -380,14 +445,13 @@ s_read (herd_front_t *self, s_conn_t *conn)
             s_doom (self, conn, conn->why);
         return;
     }
-    self->reading = conn;
     if (rc == 0) {
         conn->eof = true;
+        self->reading = conn;
         herd_line_finish (conn->line, s_on_line, conn);
+        self->reading = NULL;
     } else
-        herd_line_feed (conn->line, self->read_buffer, (size_t) rc, s_on_line,
-                        conn);
-    self->reading = NULL;
+        s_dispatch (self, conn, self->read_buffer, (size_t) rc);
 }
 
 static void
@@ -491,6 +555,7 @@ s_on_events (zloop_t *loop, zmq_pollitem_t *item, void *arg)
                 s_read (self, conn);
         }
         s_write (self, conn);
+        s_resume (self, conn);
     }
     s_reap (self);
     herd_log_flush (self->log);
@@ -540,6 +605,7 @@ int
 herd_front_start (herd_front_t *self, zloop_t *loop)
 {
     assert (self);
+    self->loop = loop;
     zmq_pollitem_t item = {NULL, self->epoll_fd, ZMQ_POLLIN, 0};
     if (zloop_poller (loop, &item, s_on_events, self))
         return -1;

@@ -34,7 +34,7 @@ herd_line_destroy (herd_line_t **self_p)
 }
 
 //  Deliver one complete line, dropping a CR before the LF.
-static void
+static bool
 s_deliver (herd_line_t *self,
            const char *line,
            size_t size,
@@ -44,9 +44,8 @@ s_deliver (herd_line_t *self,
     if (size > 0 && line[size - 1] == '\r')
         size--;
     if (size > self->max)
-        fn (arg, line, self->max, true);
-    else
-        fn (arg, line, size, false);
+        return fn (arg, line, self->max, true);
+    return fn (arg, line, size, false);
 }
 
 static void
@@ -67,20 +66,20 @@ s_append (herd_line_t *self, const char *data, size_t size)
 //  The buffer holds no LF.  Once it holds more than max bytes (a CR just
 //  past the cap may still be a terminator), the line is overlong: deliver
 //  its head now and drop the rest up to the next LF.
-static void
+static bool
 s_check_overlong (herd_line_t *self, herd_line_fn *fn, void *arg)
 {
     bool overlong =
         self->size > self->max + 1
         || (self->size == self->max + 1 && self->buffer[self->max] != '\r');
-    if (overlong) {
-        fn (arg, self->buffer, self->max, true);
-        self->size = 0;
-        self->discarding = true;
-    }
+    if (!overlong)
+        return true;
+    self->size = 0;
+    self->discarding = true;
+    return fn (arg, self->buffer, self->max, true);
 }
 
-void
+size_t
 herd_line_feed (herd_line_t *self,
                 const char *data,
                 size_t size,
@@ -88,27 +87,30 @@ herd_line_feed (herd_line_t *self,
                 void *arg)
 {
     assert (self);
-    while (size > 0) {
-        const char *newline = (const char *) memchr (data, '\n', size);
-        size_t taken = newline ? (size_t) (newline - data) + 1 : size;
+    size_t consumed = 0;
+    bool more = true;
+    while (more && consumed < size) {
+        const char *at = data + consumed;
+        size_t left = size - consumed;
+        const char *newline = (const char *) memchr (at, '\n', left);
+        size_t taken = newline ? (size_t) (newline - at) + 1 : left;
+        //  max + 2 bytes are enough to know that a line is overlong
+        size_t room = self->max + 2 - self->size;
         if (self->discarding) {
             if (newline)
                 self->discarding = false;
         } else if (!newline) {
-            size_t room = self->max + 2 - self->size;
-            s_append (self, data, taken < room ? taken : room);
-            s_check_overlong (self, fn, arg);
+            s_append (self, at, taken < room ? taken : room);
+            more = s_check_overlong (self, fn, arg);
         } else if (self->size == 0)
-            s_deliver (self, data, taken - 1, fn, arg);  //  No copy
+            more = s_deliver (self, at, taken - 1, fn, arg);  //  No copy
         else {
-            //  max + 2 bytes are enough to know the line is overlong
-            size_t room = self->max + 2 - self->size;
-            s_append (self, data, taken - 1 < room ? taken - 1 : room);
-            s_deliver (self, self->buffer, self->size, fn, arg);
-            self->size = 0;
+            s_append (self, at, taken - 1 < room ? taken - 1 : room);
+            size_t line_size = self->size;
+            self->size = 0;  //  The buffer stays valid during the call
+            more = s_deliver (self, self->buffer, line_size, fn, arg);
         }
-        data += taken;
-        size -= taken;
+        consumed += taken;
     }
     //  Give back memory after a long line so idle clients stay small
     if (self->size == 0 && self->capacity > 4096) {
@@ -116,6 +118,7 @@ herd_line_feed (herd_line_t *self,
         self->buffer = NULL;
         self->capacity = 0;
     }
+    return consumed;
 }
 
 void

@@ -146,6 +146,13 @@ s_flood (herd_node_t *self,
 }
 
 static void
+s_held_destroy (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+static void
 s_release (herd_node_t *self, s_held_t *held)
 {
     s_reply (self, held->connection, held->ticket, held->reply, held->size);
@@ -571,7 +578,7 @@ herd_node_new (herd_topo_t *topo, const char *name, bool log_stderr)
     }
     self->table = herd_table_new (self->epoch);
     self->held = zlistx_new ();
-    zlistx_set_destructor (self->held, (zlistx_destructor_fn *) zstr_free);
+    zlistx_set_destructor (self->held, s_held_destroy);
     self->held_timer = -1;
     self->loop = zloop_new ();
     zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX);

@@ -19,7 +19,7 @@ static const s_setting_t s_settings[] = {
     {"log_dir", "logs", 0, 0},
     {"max_line", "65536", 16, 16 * 1024 * 1024},
     {"max_connections", "10000", 1, 1000000},
-    {"max_output", "4194304", 4096, 1024 * 1024 * 1024},
+    {"max_output", "16777216", 4096, 1024 * 1024 * 1024},
     {"idle_timeout_ms", "300000", 100, 86400000},
     {"send_timeout_ms", "30000", 100, 86400000},
 };

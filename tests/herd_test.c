@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -195,6 +196,8 @@ herd_test_herd_start (herd_test_herd_t *self, const char *name)
     pid_t pid = fork ();
     assert_true (pid >= 0);
     if (pid == 0) {
+        //  Nodes die with the test, even one that failed half-way
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
         FILE *file = freopen (out, "w", stdout);
         if (!file || dup2 (1, 2) == -1)
             _exit (126);

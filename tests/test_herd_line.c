@@ -9,7 +9,7 @@ typedef struct {
     size_t count;
 } s_sink_t;
 
-static void
+static bool
 s_collect (void *arg, const char *line, size_t size, bool truncated)
 {
     s_sink_t *sink = (s_sink_t *) arg;
@@ -19,6 +19,14 @@ s_collect (void *arg, const char *line, size_t size, bool truncated)
     sink->lines[sink->count][size] = 0;
     sink->truncated[sink->count] = truncated;
     sink->count++;
+    return true;
+}
+
+static bool
+s_collect_two (void *arg, const char *line, size_t size, bool truncated)
+{
+    s_collect (arg, line, size, truncated);
+    return ((s_sink_t *) arg)->count % 2 != 0;
 }
 
 static void
@@ -130,6 +138,26 @@ test_an_overlong_last_line_is_not_given_twice (void **state)
     herd_line_destroy (&line);
 }
 
+static void
+test_feed_stops_when_asked (void **state)
+{
+    (void) state;
+    herd_line_t *line = herd_line_new (64);
+    s_sink_t sink = {0};
+    const char *data = "a\nb\nc\nd\ne";
+    size_t used = herd_line_feed (line, data, 9, s_collect_two, &sink);
+    assert_int_equal (used, 4);
+    assert_int_equal (sink.count, 2);
+    used += herd_line_feed (line, data + used, 9 - used, s_collect_two, &sink);
+    assert_int_equal (used, 8);
+    assert_string_equal (sink.lines[3], "d");
+    used += herd_line_feed (line, data + used, 9 - used, s_collect_two, &sink);
+    assert_int_equal (used, 9);
+    herd_line_finish (line, s_collect, &sink);
+    assert_string_equal (sink.lines[4], "e");
+    herd_line_destroy (&line);
+}
+
 int
 main (void)
 {
@@ -140,6 +168,7 @@ main (void)
         cmocka_unit_test (test_a_line_at_the_cap_is_whole),
         cmocka_unit_test (test_an_overlong_line_gives_its_head_once),
         cmocka_unit_test (test_an_overlong_last_line_is_not_given_twice),
+        cmocka_unit_test (test_feed_stops_when_asked),
     };
     return cmocka_run_group_tests_name ("herd_line", tests, NULL, NULL);
 }

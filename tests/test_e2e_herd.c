@@ -1,0 +1,218 @@
+/*  test_e2e_herd - flooding across real herds of the shipped topologies  */
+
+#include "herd_test.h"
+
+#include <czmq.h>
+#include <signal.h>
+
+#define S_DEADLINE 5000
+
+static const char *s_years[] = {"2018", "2020", "2021", "2022", "2023"};
+
+static herd_test_herd_t *
+s_herd (const char *year)
+{
+    char *path = zsys_sprintf ("deploy/topologies/cs131-%s.zpl", year);
+    herd_test_herd_t *herd = herd_test_herd_from_file (path, NULL);
+    free (path);
+    herd_test_herd_start_all (herd);
+    return herd;
+}
+
+static char *
+s_iamat (herd_test_herd_t *herd, const char *node, const char *request)
+{
+    return herd_test_grader (herd_test_herd_port (herd, node), request,
+                             S_DEADLINE);
+}
+
+typedef struct {
+    herd_test_herd_t *herd;
+    const char *node;
+    const char *request;   //  A WHATSAT line
+    const char *expected;  //  What its reply must start with
+} s_ask_t;
+
+static bool
+s_answers (void *arg)
+{
+    s_ask_t *ask = (s_ask_t *) arg;
+    char *reply = herd_test_grader (herd_test_herd_port (ask->herd, ask->node),
+                                    ask->request, S_DEADLINE);
+    bool same = strncmp (reply, ask->expected, strlen (ask->expected)) == 0;
+    free (reply);
+    return same;
+}
+
+//  Every node in names answers WHATSAT for client with at_line (soon).
+static void
+s_assert_everywhere (herd_test_herd_t *herd,
+                     const char *client,
+                     const char *at_line)
+{
+    char *request = zsys_sprintf ("WHATSAT %s 5 1\n", client);
+    for (size_t i = 0; i < herd_test_herd_size (herd); i++) {
+        s_ask_t ask = {herd, herd_test_herd_name (herd, i), request, at_line};
+        if (!herd_test_wait_until (s_answers, &ask, S_DEADLINE))
+            fail_msg ("%s does not answer %s with %s", ask.node, client,
+                      at_line);
+    }
+    free (request);
+}
+
+static size_t
+s_total (herd_test_herd_t *herd, const char *needle)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < herd_test_herd_size (herd); i++)
+        total += herd_test_herd_log_count (herd, herd_test_herd_name (herd, i),
+                                           needle);
+    return total;
+}
+
+static bool
+s_all_stored (void *arg)
+{
+    herd_test_herd_t *herd = (herd_test_herd_t *) arg;
+    //  The origin logs "stored seq=", the others "stored originator="
+    return s_total (herd, "update stored") == herd_test_herd_size (herd);
+}
+
+static void
+test_an_update_reaches_every_node_of_every_topology (void **state)
+{
+    (void) state;
+    for (size_t y = 0; y < 5; y++) {
+        herd_test_herd_t *herd = s_herd (s_years[y]);
+        size_t nodes = herd_test_herd_size (herd);
+        size_t links = herd_test_herd_links (herd);
+        const char *origin = herd_test_herd_name (herd, y % nodes);
+        char *at = s_iamat (herd, origin,
+                            "IAMAT kiwi.cs.ucla.edu "
+                            "+34.068930-118.445127 "
+                            "1621464827.959498503\n");
+        at[strlen (at) - 1] = 0;
+        s_assert_everywhere (herd, "kiwi.cs.ucla.edu", at);
+        assert_true (herd_test_wait_until (s_all_stored, herd, S_DEADLINE));
+        //  Each node stores once and forwards once; the origin to all its
+        //  links, every other node to all but the sender: at most
+        //  2L - N + 1 messages, and at least N - 1 (one per node reached)
+        size_t messages = s_total (herd, "update rx ");
+        if (messages > 2 * links - nodes + 1 || messages < nodes - 1)
+            fail_msg ("cs131-%s: %zu messages for %zu nodes, %zu links",
+                      s_years[y], messages, nodes, links);
+        free (at);
+        herd_test_herd_destroy (&herd);
+    }
+}
+
+static void
+test_a_stale_iamat_changes_nothing_anywhere (void **state)
+{
+    (void) state;
+    herd_test_herd_t *herd = s_herd ("2022");
+    char *at = s_iamat (herd, "Clark", "IAMAT mover +1-1 2000\n");
+    at[strlen (at) - 1] = 0;
+    s_assert_everywhere (herd, "mover", at);
+    assert_true (herd_test_wait_until (s_all_stored, herd, S_DEADLINE));
+    size_t before = s_total (herd, "update rx ");
+    //  Older, at another node: answered there, stored and sent nowhere
+    char *old = s_iamat (herd, "Johnson", "IAMAT mover +2-2 1000\n");
+    assert_non_null (strstr (old, "AT Johnson "));
+    assert_non_null (strstr (old, " mover +2-2 1000\n"));
+    assert_int_equal (
+        herd_test_herd_log_count (herd, "Johnson", "update stale (not newer)"),
+        1);
+    s_assert_everywhere (herd, "mover", at);
+    assert_int_equal (s_total (herd, "update rx "), before);
+    free (old);
+    free (at);
+    herd_test_herd_destroy (&herd);
+}
+
+static void
+test_nodes_down_leave_the_rest_working_and_rejoin (void **state)
+{
+    (void) state;
+    herd_test_herd_t *herd = s_herd ("2022");
+    char *first = s_iamat (herd, "Clark", "IAMAT phone +1-1 100\n");
+    first[strlen (first) - 1] = 0;
+    s_assert_everywhere (herd, "phone", first);
+    //  Johnson's only neighbours are Bernard and Juzang
+    herd_test_herd_signal (herd, "Bernard", SIGKILL);
+    herd_test_herd_signal (herd, "Juzang", SIGKILL);
+    char *second = s_iamat (herd, "Clark", "IAMAT phone +2-2 200\n");
+    assert_non_null (strstr (second, " phone +2-2 200\n"));
+    second[strlen (second) - 1] = 0;
+    s_ask_t ask = {herd, "Jaquez", "WHATSAT phone 5 1\n", second};
+    assert_true (herd_test_wait_until (s_answers, &ask, S_DEADLINE));
+    //  Cut off, Johnson keeps its old copy and keeps answering
+    ask.node = "Johnson";
+    ask.expected = first;
+    assert_true (s_answers (&ask));
+    //  Back again: the links resume and the next update gets through
+    herd_test_herd_start (herd, "Bernard");
+    herd_test_herd_start (herd, "Juzang");
+    assert_true (herd_test_herd_log_wait (herd, "Johnson", "link up Bernard", 2,
+                                          S_DEADLINE));
+    char *third = s_iamat (herd, "Clark", "IAMAT phone +3-3 300\n");
+    third[strlen (third) - 1] = 0;
+    s_assert_everywhere (herd, "phone", third);
+    free (first);
+    free (second);
+    free (third);
+    herd_test_herd_destroy (&herd);
+}
+
+static void
+test_a_node_stops_cleanly_within_a_second (void **state)
+{
+    (void) state;
+    const char *names[] = {"Solo"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 1, NULL, 0, NULL);
+    herd_test_herd_start_all (herd);
+    //  A client holding a connection open does not delay the stop
+    int fd = herd_test_connect (herd_test_herd_port (herd, "Solo"));
+    int64_t took = herd_test_herd_signal (herd, "Solo", SIGTERM);
+    assert_true (took < 1000);
+    assert_true (herd_test_closed (fd, S_DEADLINE));
+    close (fd);
+    assert_int_equal (herd_test_herd_log_count (herd, "Solo", "info stopped"),
+                      1);
+    herd_test_herd_destroy (&herd);
+}
+
+static void
+test_sighup_reopens_the_log (void **state)
+{
+    (void) state;
+    const char *names[] = {"Solo"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 1, NULL, 0, NULL);
+    herd_test_herd_start_all (herd);
+    char *path = herd_test_herd_log_path (herd, "Solo");
+    char *rotated = zsys_sprintf ("%s.1", path);
+    assert_int_equal (rename (path, rotated), 0);
+    herd_test_herd_signal (herd, "Solo", SIGHUP);
+    assert_true (
+        herd_test_herd_log_wait (herd, "Solo", "log reopened", 1, S_DEADLINE));
+    free (herd_test_grader (herd_test_herd_port (herd, "Solo"), "x\n",
+                            S_DEADLINE));
+    assert_true (herd_test_herd_log_wait (herd, "Solo", "in conn=1 \"x\"", 1,
+                                          S_DEADLINE));
+    free (rotated);
+    free (path);
+    herd_test_herd_destroy (&herd);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_an_update_reaches_every_node_of_every_topology),
+        cmocka_unit_test (test_a_stale_iamat_changes_nothing_anywhere),
+        cmocka_unit_test (test_nodes_down_leave_the_rest_working_and_rejoin),
+        cmocka_unit_test (test_a_node_stops_cleanly_within_a_second),
+        cmocka_unit_test (test_sighup_reopens_the_log),
+    };
+    return cmocka_run_group_tests_name ("e2e_herd", tests, NULL, NULL);
+}
