@@ -1,0 +1,121 @@
+/*  test_e2e_cli - the herd program's commands, as scripts see them  */
+
+#include "herd_test.h"
+
+#include <czmq.h>
+#include <sys/wait.h>
+
+//  Run the herd binary with arguments: stdout through a pipe, stderr
+//  through a file.  Caller owns *out and *err.
+static int
+s_run (const char *arguments, char **out, char **err)
+{
+    const char *binary = getenv ("HERD_BIN");
+    char err_path[] = "/tmp/herd-cli-err-XXXXXX";
+    close (mkstemp (err_path));
+    char *command = zsys_sprintf ("%s %s 2>%s", binary ? binary : "build/herd",
+                                  arguments, err_path);
+    FILE *pipe = popen (command, "r");
+    assert_non_null (pipe);
+    char buffer[8192];
+    size_t size = fread (buffer, 1, sizeof (buffer) - 1, pipe);
+    buffer[size] = 0;
+    int status = pclose (pipe);
+    *out = strdup (buffer);
+    FILE *file = fopen (err_path, "r");
+    assert_non_null (file);
+    size = fread (buffer, 1, sizeof (buffer) - 1, file);
+    buffer[size] = 0;
+    fclose (file);
+    unlink (err_path);
+    *err = strdup (buffer);
+    free (command);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+test_check_prints_one_line_per_node_in_file_order (void **state)
+{
+    (void) state;
+    char *out, *err;
+    int rc = s_run ("check -t deploy/topologies/cs131-2022.zpl", &out, &err);
+    assert_int_equal (rc, 0);
+    assert_string_equal (out,
+                         "Juzang\t127.0.0.1:12201\ttcp://127.0.0.1:12211\t"
+                         "Clark,Bernard,Johnson\n"
+                         "Bernard\t127.0.0.1:12202\ttcp://127.0.0.1:12212\t"
+                         "Juzang,Jaquez,Johnson\n"
+                         "Jaquez\t127.0.0.1:12203\ttcp://127.0.0.1:12213\t"
+                         "Clark,Bernard\n"
+                         "Johnson\t127.0.0.1:12204\ttcp://127.0.0.1:12214\t"
+                         "Bernard,Juzang\n"
+                         "Clark\t127.0.0.1:12205\ttcp://127.0.0.1:12215\t"
+                         "Jaquez,Juzang\n");
+    assert_string_equal (err, "");
+    free (out);
+    free (err);
+}
+
+static void
+test_check_reports_errors_and_fails (void **state)
+{
+    (void) state;
+    char path[] = "/tmp/herd-cli-XXXXXX";
+    int fd = mkstemp (path);
+    const char *text = "nodes\n"
+                       "    A\n"
+                       "        client = 127.0.0.1:7001\n"
+                       "links\n"
+                       "    link = A B\n";
+    assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
+    close (fd);
+    char *arguments = zsys_sprintf ("check -t %s", path);
+    char *out, *err;
+    assert_int_equal (s_run (arguments, &out, &err), 1);
+    assert_string_equal (out, "");
+    assert_non_null (strstr (err, "nodes/A: missing herd"));
+    assert_non_null (strstr (err, "links/link #1: unknown node \"B\""));
+    free (out);
+    free (err);
+    free (arguments);
+    unlink (path);
+}
+
+static void
+test_usage_errors_exit_two_and_help_exits_zero (void **state)
+{
+    (void) state;
+    char *out, *err;
+    assert_int_equal (s_run ("frobnicate", &out, &err), 2);
+    assert_non_null (strstr (err, "unknown command frobnicate"));
+    free (out);
+    free (err);
+    assert_int_equal (
+        s_run ("node -t deploy/topologies/cs131-2022.zpl", &out, &err), 2);
+    free (out);
+    free (err);
+    assert_int_equal (s_run ("--help", &out, &err), 0);
+    assert_non_null (strstr (out, "herd check -t FILE"));
+    free (out);
+    free (err);
+    assert_int_equal (s_run ("up --help", &out, &err), 0);
+    free (out);
+    free (err);
+    assert_int_equal (
+        s_run ("node Nobody -t deploy/topologies/cs131-2022.zpl", &out, &err),
+        1);
+    assert_non_null (strstr (err, "no node called Nobody"));
+    free (out);
+    free (err);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_check_prints_one_line_per_node_in_file_order),
+        cmocka_unit_test (test_check_reports_errors_and_fails),
+        cmocka_unit_test (test_usage_errors_exit_two_and_help_exits_zero),
+    };
+    return cmocka_run_group_tests_name ("e2e_cli", tests, NULL, NULL);
+}
