@@ -143,6 +143,34 @@ test_whatsat_gives_the_at_line_then_places (void **state)
     free (at);
 }
 
+//  The golden reply of proto/client.md, section 5, from a live node.
+static void
+test_whatsat_matches_the_golden_reply_of_the_spec (void **state)
+{
+    FILE *file = fopen ("proto/client.md", "r");
+    assert_non_null (file);
+    static char spec[65536];
+    size_t size = fread (spec, 1, sizeof (spec) - 1, file);
+    spec[size] = 0;
+    fclose (file);
+    const char *start = strstr (spec, "<!-- golden-json -->\n");
+    const char *end = strstr (spec, "\n<!-- /golden-json -->");
+    assert_true (start && end && end > start);
+    start += strlen ("<!-- golden-json -->\n");
+    char *expected = zsys_sprintf ("%.*s\n\n", (int) (end - start), start);
+    char *request = zsys_sprintf ("%s\n", s_iamat);
+    free (herd_test_grader (s_port (state), request, S_DEADLINE));
+    char *reply = herd_test_grader (
+        s_port (state), "WHATSAT kiwi.cs.ucla.edu 10 2\n", S_DEADLINE);
+    //  The AT line's difference depends on the clock; the rest does not
+    s_assert_matches (reply, "^AT Clark [^\n]+ kiwi.cs.ucla.edu "
+                             "\\+34.068930-118.445127 1621464827.959498503\n");
+    assert_string_equal (strchr (reply, '\n') + 1, expected);
+    free (reply);
+    free (request);
+    free (expected);
+}
+
 static void
 test_radius_or_bound_zero_gives_no_results (void **state)
 {
@@ -273,6 +301,7 @@ main (void)
         cmocka_unit_test (test_invalid_lines_are_echoed_after_a_question_mark),
         cmocka_unit_test (test_a_last_line_without_newline_is_a_command),
         cmocka_unit_test (test_whatsat_gives_the_at_line_then_places),
+        cmocka_unit_test (test_whatsat_matches_the_golden_reply_of_the_spec),
         cmocka_unit_test (test_radius_or_bound_zero_gives_no_results),
         cmocka_unit_test (test_an_older_iamat_is_answered_but_not_stored),
         cmocka_unit_test (test_pipelined_commands_are_answered_in_order),
