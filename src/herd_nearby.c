@@ -53,9 +53,10 @@ s_place (uint64_t *state, size_t index, double latitude, double longitude)
     snprintf (name, sizeof (name), "%s %s", adjective, s_kinds[kind].noun);
     snprintf (place_id, sizeof (place_id), "HerdStub%016" PRIx64 "%02zu",
               s_next (state), index);
-    snprintf (vicinity, sizeof (vicinity), "%u %s",
-              (unsigned) (s_next (state) % 9000 + 100),
-              s_streets[s_next (state) % 6]);
+    //  One draw per statement: argument order is unspecified in C
+    unsigned number = (unsigned) (s_next (state) % 9000 + 100);
+    const char *street = s_streets[s_next (state) % 6];
+    snprintf (vicinity, sizeof (vicinity), "%u %s", number, street);
     cJSON *place = cJSON_CreateObject ();
     cJSON_AddStringToObject (place, "business_status", "OPERATIONAL");
     cJSON *geometry = cJSON_AddObjectToObject (place, "geometry");

@@ -253,7 +253,8 @@ herd_test_herd_destroy (herd_test_herd_t **self_p)
     for (size_t i = 0; i < self->count; i++) {
         if (self->pids[i] <= 0)
             continue;
-        //  A node that ignores SIGTERM for 3 s is killed, and that fails
+        //  A node that ignores SIGTERM for 3 s is killed, and that fails;
+        //  so does one that exits unclean (a sanitizer report, a crash)
         int status = 0;
         int64_t deadline = zclock_mono () + 3000;
         while (waitpid (self->pids[i], &status, WNOHANG) == 0) {
@@ -264,6 +265,9 @@ herd_test_herd_destroy (herd_test_herd_t **self_p)
             }
             poll (NULL, 0, 5);
         }
+        if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+            fail_msg ("node %s exited with status %d (see %s/%s.out)",
+                      self->names[i], status, self->directory, self->names[i]);
     }
     //  HERD_TEST_KEEP=1 keeps the topology, outputs and logs to look at
     if (getenv ("HERD_TEST_KEEP"))
