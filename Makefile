@@ -70,10 +70,10 @@ valgrind: deps
 	    tests/run.sh $(TEST_BIN)
 
 format:
-	clang-format -i src/*.c include/*.h tests/*.c tests/*.h
+	clang-format -i src/*.c src/*.h include/*.h tests/*.c tests/*.h
 
 format-check:
-	@clang-format --dry-run --Werror src/*.c include/*.h tests/*.c tests/*.h
+	@clang-format --dry-run --Werror src/*.c src/*.h include/*.h tests/*.c tests/*.h
 
 lint:
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \

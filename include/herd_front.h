@@ -2,12 +2,13 @@
     in request order
 
     The model is czmq's STREAM socket: a connection id, bytes in, bytes out,
-    connect and close events.  The default transport, tcp, is our own
-    non-blocking accept/read/write on raw fds gathered in one epoll set that
-    the node's zloop polls; unlike ZMQ_STREAM it answers clients that
-    half-close after sending (the CS 131 graders, nc -N).  Each line gets a
-    ticket; replies may be given in any order and leave in ticket order.
-    Owned by herd_node; lives in the node's thread.  */
+    connect and close events.  Two transports sit behind it.  tcp, the
+    default, is our own non-blocking accept/read/write on raw fds gathered
+    in one epoll set that the node's zloop polls; it answers clients that
+    half-close after sending (the CS 131 graders, nc -N).  stream is a czmq
+    ZMQ_STREAM socket; it cannot (proto/client.md, section 7).  Each line
+    gets a ticket; replies may be given in any order and leave in ticket
+    order.  Owned by herd_node; lives in the node's thread.  */
 
 #ifndef HERD_FRONT_H_INCLUDED
 #define HERD_FRONT_H_INCLUDED
@@ -24,6 +25,8 @@
 #define HERD_FRONT_PIPELINE_MAX 128
 //  After the node shuts down its side, the client has this long to close.
 #define HERD_FRONT_DRAIN_MS 2000
+//  stream only: input held for a paused client before it is cut off.
+#define HERD_FRONT_BACKLOG_MAX (4 * HERD_FRONT_READ_SIZE)
 
 typedef struct _herd_front_t herd_front_t;
 
@@ -34,6 +37,7 @@ typedef struct {
     size_t max_output;        //  Reply bytes queued per client before cut-off
     int64_t idle_timeout_ms;  //  No input and nothing pending: closed
     int64_t send_timeout_ms;  //  Replies queued, none taken: cut off
+    bool stream;              //  Transport: ZMQ_STREAM instead of tcp
 } herd_front_config_t;
 
 //  A client sent a line (terminator removed; truncated as in herd_line).

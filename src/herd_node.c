@@ -515,17 +515,13 @@ s_open_front (herd_node_t *self)
 {
     herd_topo_t *topo = self->topo;
     size_t index = self->index;
-    if (!streq (herd_topo_setting (topo, index, "front"), "tcp")) {
-        fprintf (stderr, "herd: %s: front = stream is not available yet\n",
-                 self->name);
-        return -1;
-    }
     herd_front_config_t config = {
         (size_t) herd_topo_number (topo, index, "max_line"),
         (size_t) herd_topo_number (topo, index, "max_connections"),
         (size_t) herd_topo_number (topo, index, "max_output"),
         herd_topo_number (topo, index, "idle_timeout_ms"),
         herd_topo_number (topo, index, "send_timeout_ms"),
+        streq (herd_topo_setting (topo, index, "front"), "stream"),
     };
     self->front = herd_front_new (&config, self->log, s_on_line, self);
     if (!self->front)
