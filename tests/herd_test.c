@@ -451,3 +451,63 @@ herd_test_grader (uint16_t port, const char *request, int deadline_ms)
     close (fd);
     return reply;
 }
+
+//  Have replies to every command of request arrived in text?
+static bool
+s_replies_complete (const char *request, const char *text, size_t size)
+{
+    size_t at = 0;
+    const char *line = request;
+    while (*line) {
+        const char *end = strchr (line, '\n');
+        size_t length = end ? (size_t) (end - line) : strlen (line);
+        bool blank = strspn (line, " \t\r\v\f") >= length;
+        bool whatsat = strncmp (line, "WHATSAT", 7) == 0;
+        line += length + (end ? 1 : 0);
+        if (blank)
+            continue;
+        const char *newline =
+            (const char *) memchr (text + at, '\n', size - at);
+        if (!newline)
+            return false;
+        bool refused = text[at] == '?';
+        at = (size_t) (newline - text) + 1;
+        if (whatsat && !refused) {
+            //  The JSON ends with a line "}" followed by an empty line
+            const char *json_end = NULL;
+            for (size_t i = at; i + 3 <= size && !json_end; i++)
+                if (memcmp (text + i, "}\n\n", 3) == 0 && i > 0
+                    && text[i - 1] == '\n')
+                    json_end = text + i;
+            if (!json_end)
+                return false;
+            at = (size_t) (json_end - text) + 3;
+        }
+    }
+    return true;
+}
+
+char *
+herd_test_exchange (uint16_t port, const char *request, int deadline_ms)
+{
+    int fd = herd_test_connect (port);
+    herd_test_send (fd, request, strlen (request));
+    int64_t deadline = zclock_mono () + deadline_ms;
+    size_t capacity = 4096, size = 0;
+    char *buffer = (char *) zmalloc (capacity + 1);
+    while (!s_replies_complete (request, buffer, size)
+           && s_readable (fd, deadline)) {
+        if (size == capacity) {
+            capacity *= 2;
+            buffer = (char *) realloc (buffer, capacity + 1);
+        }
+        ssize_t rc = recv (fd, buffer + size, capacity - size, 0);
+        if (rc <= 0)
+            break;
+        size += (size_t) rc;
+        buffer[size] = 0;
+    }
+    buffer[size] = 0;
+    close (fd);
+    return buffer;
+}

@@ -103,4 +103,10 @@ bool herd_test_closed (int fd, int deadline_ms);
 //  until EOF (at most 1 MB).  Caller owns return value (NUL-terminated).
 char *herd_test_grader (uint16_t port, const char *request, int deadline_ms);
 
+//  What `nc -w` does: connect, write request, keep the write side open and
+//  read until a reply to every command of request has come (an AT or `? `
+//  line each; a WHATSAT's also its JSON and blank line), then close.
+//  Caller owns return value (NUL-terminated).
+char *herd_test_exchange (uint16_t port, const char *request, int deadline_ms);
+
 #endif
