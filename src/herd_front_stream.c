@@ -149,7 +149,7 @@ s_connect (herd_front_t *self, zframe_t *id, zframe_t *data, const char *key)
         void *socket = zsock_resolve (stream->socket);
         if (zmq_send (socket, zframe_data (id), zframe_size (id),
                       ZMQ_SNDMORE | ZMQ_DONTWAIT)
-            == 0)
+            != -1)
             zmq_send (socket, "", 0, ZMQ_DONTWAIT);
         if (conn)
             herd_front_conn_doom (self, conn, "bad routing id");

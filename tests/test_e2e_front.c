@@ -11,11 +11,38 @@
 
 #define S_DEADLINE 5000
 
+//  Each group runs against one transport; *state says which.
+static bool s_tcp = false, s_stream = true;
+
+static bool
+s_is_stream (void **state)
+{
+    return *(bool *) *state;
+}
+
+static int
+s_setup_tcp (void **state)
+{
+    *state = &s_tcp;
+    return 0;
+}
+
+static int
+s_setup_stream (void **state)
+{
+    *state = &s_stream;
+    return 0;
+}
+
 static herd_test_herd_t *
-s_solo (const char *settings)
+s_solo (void **state, const char *settings)
 {
     const char *names[] = {"Solo"};
-    herd_test_herd_t *herd = herd_test_herd_new (names, 1, NULL, 0, settings);
+    char *all =
+        zsys_sprintf ("%s%s", settings ? settings : "",
+                      s_is_stream (state) ? "    front = stream\n" : "");
+    herd_test_herd_t *herd = herd_test_herd_new (names, 1, NULL, 0, all);
+    free (all);
     herd_test_herd_start_all (herd);
     return herd;
 }
@@ -23,14 +50,13 @@ s_solo (const char *settings)
 static void
 test_a_thousand_connections_open_at_once_are_all_answered (void **state)
 {
-    (void) state;
     struct rlimit limit;
     getrlimit (RLIMIT_NOFILE, &limit);
     if (limit.rlim_cur < 1100 && limit.rlim_max >= 1100) {
         limit.rlim_cur = limit.rlim_max;
         setrlimit (RLIMIT_NOFILE, &limit);
     }
-    herd_test_herd_t *herd = s_solo (NULL);
+    herd_test_herd_t *herd = s_solo (state, NULL);
     uint16_t port = herd_test_herd_port (herd, "Solo");
     enum { COUNT = 1000 };
     static int fds[COUNT];
@@ -40,10 +66,11 @@ test_a_thousand_connections_open_at_once_are_all_answered (void **state)
         char line[64];
         int size = snprintf (line, sizeof (line), "IAMAT c%d +1-1 %d\n", i, i);
         herd_test_send (fds[i], line, (size_t) size);
-        shutdown (fds[i], SHUT_WR);
+        if (!s_is_stream (state))
+            shutdown (fds[i], SHUT_WR);  //  As the graders do
     }
     for (int i = 0; i < COUNT; i++) {
-        char *reply = herd_test_read_until (fds[i], NULL, NULL, S_DEADLINE);
+        char *reply = herd_test_read_until (fds[i], "\n", NULL, S_DEADLINE);
         char *tail = zsys_sprintf (" c%d +1-1 %d\n", i, i);
         if (strncmp (reply, "AT Solo ", 8) || !strstr (reply, tail))
             fail_msg ("connection %d got [%s]", i, reply);
@@ -57,8 +84,7 @@ test_a_thousand_connections_open_at_once_are_all_answered (void **state)
 static void
 test_an_idle_connection_is_closed (void **state)
 {
-    (void) state;
-    herd_test_herd_t *herd = s_solo ("    idle_timeout_ms = 300\n");
+    herd_test_herd_t *herd = s_solo (state, "    idle_timeout_ms = 300\n");
     int fd = herd_test_connect (herd_test_herd_port (herd, "Solo"));
     herd_test_send (fd, "IAMAT idle +1-1 1\n", 18);
     char *reply = herd_test_read_until (fd, "\n", NULL, S_DEADLINE);
@@ -74,8 +100,10 @@ test_an_idle_connection_is_closed (void **state)
 static void
 test_a_client_that_never_reads_is_cut_off (void **state)
 {
-    (void) state;
-    herd_test_herd_t *herd = s_solo ("    send_timeout_ms = 500\n");
+    //  ZMQ_STREAM cannot close a client whose queue is full (libzmq#4828)
+    if (s_is_stream (state))
+        skip ();
+    herd_test_herd_t *herd = s_solo (state, "    send_timeout_ms = 500\n");
     uint16_t port = herd_test_herd_port (herd, "Solo");
     int fd = herd_test_connect (port);
     int small = 4096;
@@ -113,8 +141,10 @@ test_a_client_that_never_reads_is_cut_off (void **state)
 static void
 test_a_client_pipelining_thousands_of_whatsats_gets_every_reply (void **state)
 {
-    (void) state;
-    herd_test_herd_t *herd = s_solo (NULL);
+    //  This client half-closes, and ZMQ_STREAM pauses no client
+    if (s_is_stream (state))
+        skip ();
+    herd_test_herd_t *herd = s_solo (state, NULL);
     uint16_t port = herd_test_herd_port (herd, "Solo");
     free (herd_test_grader (port, "IAMAT piper +1-1 1\n", S_DEADLINE));
     //  3000 requests in one write: far more than one read's worth of
@@ -152,8 +182,7 @@ test_a_client_pipelining_thousands_of_whatsats_gets_every_reply (void **state)
 static void
 test_connections_past_the_limit_are_refused (void **state)
 {
-    (void) state;
-    herd_test_herd_t *herd = s_solo ("    max_connections = 3\n");
+    herd_test_herd_t *herd = s_solo (state, "    max_connections = 3\n");
     uint16_t port = herd_test_herd_port (herd, "Solo");
     int fds[3];
     for (int i = 0; i < 3; i++) {
@@ -177,7 +206,7 @@ test_connections_past_the_limit_are_refused (void **state)
     close (fds[0]);
     assert_true (
         herd_test_herd_log_wait (herd, "Solo", "close conn=1", 1, S_DEADLINE));
-    reply = herd_test_grader (port, "z\n", S_DEADLINE);
+    reply = herd_test_exchange (port, "z\n", S_DEADLINE);
     assert_string_equal (reply, "? z\n");
     free (reply);
     close (fds[1]);
@@ -188,8 +217,7 @@ test_connections_past_the_limit_are_refused (void **state)
 static void
 test_binary_garbage_gets_answers_not_a_crash (void **state)
 {
-    (void) state;
-    herd_test_herd_t *herd = s_solo (NULL);
+    herd_test_herd_t *herd = s_solo (state, NULL);
     uint16_t port = herd_test_herd_port (herd, "Solo");
     char garbage[4096];
     uint64_t seed = 12345;
@@ -199,14 +227,16 @@ test_binary_garbage_gets_answers_not_a_crash (void **state)
     }
     int fd = herd_test_connect (port);
     herd_test_send (fd, garbage, sizeof (garbage));
-    shutdown (fd, SHUT_WR);
-    char *reply = herd_test_read_until (fd, NULL, NULL, S_DEADLINE);
+    const char *after = "\nIAMAT after.garbage +1-1 1\n";
+    herd_test_send (fd, after, strlen (after));
+    size_t size;
+    char *reply =
+        herd_test_read_until (fd, " after.garbage +1-1 1\n", &size, S_DEADLINE);
     assert_int_equal (strncmp (reply, "? ", 2), 0);
+    //  The echoes hold NUL bytes: search all of it
+    assert_non_null (memmem (reply, size, "\nAT Solo ", 9));
     free (reply);
     close (fd);
-    reply = herd_test_grader (port, "IAMAT after.garbage +1-1 1\n", S_DEADLINE);
-    assert_non_null (strstr (reply, " after.garbage +1-1 1\n"));
-    free (reply);
     herd_test_herd_destroy (&herd);
 }
 
@@ -223,5 +253,9 @@ main (void)
         cmocka_unit_test (test_connections_past_the_limit_are_refused),
         cmocka_unit_test (test_binary_garbage_gets_answers_not_a_crash),
     };
-    return cmocka_run_group_tests_name ("e2e_front", tests, NULL, NULL);
+    int failed =
+        cmocka_run_group_tests_name ("e2e_front_tcp", tests, s_setup_tcp, NULL);
+    failed += cmocka_run_group_tests_name ("e2e_front_stream", tests,
+                                           s_setup_stream, NULL);
+    return failed;
 }
