@@ -64,9 +64,12 @@ asan: deps
 	@$(MAKE) --no-print-directory check BUILD=build-asan CC=clang \
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
 
+#  Every test program, and every node they start, under valgrind.
 valgrind: deps
 	@$(MAKE) --no-print-directory all
-	@HERD_BIN=$(abspath $(BUILD)/herd) HERD_WRAP="valgrind -q --leak-check=full --error-exitcode=99" \
+	@command -v valgrind >/dev/null || $(MAKE) --no-print-directory deps APT_PKGS=valgrind TOOLS=valgrind
+	@HERD_BIN=$(abspath $(BUILD)/herd) HERD_VALGRIND=1 \
+	    HERD_WRAP="valgrind -q --leak-check=full --error-exitcode=99" \
 	    tests/run.sh $(TEST_BIN)
 
 format:

@@ -1,6 +1,7 @@
 /*  herd_node - one node of the herd  */
 
 #include "herd_node.h"
+#include "herd_ack.h"
 #include "herd_flood.h"
 #include "herd_front.h"
 #include "herd_link.h"
@@ -18,26 +19,8 @@
 #define S_INBOX_BATCH 256
 //  Updates queued in our inbox before the neighbours' sends are refused.
 #define S_INBOX_RCVHWM 100000
-//  An IAMAT reply waits at most this long for its neighbours' ACKs.
-#define S_ACK_TIMEOUT_MS 100
-//  How often held replies are checked against that timeout.
+//  How often held IAMAT replies are checked against their timeout.
 #define S_ACK_TICK_MS 20
-//  Neighbours whose ACK a reply can wait for (bits of a mask).
-#define S_ACK_LINKS_MAX 64
-
-//  An IAMAT reply held until every neighbour that was up when the update
-//  went out holds it too, so that a client may ask any neighbour the
-//  moment the reply arrives (proto/herd.md, "ACK").
-typedef struct {
-    uint64_t sequence;    //  Our update it waits for
-    uint64_t waiting;     //  Bit i: no ACK yet from links[i]
-    uint64_t connection;  //  Where the reply goes
-    uint64_t ticket;
-    int64_t deadline;  //  Monotonic ms: reply anyway then
-    size_t size;
-    char reply[];  //  The AT line and LF
-} s_held_t;
-
 struct _herd_node_t {
     herd_topo_t *topo;  //  Borrowed
     size_t index;       //  Our node in topo
@@ -54,8 +37,8 @@ struct _herd_node_t {
     int client_port;    //  Bound, for the ready line
     uint64_t epoch;     //  Boot time in microseconds
     uint64_t sequence;  //  Updates we originated
-    zlistx_t *held;     //  s_held_t, in sequence order
-    int held_timer;     //  Ticking while held is not empty, else -1
+    herd_ack_t *acks;   //  IAMAT replies waiting for ACKs
+    int ack_timer;      //  Ticking while acks holds any, else -1
 };
 
 void
@@ -133,7 +116,7 @@ s_flood (herd_node_t *self,
             herd_log_printf (self->log, "info",
                              "update tx to=%s originator=%s seq=%" PRIu64,
                              neighbour, origin, sequence);
-            if (up && i < S_ACK_LINKS_MAX)
+            if (up && i < HERD_ACK_LINKS_MAX)
                 sent |= 1ull << i;
         } else
             herd_log_printf (self->log, "error",
@@ -145,89 +128,47 @@ s_flood (herd_node_t *self,
     return sent;
 }
 
+//  A held IAMAT reply may go: every ACK came, or its time is up.
 static void
-s_held_destroy (void **item)
-{
-    free (*item);
-    *item = NULL;
-}
-
-static void
-s_release (herd_node_t *self, s_held_t *held)
-{
-    s_reply (self, held->connection, held->ticket, held->reply, held->size);
-}
-
-//  Reply to the held IAMATs whose time is up.  Deadlines grow with the
-//  sequence, so only the head of the list is looked at.
-static int
-s_on_held_tick (zloop_t *loop, int timer_id, void *arg)
+s_on_released (void *arg,
+               uint64_t connection,
+               uint64_t ticket,
+               const char *reply,
+               size_t size,
+               bool complete)
 {
     herd_node_t *self = (herd_node_t *) arg;
-    int64_t now = zclock_mono ();
-    s_held_t *held = (s_held_t *) zlistx_first (self->held);
-    while (held && held->deadline <= now) {
+    if (!complete)
         herd_log_printf (self->log, "warning",
-                         "seq=%" PRIu64 " answered without every ACK",
-                         held->sequence);
-        s_release (self, held);
-        zlistx_delete (self->held, zlistx_cursor (self->held));
-        held = (s_held_t *) zlistx_first (self->held);
-    }
-    if (zlistx_size (self->held) == 0) {
+                         "conn=%" PRIu64 " answered without every ACK",
+                         connection >> 32);
+    s_reply (self, connection, ticket, reply, size);
+}
+
+static int
+s_on_ack_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    herd_node_t *self = (herd_node_t *) arg;
+    herd_ack_expire (self->acks, zclock_mono ());
+    if (herd_ack_size (self->acks) == 0) {
         zloop_timer_end (loop, timer_id);
-        self->held_timer = -1;
+        self->ack_timer = -1;
     }
     herd_log_flush (self->log);
     return 0;
 }
 
-static void
-s_hold (herd_node_t *self,
-        uint64_t waiting,
-        uint64_t connection,
-        uint64_t ticket,
-        const char *reply,
-        size_t size)
-{
-    s_held_t *held = (s_held_t *) zmalloc (sizeof (s_held_t) + size);
-    held->sequence = self->sequence;
-    held->waiting = waiting;
-    held->connection = connection;
-    held->ticket = ticket;
-    held->deadline = zclock_mono () + S_ACK_TIMEOUT_MS;
-    held->size = size;
-    memcpy (held->reply, reply, size);
-    zlistx_add_end (self->held, held);
-    if (self->held_timer == -1)
-        self->held_timer =
-            zloop_timer (self->loop, S_ACK_TICK_MS, 0, s_on_held_tick, self);
-}
-
-//  A neighbour holds our update: O(held), and ACKs come nearly in order.
+//  A neighbour holds an update of ours.
 static void
 s_ack (herd_node_t *self, herd_wire_t *wire, const char *sender)
 {
     if (wire->epoch != self->epoch
         || wire->originator.size != strlen (self->name)
         || memcmp (wire->originator.data, self->name, wire->originator.size))
-        return;  //  For a previous life of ours
-    size_t index = 0;
-    while (index < self->link_count
-           && !streq (herd_link_neighbour (self->links[index]), sender))
-        index++;
-    for (s_held_t *held = (s_held_t *) zlistx_first (self->held); held;
-         held = (s_held_t *) zlistx_next (self->held)) {
-        if (held->sequence != wire->sequence)
-            continue;
-        if (index < S_ACK_LINKS_MAX)
-            held->waiting &= ~(1ull << index);
-        if (held->waiting == 0) {
-            s_release (self, held);
-            zlistx_delete (self->held, zlistx_cursor (self->held));
-        }
-        break;
-    }
+        return;  //  For a previous life of ours, or not ours
+    for (size_t i = 0; i < self->link_count; i++)
+        if (streq (herd_link_neighbour (self->links[i]), sender))
+            herd_ack_receive (self->acks, wire->sequence, i);
 }
 
 static void
@@ -258,10 +199,11 @@ s_iamat (herd_node_t *self,
     } else
         herd_log_printf (self->log, "info", "update stale (not newer)");
     line[size] = '\n';  //  herd_msg_at_line left room for the terminator
-    if (waiting)
-        s_hold (self, waiting, connection, ticket, line, size + 1);
-    else
-        s_reply (self, connection, ticket, line, size + 1);
+    herd_ack_hold (self->acks, self->sequence, waiting, connection, ticket,
+                   line, size + 1, zclock_mono ());
+    if (herd_ack_size (self->acks) > 0 && self->ack_timer == -1)
+        self->ack_timer =
+            zloop_timer (self->loop, S_ACK_TICK_MS, 0, s_on_ack_tick, self);
     free (line);
 }
 
@@ -573,9 +515,8 @@ herd_node_new (herd_topo_t *topo, const char *name, bool log_stderr)
         return NULL;
     }
     self->table = herd_table_new (self->epoch);
-    self->held = zlistx_new ();
-    zlistx_set_destructor (self->held, s_held_destroy);
-    self->held_timer = -1;
+    self->acks = herd_ack_new (s_on_released, self);
+    self->ack_timer = -1;
     self->loop = zloop_new ();
     zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX);
     self->places = zactor_new (herd_places_actor, NULL);
@@ -604,7 +545,7 @@ herd_node_destroy (herd_node_t **self_p)
         zsock_destroy (&self->inbox);
         herd_front_destroy (&self->front);
         herd_table_destroy (&self->table);
-        zlistx_destroy (&self->held);
+        herd_ack_destroy (&self->acks);
         if (self->signal_fd != -1)
             close (self->signal_fd);
         if (self->log)

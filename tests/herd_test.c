@@ -201,8 +201,15 @@ herd_test_herd_start (herd_test_herd_t *self, const char *name)
         FILE *file = freopen (out, "w", stdout);
         if (!file || dup2 (1, 2) == -1)
             _exit (126);
-        execl (s_binary (), "herd", "node", name, "-t", self->topology,
-               (char *) NULL);
+        //  HERD_VALGRIND=1 runs the node under valgrind; an error makes it
+        //  exit non-zero, which fails the test at herd_test_herd_destroy
+        if (getenv ("HERD_VALGRIND"))
+            execlp ("valgrind", "valgrind", "-q", "--leak-check=full",
+                    "--error-exitcode=99", s_binary (), "node", name, "-t",
+                    self->topology, (char *) NULL);
+        else
+            execl (s_binary (), "herd", "node", name, "-t", self->topology,
+                   (char *) NULL);
         _exit (127);
     }
     self->pids[index] = pid;
