@@ -5,6 +5,7 @@
 
 #include <cJSON.h>
 #include <czmq.h>
+#include <poll.h>
 #include <regex.h>
 
 #define S_DEADLINE 5000
@@ -219,6 +220,28 @@ test_whatsat_matches_the_golden_reply_of_the_spec (void **state)
     free (expected);
 }
 
+//  The graders read once, up to 1 MB: a whole WHATSAT reply must come in
+//  that one read, so it must leave in one write.
+static void
+test_a_grader_gets_the_whole_reply_in_one_read (void **state)
+{
+    s_skip_on_stream (state);
+    free (s_ask (state, s_port (state), "IAMAT one.read +34.06-118.44 7\n",
+                 S_DEADLINE));
+    int fd = herd_test_connect (s_port (state));
+    herd_test_send (fd, "WHATSAT one.read 50 20\n", 23);
+    shutdown (fd, SHUT_WR);
+    static char buffer[1024 * 1024];
+    struct pollfd item = {fd, POLLIN, 0};
+    assert_int_equal (poll (&item, 1, S_DEADLINE), 1);
+    ssize_t size = recv (fd, buffer, sizeof (buffer) - 1, 0);
+    assert_true (size > 1000);
+    buffer[size] = 0;
+    assert_int_equal (strncmp (buffer, "AT Clark ", 9), 0);
+    assert_string_equal (buffer + size - 3, "}\n\n");
+    close (fd);
+}
+
 static void
 test_radius_or_bound_zero_gives_no_results (void **state)
 {
@@ -343,6 +366,7 @@ main (void)
         cmocka_unit_test (test_a_last_line_without_newline_is_a_command),
         cmocka_unit_test (test_whatsat_gives_the_at_line_then_places),
         cmocka_unit_test (test_whatsat_matches_the_golden_reply_of_the_spec),
+        cmocka_unit_test (test_a_grader_gets_the_whole_reply_in_one_read),
         cmocka_unit_test (test_radius_or_bound_zero_gives_no_results),
         cmocka_unit_test (test_an_older_iamat_is_answered_but_not_stored),
         cmocka_unit_test (test_pipelined_commands_are_answered_in_order),
