@@ -207,6 +207,26 @@ s_iamat (herd_node_t *self,
     free (line);
 }
 
+//  A WHATSAT reply: the stored AT line, LF, the JSON, LF LF, in one piece
+//  (proto/client.md, section 3).
+static void
+s_whatsat_reply (herd_node_t *self,
+                 uint64_t connection,
+                 uint64_t ticket,
+                 herd_span_t at_line,
+                 herd_span_t json)
+{
+    size_t size = at_line.size + 1 + json.size + 2;
+    char *reply = (char *) malloc (size);
+    assert (reply);
+    memcpy (reply, at_line.data, at_line.size);
+    reply[at_line.size] = '\n';
+    memcpy (reply + at_line.size + 1, json.data, json.size);
+    memcpy (reply + at_line.size + 1 + json.size, "\n\n", 2);
+    s_reply (self, connection, ticket, reply, size);
+    free (reply);
+}
+
 static void
 s_whatsat (herd_node_t *self,
            uint64_t connection,
@@ -236,14 +256,12 @@ s_whatsat (herd_node_t *self,
                            zchunk_size (context), latitude, longitude, metres,
                            whatsat->bound)) {
         herd_log_printf (self->log, "warning", "Places queue full");
-        size_t json_size;
-        char *json = herd_places_refusal (
-            "OVER_QUERY_LIMIT", "herd: Places queue full", &json_size);
-        char *reply = zsys_sprintf ("%.*s\n%s\n\n", (int) record.line.size,
-                                    record.line.data, json);
-        s_reply (self, connection, ticket, reply, strlen (reply));
-        free (reply);
-        free (json);
+        herd_span_t json;
+        char *text = herd_places_refusal (
+            "OVER_QUERY_LIMIT", "herd: Places queue full", &json.size);
+        json.data = text;
+        s_whatsat_reply (self, connection, ticket, record.line, json);
+        free (text);
     }
     zchunk_destroy (&context);
 }
@@ -376,19 +394,12 @@ s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
     if (herd_places_receive (self->places, &context, &json) == 0) {
         s_context_t head;
         memcpy (&head, zframe_data (context), sizeof (head));
-        const char *at_line =
-            (const char *) zframe_data (context) + sizeof (head);
-        size_t at_size = zframe_size (context) - sizeof (head);
-        size_t json_size = zframe_size (json);
-        size_t size = at_size + 1 + json_size + 2;
-        char *reply = (char *) malloc (size);
-        assert (reply);
-        memcpy (reply, at_line, at_size);
-        reply[at_size] = '\n';
-        memcpy (reply + at_size + 1, zframe_data (json), json_size);
-        memcpy (reply + at_size + 1 + json_size, "\n\n", 2);
-        s_reply (self, head.connection, head.ticket, reply, size);
-        free (reply);
+        herd_span_t at_line = {(const char *) zframe_data (context)
+                                   + sizeof (head),
+                               zframe_size (context) - sizeof (head)};
+        herd_span_t places = {(const char *) zframe_data (json),
+                              zframe_size (json)};
+        s_whatsat_reply (self, head.connection, head.ticket, at_line, places);
         zframe_destroy (&context);
         zframe_destroy (&json);
     }

@@ -406,17 +406,18 @@ herd_test_read (int fd, char *buffer, size_t size, int deadline_ms)
     return done;
 }
 
-char *
-herd_test_read_until (int fd,
-                      const char *suffix,
-                      size_t *size_p,
-                      int deadline_ms)
+//  Read until done (buffer, size, arg) says so, EOF, or the deadline.
+//  Caller owns return value (NUL-terminated; *size_p gets the length).
+typedef bool (s_done_fn) (const char *buffer, size_t size, const void *arg);
+
+static char *
+s_read_until_done (
+    int fd, s_done_fn *done, const void *arg, size_t *size_p, int deadline_ms)
 {
     int64_t deadline = zclock_mono () + deadline_ms;
-    size_t capacity = 4096, size = 0,
-           suffix_size = suffix ? strlen (suffix) : 0;
+    size_t capacity = 4096, size = 0;
     char *buffer = (char *) zmalloc (capacity + 1);
-    while (s_readable (fd, deadline)) {
+    while (!done (buffer, size, arg) && s_readable (fd, deadline)) {
         if (size == capacity) {
             capacity *= 2;
             buffer = (char *) realloc (buffer, capacity + 1);
@@ -425,14 +426,30 @@ herd_test_read_until (int fd,
         if (rc <= 0)
             break;
         size += (size_t) rc;
-        if (suffix && size >= suffix_size
-            && memcmp (buffer + size - suffix_size, suffix, suffix_size) == 0)
-            break;
+        buffer[size] = 0;
     }
     buffer[size] = 0;
     if (size_p)
         *size_p = size;
     return buffer;
+}
+
+static bool
+s_ends_with (const char *buffer, size_t size, const void *arg)
+{
+    const char *suffix = (const char *) arg;
+    size_t suffix_size = suffix ? strlen (suffix) : 0;
+    return suffix && size >= suffix_size
+           && memcmp (buffer + size - suffix_size, suffix, suffix_size) == 0;
+}
+
+char *
+herd_test_read_until (int fd,
+                      const char *suffix,
+                      size_t *size_p,
+                      int deadline_ms)
+{
+    return s_read_until_done (fd, s_ends_with, suffix, size_p, deadline_ms);
 }
 
 bool
@@ -461,8 +478,9 @@ herd_test_grader (uint16_t port, const char *request, int deadline_ms)
 
 //  Have replies to every command of request arrived in text?
 static bool
-s_replies_complete (const char *request, const char *text, size_t size)
+s_replies_complete (const char *text, size_t size, const void *arg)
 {
+    const char *request = (const char *) arg;
     size_t at = 0;
     const char *line = request;
     while (*line) {
@@ -499,22 +517,8 @@ herd_test_exchange (uint16_t port, const char *request, int deadline_ms)
 {
     int fd = herd_test_connect (port);
     herd_test_send (fd, request, strlen (request));
-    int64_t deadline = zclock_mono () + deadline_ms;
-    size_t capacity = 4096, size = 0;
-    char *buffer = (char *) zmalloc (capacity + 1);
-    while (!s_replies_complete (request, buffer, size)
-           && s_readable (fd, deadline)) {
-        if (size == capacity) {
-            capacity *= 2;
-            buffer = (char *) realloc (buffer, capacity + 1);
-        }
-        ssize_t rc = recv (fd, buffer + size, capacity - size, 0);
-        if (rc <= 0)
-            break;
-        size += (size_t) rc;
-        buffer[size] = 0;
-    }
-    buffer[size] = 0;
+    char *reply =
+        s_read_until_done (fd, s_replies_complete, request, NULL, deadline_ms);
     close (fd);
-    return buffer;
+    return reply;
 }
