@@ -1,6 +1,7 @@
 /*  herd - the herd program: subcommands node, up, check  */
 
 #include "herd_node.h"
+#include "herd_stubd.h"
 #include "herd_topo.h"
 
 #include <czmq.h>
@@ -27,6 +28,10 @@ static const char *s_usage =
     "      check FILE; print one line per node, in file order:\n"
     "      NAME<TAB>HOST:PORT<TAB>HERD-ENDPOINT<TAB>NEIGHBOUR,NEIGHBOUR...\n"
     "      exit 0 if valid, else the errors on stderr and exit 1\n"
+    "  herd places-stub (-t FILE | --listen HOST:PORT) [--delay MS]\n"
+    "      the offline Places server (Nearby Search, legacy and New) on the\n"
+    "      places url of FILE, or on HOST:PORT; every answer waits MS more;\n"
+    "      herd up starts it when FILE has places/provider = stub and a url\n"
     "\n"
     "The topology format is in proto/topology.md, the client protocol in\n"
     "proto/client.md, the herd links in proto/herd.md.\n";
@@ -36,6 +41,8 @@ typedef struct {
     const char *name;      //  node: the node to run
     const char *topology;  //  -t FILE
     bool log_stderr;       //  node: mirror the log on stderr
+    const char *listen;    //  places-stub: --listen HOST:PORT
+    int delay_ms;          //  places-stub: --delay MS
 } s_options_t;
 
 static int
@@ -47,6 +54,10 @@ s_parse (int argc, char **argv, s_options_t *options, bool wants_name)
             options->topology = argv[++i];
         else if (streq (argv[i], "--log-stderr"))
             options->log_stderr = true;
+        else if (streq (argv[i], "--listen") && i + 1 < argc)
+            options->listen = argv[++i];
+        else if (streq (argv[i], "--delay") && i + 1 < argc)
+            options->delay_ms = atoi (argv[++i]);
         else if (streq (argv[i], "-h") || streq (argv[i], "--help")) {
             fputs (s_usage, stdout);
             exit (0);
@@ -58,7 +69,8 @@ s_parse (int argc, char **argv, s_options_t *options, bool wants_name)
             return -1;
         }
     }
-    if (!options->topology || (wants_name && !options->name)) {
+    if ((!options->topology && !options->listen)
+        || (wants_name && !options->name)) {
         fputs (s_usage, stderr);
         return -1;
     }
@@ -130,8 +142,10 @@ typedef struct {
     size_t size;
 } s_child_t;
 
+//  Start self_path with argv (NULL-terminated, at most 7 words), its
+//  stdout and stderr on a pipe whose read end goes to *fd.
 static pid_t
-s_spawn (const char *self_path, const char *topology, const char *name, int *fd)
+s_spawn (const char *self_path, const char *const argv[], int *fd)
 {
     int pipe_fds[2];
     if (pipe (pipe_fds))
@@ -145,7 +159,10 @@ s_spawn (const char *self_path, const char *topology, const char *name, int *fd)
         dup2 (pipe_fds[1], 2);
         close (pipe_fds[0]);
         close (pipe_fds[1]);
-        execl (self_path, "herd", "node", name, "-t", topology, (char *) NULL);
+        char *copy[8] = {NULL};
+        for (int i = 0; i < 7 && argv[i]; i++)
+            copy[i] = strdup (argv[i]);
+        execv (self_path, copy);
         _exit (127);
     }
     close (pipe_fds[1]);
@@ -184,6 +201,65 @@ s_relay (s_child_t *child, const char *name)
     return ready;
 }
 
+//  Child i of herd up: node i, or the Places stub after the nodes.
+static const char *
+s_child_name (herd_topo_t *topo, size_t index)
+{
+    return index < herd_topo_node_count (topo)
+               ? herd_topo_node_name (topo, index)
+               : "places-stub";
+}
+
+static int
+s_on_stop_signal (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    (void) loop;
+    (void) arg;
+    struct signalfd_siginfo info;
+    return read (item->fd, &info, sizeof (info)) > 0 ? -1 : 0;
+}
+
+//  herd places-stub: serve until SIGINT or SIGTERM.
+static int
+s_places_stub (herd_topo_t *topo, const s_options_t *options)
+{
+    const char *where = options->listen;
+    const char *url = topo ? herd_topo_places (topo, "url") : NULL;
+    if (!where && url && strncmp (url, "http://", 7) == 0)
+        where = url + 7;
+    char host[256];
+    unsigned port = 0;
+    if (!where || sscanf (where, "%255[^:/]:%u", host, &port) != 2) {
+        fprintf (stderr, "herd: places-stub needs --listen HOST:PORT or a "
+                         "topology with places/url = http://HOST:PORT\n");
+        return 2;
+    }
+    sigset_t set;
+    sigemptyset (&set);
+    sigaddset (&set, SIGINT);
+    sigaddset (&set, SIGTERM);
+    sigprocmask (SIG_BLOCK, &set, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    int signal_fd = signalfd (-1, &set, SFD_CLOEXEC);
+    zloop_t *loop = zloop_new ();
+    zmq_pollitem_t item = {NULL, signal_fd, ZMQ_POLLIN, 0};
+    zloop_poller (loop, &item, s_on_stop_signal, NULL);
+    herd_stubd_t *stubd = herd_stubd_new (options->delay_ms);
+    int bound = herd_stubd_bind (stubd, loop, host, (uint16_t) port);
+    if (bound == -1) {
+        fprintf (stderr, "herd: places-stub cannot listen on %s:%u: %s\n", host,
+                 port, strerror (errno));
+    } else {
+        printf ("herd: places-stub ready url=http://%s:%d\n", host, bound);
+        fflush (stdout);
+        zloop_start (loop);
+    }
+    herd_stubd_destroy (&stubd);
+    zloop_destroy (&loop);
+    close (signal_fd);
+    return bound == -1 ? 1 : 0;
+}
+
 static int
 s_up (herd_topo_t *topo, const char *topology)
 {
@@ -201,35 +277,42 @@ s_up (herd_topo_t *topo, const char *topology)
     if (length <= 0 || signal_fd == -1)
         return 1;
     self_path[length] = 0;
-    s_child_t *children = (s_child_t *) zmalloc (count * sizeof (s_child_t));
-    for (size_t i = 0; i < count; i++)
+    //  The nodes, then the Places stub if the topology serves one
+    bool stub = streq (herd_topo_places (topo, "provider"), "stub")
+                && herd_topo_places (topo, "url");
+    size_t total = count + (stub ? 1 : 0);
+    s_child_t *children = (s_child_t *) zmalloc (total * sizeof (s_child_t));
+    for (size_t i = 0; i < total; i++) {
+        const char *node[] = {"herd", "node",   s_child_name (topo, i),
+                              "-t",   topology, NULL};
+        const char *places[] = {"herd", "places-stub", "-t", topology, NULL};
         children[i].pid =
-            s_spawn (self_path, topology, herd_topo_node_name (topo, i),
-                     &children[i].fd);
-    size_t ready = 0, open = count;
+            s_spawn (self_path, i < count ? node : places, &children[i].fd);
+    }
+    size_t ready = 0, open = total;
     struct pollfd *fds =
-        (struct pollfd *) zmalloc ((count + 1) * sizeof (struct pollfd));
+        (struct pollfd *) zmalloc ((total + 1) * sizeof (struct pollfd));
     while (open > 0) {
         fds[0] = (struct pollfd){signal_fd, POLLIN, 0};
-        for (size_t i = 0; i < count; i++)
+        for (size_t i = 0; i < total; i++)
             fds[i + 1] = (struct pollfd){children[i].fd, POLLIN, 0};
-        if (poll (fds, count + 1, -1) <= 0)
+        if (poll (fds, total + 1, -1) <= 0)
             continue;
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo info;
             if (read (signal_fd, &info, sizeof (info)) > 0) {
                 printf ("herd: stopping %zu nodes\n", count);
-                for (size_t i = 0; i < count; i++)
+                for (size_t i = 0; i < total; i++)
                     if (children[i].pid > 0)
                         kill (children[i].pid, SIGTERM);
             }
         }
-        for (size_t i = 0; i < count; i++) {
+        for (size_t i = 0; i < total; i++) {
             if (children[i].fd == -1
                 || !(fds[i + 1].revents & (POLLIN | POLLHUP)))
                 continue;
             size_t was = ready;
-            ready += s_relay (&children[i], herd_topo_node_name (topo, i));
+            ready += s_relay (&children[i], s_child_name (topo, i));
             if (children[i].fd == -1)
                 open--;
             if (was < count && ready == count)
@@ -237,12 +320,11 @@ s_up (herd_topo_t *topo, const char *topology)
         }
     }
     int failed = 0;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < total; i++) {
         int status = 0;
         if (children[i].pid > 0 && waitpid (children[i].pid, &status, 0) > 0
             && !(WIFEXITED (status) && WEXITSTATUS (status) == 0)) {
-            printf ("herd: %s exited abnormally\n",
-                    herd_topo_node_name (topo, i));
+            printf ("herd: %s exited abnormally\n", s_child_name (topo, i));
             failed = 1;
         }
     }
@@ -261,19 +343,25 @@ main (int argc, char **argv)
     }
     const char *command = argv[1];
     bool is_node = streq (command, "node");
-    if (!is_node && !streq (command, "up") && !streq (command, "check")) {
+    bool is_stub = streq (command, "places-stub");
+    if (!is_node && !is_stub && !streq (command, "up")
+        && !streq (command, "check")) {
         fprintf (stderr, "herd: unknown command %s\n%s", command, s_usage);
         return 2;
     }
     s_options_t options = {0};
     if (s_parse (argc, argv, &options, is_node))
         return 2;
+    if (is_stub && !options.topology)
+        return s_places_stub (NULL, &options);
     herd_topo_t *topo = s_load (options.topology);
     if (!topo)
         return 1;
     int rc;
     if (is_node)
         rc = s_node (topo, &options);
+    else if (is_stub)
+        rc = s_places_stub (topo, &options);
     else if (streq (command, "up"))
         rc = s_up (topo, options.topology);
     else

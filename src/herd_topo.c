@@ -293,6 +293,30 @@ s_check_endpoints (herd_topo_t *self)
     }
 }
 
+//  The places section: provider and url (proto/topology.md).
+static void
+s_check_places (herd_topo_t *self, zconfig_t *section)
+{
+    for (zconfig_t *item = zconfig_child (section); item;
+         item = zconfig_next (item)) {
+        const char *key = zconfig_name (item);
+        const char *value = zconfig_value (item);
+        if (streq (key, "provider")) {
+            if (!streq (value, "stub") && !streq (value, "google")
+                && !streq (value, "google-legacy"))
+                s_error (self,
+                         "places/provider: \"%s\" is not stub, google or "
+                         "google-legacy",
+                         value);
+        } else if (streq (key, "url")) {
+            if (strncmp (value, "http://", 7) && strncmp (value, "https://", 8))
+                s_error (self, "places/url: \"%s\" is not an http(s) URL",
+                         value);
+        } else
+            s_error (self, "places/%s: unknown key", key);
+    }
+}
+
 static int
 s_load (herd_topo_t *self, zconfig_t *root)
 {
@@ -309,8 +333,9 @@ s_load (herd_topo_t *self, zconfig_t *root)
                     s_check_setting (self, "herd", item);
                 else
                     s_error (self, "herd/%s: unknown key", zconfig_name (item));
-        } else if (!streq (name, "nodes") && !streq (name, "links")
-                   && !streq (name, "places"))
+        } else if (streq (name, "places"))
+            s_check_places (self, section);
+        else if (!streq (name, "nodes") && !streq (name, "links"))
             s_error (self, "%s: unknown section", name);
     }
     zconfig_t *nodes = zconfig_locate (root, "nodes");
@@ -457,6 +482,16 @@ herd_topo_setting (herd_topo_t *self, size_t index, const char *key)
         value = herd ? zconfig_get (herd, key, NULL) : NULL;
     }
     return value ? value : setting->fallback;
+}
+
+const char *
+herd_topo_places (herd_topo_t *self, const char *key)
+{
+    assert (self);
+    assert (streq (key, "provider") || streq (key, "url"));
+    const char *fallback = streq (key, "provider") ? "stub" : NULL;
+    zconfig_t *places = zconfig_locate (self->root, "places");
+    return places ? zconfig_get (places, key, fallback) : fallback;
 }
 
 int64_t

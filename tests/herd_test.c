@@ -522,3 +522,41 @@ herd_test_exchange (uint16_t port, const char *request, int deadline_ms)
     close (fd);
     return reply;
 }
+
+int
+herd_test_spawn (const char *const arguments[], const char *ready)
+{
+    char out[] = "/tmp/herd-spawn-XXXXXX";
+    int fd = mkstemp (out);
+    assert_true (fd >= 0);
+    pid_t pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
+        dup2 (fd, 1);
+        dup2 (fd, 2);
+        char *argv[10] = {(char *) "herd"};
+        for (int i = 0; i < 8 && arguments[i]; i++)
+            argv[i + 1] = strdup (arguments[i]);
+        execv (s_binary (), argv);
+        _exit (127);
+    }
+    close (fd);
+    s_file_wait_t wait = {out, ready, 1};
+    bool found = herd_test_wait_until (s_file_has, &wait, S_READY_MS);
+    unlink (out);
+    if (!found)
+        fail_msg ("%s %s did not print \"%s\"", s_binary (), arguments[0],
+                  ready);
+    return pid;
+}
+
+int
+herd_test_stop (int pid)
+{
+    kill (pid, SIGTERM);
+    int status = 0;
+    while (waitpid (pid, &status, 0) == -1 && errno == EINTR)
+        ;
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}

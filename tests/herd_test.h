@@ -80,6 +80,14 @@ bool herd_test_herd_log_wait (herd_test_herd_t *self,
                               size_t count,
                               int deadline_ms);
 
+//  Start the herd binary with arguments (NULL-terminated, at most 8),
+//  output to a file, and wait until that output contains ready.  Returns
+//  the pid; asserts on failure.
+int herd_test_spawn (const char *const arguments[], const char *ready);
+
+//  SIGTERM pid and wait for it.  Returns its exit code (-1: killed).
+int herd_test_stop (int pid);
+
 //  Connect to 127.0.0.1:port (blocking socket).  Asserts on failure.
 int herd_test_connect (uint16_t port);
 

@@ -55,6 +55,8 @@ test_settings_inherit_from_the_herd (void **state)
     assert_int_equal (herd_topo_number (topo, 1, "max_line"), 1024);
     assert_string_equal (herd_topo_setting (topo, 1, "front"), "tcp");
     assert_int_equal (herd_topo_number (topo, 1, "max_connections"), 10000);
+    assert_string_equal (herd_topo_places (topo, "provider"), "stub");
+    assert_null (herd_topo_places (topo, "url"));
     herd_topo_destroy (&topo);
 }
 
@@ -107,6 +109,9 @@ test_load_names_every_error (void **state)
     s_assert_error ("herd\n    max_line = lots\n", "herd/max_line");
     s_assert_error ("herd\n    colour = blue\n", "herd/colour: unknown key");
     s_assert_error ("other\n", "other: unknown section");
+    s_assert_error ("places\n    provider = bing\n", "places/provider");
+    s_assert_error ("places\n    url = ftp://x\n", "places/url");
+    s_assert_error ("places\n    colour = red\n", "places/colour: unknown");
     s_assert_error ("herd\n", "nodes: no node defined");
     s_assert_error ("nodes\n    A@B\n        client = 127.0.0.1:2\n"
                     "        herd = tcp://127.0.0.1:1\n",

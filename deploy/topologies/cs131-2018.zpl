@@ -1,10 +1,15 @@
 #   The CS 131 herd of 2018-2019, on this machine's loopback.
 #   Client ports 11801-11805, herd ports 11811-11815.
+#   The offline Places stub on port 11820 (herd up starts it).
 #   Every key is described in proto/topology.md.
 
 herd
     front = tcp
     log_dir = logs
+
+places
+    provider = stub
+    url = http://127.0.0.1:11820
 
 nodes
     Goloman

@@ -1,10 +1,15 @@
 #   The CS 131 herd of 2020, on this machine's loopback.
 #   Client ports 12001-12005, herd ports 12011-12015.
+#   The offline Places stub on port 12020 (herd up starts it).
 #   Every key is described in proto/topology.md.
 
 herd
     front = tcp
     log_dir = logs
+
+places
+    provider = stub
+    url = http://127.0.0.1:12020
 
 nodes
     Hill

@@ -1,10 +1,15 @@
 #   The CS 131 herd of 2021, on this machine's loopback.
 #   Client ports 12101-12105, herd ports 12111-12115.
+#   The offline Places stub on port 12120 (herd up starts it).
 #   Every key is described in proto/topology.md.
 
 herd
     front = tcp
     log_dir = logs
+
+places
+    provider = stub
+    url = http://127.0.0.1:12120
 
 nodes
     Riley

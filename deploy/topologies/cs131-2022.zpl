@@ -1,10 +1,15 @@
 #   The CS 131 herd of 2022, on this machine's loopback.
 #   Client ports 12201-12205, herd ports 12211-12215.
+#   The offline Places stub on port 12220 (herd up starts it).
 #   Every key is described in proto/topology.md.
 
 herd
     front = tcp
     log_dir = logs
+
+places
+    provider = stub
+    url = http://127.0.0.1:12220
 
 nodes
     Juzang

@@ -1,10 +1,15 @@
 #   The CS 131 herd of 2023-2024, on this machine's loopback.
 #   Client ports 12301-12305, herd ports 12311-12315.
+#   The offline Places stub on port 12320 (herd up starts it).
 #   Every key is described in proto/topology.md.
 
 herd
     front = tcp
     log_dir = logs
+
+places
+    provider = stub
+    url = http://127.0.0.1:12320
 
 nodes
     Bailey
