@@ -54,6 +54,7 @@ struct _herd_test_herd_t {
     size_t count;
     char names[S_NODES_MAX][65];
     uint16_t client_ports[S_NODES_MAX];
+    uint16_t herd_ports[S_NODES_MAX];
     pid_t pids[S_NODES_MAX];
     size_t degrees[S_NODES_MAX];  //  Links per node
     size_t links;
@@ -92,10 +93,11 @@ herd_test_herd_new (const char **names,
     for (size_t i = 0; i < count; i++) {
         snprintf (self->names[i], sizeof (self->names[i]), "%s", names[i]);
         self->client_ports[i] = herd_test_free_port ();
+        self->herd_ports[i] = herd_test_free_port ();
         fprintf (file,
                  "    %s\n        client = 127.0.0.1:%u\n"
                  "        herd = tcp://127.0.0.1:%u\n",
-                 names[i], self->client_ports[i], herd_test_free_port ());
+                 names[i], self->client_ports[i], self->herd_ports[i]);
     }
     fprintf (file, "links\n");
     for (size_t i = 0; i < link_count; i++) {
@@ -287,6 +289,13 @@ herd_test_herd_destroy (herd_test_herd_t **self_p)
     }
     free (self);
     *self_p = NULL;
+}
+
+char *
+herd_test_herd_endpoint (herd_test_herd_t *self, const char *name)
+{
+    return zsys_sprintf ("tcp://127.0.0.1:%u",
+                         self->herd_ports[s_index (self, name)]);
 }
 
 uint16_t

@@ -53,6 +53,9 @@ void herd_test_herd_start_all (herd_test_herd_t *self);
 int64_t
 herd_test_herd_signal (herd_test_herd_t *self, const char *name, int signal);
 
+//  Herd endpoint of node name ("tcp://127.0.0.1:PORT").  Caller owns it.
+char *herd_test_herd_endpoint (herd_test_herd_t *self, const char *name);
+
 //  Client port of node name.
 uint16_t herd_test_herd_port (herd_test_herd_t *self, const char *name);
 

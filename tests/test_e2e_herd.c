@@ -204,6 +204,70 @@ test_sighup_reopens_the_log (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+//  Send frames to a node's inbox as a DEALER with routing id name.
+static void
+s_rogue_send (herd_test_herd_t *herd,
+              const char *node,
+              const char *name,
+              const char *const frames[])
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zsock_set_identity (dealer, name);
+    zsock_set_linger (dealer, 1000);
+    char *endpoint = herd_test_herd_endpoint (herd, node);
+    assert_int_equal (zsock_connect (dealer, "%s", endpoint), 0);
+    zmsg_t *msg = zmsg_new ();
+    for (int i = 0; frames[i]; i++)
+        zmsg_addstr (msg, frames[i]);
+    assert_int_equal (zmsg_send (&msg, dealer), 0);
+    zsock_destroy (&dealer);  //  Linger delivers it
+    free (endpoint);
+}
+
+static void
+test_bad_herd_frames_are_dropped_and_logged (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B"};
+    const char *links[] = {"A B"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 2, links, 1, NULL);
+    herd_test_herd_start_all (herd);
+    const char *stamp = "0123456789abcdef";  //  16 bytes
+    const char *line = "AT A +0.1 injected +1-1 99";
+    //  A stranger, a wrong signature, a malformed AT, an AT whose line
+    //  names another node, a command of a newer version
+    const char *stranger[] = {"HERD1", "AT", "A", stamp, "A", line, NULL};
+    s_rogue_send (herd, "A", "Mallory", stranger);
+    const char *signature[] = {"HERD9", "AT", "B", stamp, "B", line, NULL};
+    s_rogue_send (herd, "A", "B", signature);
+    const char *short_stamp[] = {"HERD1", "AT", "B", "x", "B", line, NULL};
+    s_rogue_send (herd, "A", "B", short_stamp);
+    const char *forged[] = {"HERD1", "AT", "B", stamp, "B", line, NULL};
+    s_rogue_send (herd, "A", "B", forged);
+    const char *newer[] = {"HERD1", "GOSSIP", "hello", NULL};
+    s_rogue_send (herd, "A", "B", newer);
+    assert_true (
+        herd_test_herd_log_wait (herd, "A", "not a neighbour", 1, S_DEADLINE));
+    assert_true (
+        herd_test_herd_log_wait (herd, "A", "bad signature", 1, S_DEADLINE));
+    assert_true (herd_test_herd_log_wait (herd, "A", "bad epoch/sequence", 1,
+                                          S_DEADLINE));
+    assert_true (herd_test_herd_log_wait (
+        herd, "A", "AT line names another originator", 1, S_DEADLINE));
+    assert_true (herd_test_herd_log_wait (herd, "A", "ignored newer command", 1,
+                                          S_DEADLINE));
+    //  Nothing was applied, and the node works
+    char *reply = herd_test_grader (herd_test_herd_port (herd, "A"),
+                                    "WHATSAT injected 1 1\n", S_DEADLINE);
+    assert_string_equal (reply, "? WHATSAT injected 1 1\n");
+    free (reply);
+    reply = herd_test_grader (herd_test_herd_port (herd, "A"),
+                              "IAMAT fine +1-1 1\n", S_DEADLINE);
+    assert_non_null (strstr (reply, "AT A "));
+    free (reply);
+    herd_test_herd_destroy (&herd);
+}
+
 int
 main (void)
 {
@@ -213,6 +277,7 @@ main (void)
         cmocka_unit_test (test_nodes_down_leave_the_rest_working_and_rejoin),
         cmocka_unit_test (test_a_node_stops_cleanly_within_a_second),
         cmocka_unit_test (test_sighup_reopens_the_log),
+        cmocka_unit_test (test_bad_herd_frames_are_dropped_and_logged),
     };
     return cmocka_run_group_tests_name ("e2e_herd", tests, NULL, NULL);
 }
