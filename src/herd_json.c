@@ -89,6 +89,12 @@ s_number (s_text_t *text, double value)
         return;
     }
     char buffer[40];
+    //  Whole numbers as integers: %g would write 120 as 1.2e+02
+    if (value == floor (value) && fabs (value) < 9007199254740992.0) {
+        snprintf (buffer, sizeof (buffer), "%.0f", value);
+        s_add_str (text, buffer);
+        return;
+    }
     for (int precision = 1; precision <= 17; precision++) {
         snprintf (buffer, sizeof (buffer), "%.*g", precision, value);
         if (strtod (buffer, NULL) == value)
