@@ -115,7 +115,7 @@ s_copy (cJSON *place, const char *new_name, const cJSON *item, const char *name)
         cJSON_AddItemToObject (place, new_name, cJSON_Duplicate (value, 1));
 }
 
-//  One New API place in the legacy shape (proto/places.md, "Mapping").
+//  One New API place in the legacy shape (proto/client.md, section 5).
 static cJSON *
 s_legacy_place (const cJSON *place)
 {
