@@ -32,10 +32,13 @@ herd_test_wait_until (herd_test_cond_fn *cond, void *arg, int deadline_ms)
     }
 }
 
-uint16_t
-herd_test_free_port (void)
+//  A port from the kernel, held by a bound socket (*fd) until the caller
+//  closes it: while it is bound, no outgoing connection can take it as its
+//  source port, which is what happens to a port freed too early.
+static uint16_t
+s_reserve_port (int *fd_p)
 {
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert_true (fd >= 0);
     struct sockaddr_in address = {0};
     address.sin_family = AF_INET;
@@ -44,8 +47,17 @@ herd_test_free_port (void)
                       0);
     socklen_t size = sizeof (address);
     getsockname (fd, (struct sockaddr *) &address, &size);
-    close (fd);
+    *fd_p = fd;
     return ntohs (address.sin_port);
+}
+
+uint16_t
+herd_test_free_port (void)
+{
+    int fd;
+    uint16_t port = s_reserve_port (&fd);
+    close (fd);
+    return port;
 }
 
 struct _herd_test_herd_t {
@@ -55,6 +67,7 @@ struct _herd_test_herd_t {
     char names[S_NODES_MAX][65];
     uint16_t client_ports[S_NODES_MAX];
     uint16_t herd_ports[S_NODES_MAX];
+    int reserved[S_NODES_MAX][2];  //  Sockets holding those ports
     pid_t pids[S_NODES_MAX];
     size_t degrees[S_NODES_MAX];  //  Links per node
     size_t links;
@@ -92,8 +105,8 @@ herd_test_herd_new (const char **names,
              settings ? settings : "");
     for (size_t i = 0; i < count; i++) {
         snprintf (self->names[i], sizeof (self->names[i]), "%s", names[i]);
-        self->client_ports[i] = herd_test_free_port ();
-        self->herd_ports[i] = herd_test_free_port ();
+        self->client_ports[i] = s_reserve_port (&self->reserved[i][0]);
+        self->herd_ports[i] = s_reserve_port (&self->reserved[i][1]);
         fprintf (file,
                  "    %s\n        client = 127.0.0.1:%u\n"
                  "        herd = tcp://127.0.0.1:%u\n",
@@ -195,6 +208,12 @@ herd_test_herd_start (herd_test_herd_t *self, const char *name)
     char *out = s_out_path (self, index);
     //  A restart starts a fresh output file, so "ready" means this run
     unlink (out);
+    //  Give the node its ports at the last moment
+    for (int i = 0; i < 2; i++)
+        if (self->reserved[index][i] != -1) {
+            close (self->reserved[index][i]);
+            self->reserved[index][i] = -1;
+        }
     pid_t pid = fork ();
     assert_true (pid >= 0);
     if (pid == 0) {
@@ -282,6 +301,10 @@ herd_test_herd_destroy (herd_test_herd_t **self_p)
     if (getenv ("HERD_TEST_KEEP"))
         fprintf (stderr, "kept %s\n", self->directory);
     else {
+        for (size_t i = 0; i < self->count; i++)
+            for (int r = 0; r < 2; r++)
+                if (self->reserved[i][r] != -1)
+                    close (self->reserved[i][r]);
         char *command = zsys_sprintf ("rm -rf '%s'", self->directory);
         if (system (command) != 0)
             fprintf (stderr, "could not remove %s\n", self->directory);
