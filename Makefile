@@ -80,7 +80,7 @@ format-check:
 
 lint:
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
-	    --suppress=missingIncludeSystem -Iinclude src tests
+	    --suppress=missingIncludeSystem -Iinclude -I/usr/include/cjson src tests
 
 #  Installs whatever the build and the tests use, only when missing.
 deps:

@@ -45,7 +45,6 @@ s_string (s_text_t *text, const char *value)
 {
     s_add (text, "\"", 1);
     for (const unsigned char *at = (const unsigned char *) value; *at; at++) {
-        char escape[8];
         switch (*at) {
             case '"':
                 s_add (text, "\\\"", 2);
@@ -70,6 +69,7 @@ s_string (s_text_t *text, const char *value)
                 break;
             default:
                 if (*at < 0x20) {
+                    char escape[8];
                     snprintf (escape, sizeof (escape), "\\u%04x", *at);
                     s_add_str (text, escape);
                 } else

@@ -184,7 +184,7 @@ s_check_client_id (herd_span_t client_id)
 }
 
 static const char *
-s_parse_iamat (herd_msg_t *self, herd_span_t *fields, size_t count)
+s_parse_iamat (herd_msg_t *self, const herd_span_t *fields, size_t count)
 {
     if (count != 4)
         return "IAMAT takes 3 fields";
@@ -200,7 +200,7 @@ s_parse_iamat (herd_msg_t *self, herd_span_t *fields, size_t count)
 }
 
 static const char *
-s_parse_whatsat (herd_msg_t *self, herd_span_t *fields, size_t count)
+s_parse_whatsat (herd_msg_t *self, const herd_span_t *fields, size_t count)
 {
     if (count != 4)
         return "WHATSAT takes 3 fields";
@@ -226,7 +226,7 @@ s_parse_whatsat (herd_msg_t *self, herd_span_t *fields, size_t count)
 
 //  Our own AT lines: skew is [+-]D+.D{9} and the node a plain name.
 static const char *
-s_parse_at_fields (herd_msg_t *self, herd_span_t *fields, size_t count)
+s_parse_at_fields (herd_msg_t *self, const herd_span_t *fields, size_t count)
 {
     if (count != 6)
         return "AT takes 5 fields";

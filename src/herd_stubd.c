@@ -105,7 +105,7 @@ s_send (s_client_t *client, const herd_stub_response_t *response)
                                response->size);
     int rc = 0;
     const char *parts[2] = {head, response->body};
-    size_t sizes[2] = {strlen (head), response->size};
+    const size_t sizes[2] = {strlen (head), response->size};
     for (int i = 0; i < 2 && rc == 0; i++)
         for (size_t done = 0; done < sizes[i] && rc == 0;) {
             ssize_t sent = send (client->fd, parts[i] + done, sizes[i] - done,

@@ -452,7 +452,9 @@ s_read_until_done (
     while (!done (buffer, size, arg) && s_readable (fd, deadline)) {
         if (size == capacity) {
             capacity *= 2;
-            buffer = (char *) realloc (buffer, capacity + 1);
+            char *bigger = (char *) realloc (buffer, capacity + 1);
+            assert_non_null (bigger);
+            buffer = bigger;
         }
         ssize_t rc = recv (fd, buffer + size, capacity - size, 0);
         if (rc <= 0)
