@@ -210,6 +210,20 @@ s_child_name (herd_topo_t *topo, size_t index)
                : "places-stub";
 }
 
+//  SIGINT and SIGTERM, blocked, arrive on the returned signalfd; SIGPIPE
+//  is ignored.  Returns the fd or -1.
+static int
+s_stop_signals (void)
+{
+    sigset_t set;
+    sigemptyset (&set);
+    sigaddset (&set, SIGINT);
+    sigaddset (&set, SIGTERM);
+    sigprocmask (SIG_BLOCK, &set, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    return signalfd (-1, &set, SFD_CLOEXEC);
+}
+
 static int
 s_on_stop_signal (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 {
@@ -234,13 +248,7 @@ s_places_stub (herd_topo_t *topo, const s_options_t *options)
                          "topology with places/url = http://HOST:PORT\n");
         return 2;
     }
-    sigset_t set;
-    sigemptyset (&set);
-    sigaddset (&set, SIGINT);
-    sigaddset (&set, SIGTERM);
-    sigprocmask (SIG_BLOCK, &set, NULL);
-    signal (SIGPIPE, SIG_IGN);
-    int signal_fd = signalfd (-1, &set, SFD_CLOEXEC);
+    int signal_fd = s_stop_signals ();
     zloop_t *loop = zloop_new ();
     zmq_pollitem_t item = {NULL, signal_fd, ZMQ_POLLIN, 0};
     zloop_poller (loop, &item, s_on_stop_signal, NULL);
@@ -264,13 +272,7 @@ static int
 s_up (herd_topo_t *topo, const char *topology)
 {
     size_t count = herd_topo_node_count (topo);
-    sigset_t set;
-    sigemptyset (&set);
-    sigaddset (&set, SIGINT);
-    sigaddset (&set, SIGTERM);
-    sigprocmask (SIG_BLOCK, &set, NULL);
-    signal (SIGPIPE, SIG_IGN);
-    int signal_fd = signalfd (-1, &set, SFD_CLOEXEC);
+    int signal_fd = s_stop_signals ();
     char self_path[4096];
     ssize_t length =
         readlink ("/proc/self/exe", self_path, sizeof (self_path) - 1);

@@ -4,8 +4,8 @@
     not reading a paused client.  */
 
 #include "herd_front_private.h"
+#include "herd_net.h"
 
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -42,44 +42,17 @@ static int
 s_bind (herd_front_t *self, const char *host, uint16_t port)
 {
     s_tcp_t *tcp = s_tcp (self);
-    struct addrinfo hints = {0};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    char service[8];
-    snprintf (service, sizeof (service), "%u", port);
-    struct addrinfo *found = NULL;
-    if (getaddrinfo (host, service, &hints, &found) || !found) {
-        errno = EADDRNOTAVAIL;
+    int fd;
+    int bound = herd_net_listen (host, port, 1, &fd);
+    if (bound == -1)
         return -1;
-    }
-    int fd = socket (found->ai_family,
-                     found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd == -1
-        || setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof (one))
-        || bind (fd, found->ai_addr, found->ai_addrlen) || listen (fd, 4096)) {
-        int saved = errno;
-        if (fd != -1)
-            close (fd);
-        freeaddrinfo (found);
-        errno = saved;
-        return -1;
-    }
-    freeaddrinfo (found);
-    struct sockaddr_storage bound;
-    socklen_t size = sizeof (bound);
-    getsockname (fd, (struct sockaddr *) &bound, &size);
-    int bound_port = bound.ss_family == AF_INET6
-                         ? ntohs (((struct sockaddr_in6 *) &bound)->sin6_port)
-                         : ntohs (((struct sockaddr_in *) &bound)->sin_port);
     struct epoll_event event = {.events = EPOLLIN, .data.u64 = S_LISTENER};
     if (epoll_ctl (tcp->epoll_fd, EPOLL_CTL_ADD, fd, &event)) {
         close (fd);
         return -1;
     }
     tcp->listener = fd;
-    return bound_port;
+    return bound;
 }
 
 static void
@@ -167,19 +140,6 @@ s_read (herd_front_t *self, herd_front_conn_t *conn)
 }
 
 static void
-s_peer_name (int fd, char *peer, size_t size)
-{
-    struct sockaddr_storage address;
-    socklen_t length = sizeof (address);
-    char host[INET6_ADDRSTRLEN] = "?";
-    char port[8] = "?";
-    if (getpeername (fd, (struct sockaddr *) &address, &length) == 0)
-        getnameinfo ((struct sockaddr *) &address, length, host, sizeof (host),
-                     port, sizeof (port), NI_NUMERICHOST | NI_NUMERICSERV);
-    snprintf (peer, size, "%s:%s", host, port);
-}
-
-static void
 s_accept (herd_front_t *self)
 {
     s_tcp_t *tcp = s_tcp (self);
@@ -193,7 +153,7 @@ s_accept (herd_front_t *self)
             return;
         }
         char peer[64];
-        s_peer_name (fd, peer, sizeof (peer));
+        herd_net_peer (fd, peer, sizeof (peer));
         herd_front_conn_t *conn = herd_front_conn_open (self, peer);
         if (!conn) {
             close (fd);

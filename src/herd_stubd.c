@@ -1,9 +1,9 @@
 /*  herd_stubd - the offline Places server  */
 
 #include "herd_stubd.h"
+#include "herd_net.h"
 #include "herd_stub.h"
 
-#include <netdb.h>
 #include <strings.h>
 #include <sys/socket.h>
 
@@ -274,36 +274,13 @@ herd_stubd_bind (herd_stubd_t *self,
 {
     assert (self);
     self->loop = loop;
-    struct addrinfo hints = {0};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    char service[8];
-    snprintf (service, sizeof (service), "%u", port);
-    struct addrinfo *found = NULL;
-    if (getaddrinfo (host, service, &hints, &found) || !found) {
-        errno = EADDRNOTAVAIL;
+    int fd;
+    int bound = herd_net_listen (host, port, 0, &fd);
+    if (bound == -1)
         return -1;
-    }
-    int fd = socket (found->ai_family, found->ai_socktype | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd == -1
-        || setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof (one))
-        || bind (fd, found->ai_addr, found->ai_addrlen) || listen (fd, 4096)) {
-        if (fd != -1)
-            close (fd);
-        freeaddrinfo (found);
-        return -1;
-    }
-    freeaddrinfo (found);
-    struct sockaddr_storage bound;
-    socklen_t size = sizeof (bound);
-    getsockname (fd, (struct sockaddr *) &bound, &size);
     self->listener = fd;
     zmq_pollitem_t poll = {NULL, fd, ZMQ_POLLIN, 0};
     if (zloop_poller (loop, &poll, s_on_accept, self))
         return -1;
-    return bound.ss_family == AF_INET6
-               ? ntohs (((struct sockaddr_in6 *) &bound)->sin6_port)
-               : ntohs (((struct sockaddr_in *) &bound)->sin_port);
+    return bound;
 }
