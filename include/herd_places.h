@@ -3,9 +3,10 @@
 
     The node sends FETCH with an opaque context frame; the actor answers
     DONE with the same context and the JSON the client will see, already
-    cut to the bound and printed in Google's legacy layout.  Today's only
-    provider is "offline": places made up by herd_nearby inside the actor
-    (the libcurl providers are issue 4).  Owned by herd_node.  */
+    cut to the bound and printed in Google's legacy layout.  With a url the
+    actor asks that provider over libcurl multi, many requests at once
+    (herd_provider builds them and reads the answers); without one it makes
+    up offline places itself (herd_nearby).  Owned by herd_node.  */
 
 #ifndef HERD_PLACES_H_INCLUDED
 #define HERD_PLACES_H_INCLUDED
@@ -14,9 +15,23 @@
 
 //  Requests queued to the actor before the node answers OVER_QUERY_LIMIT.
 #define HERD_PLACES_QUEUE_MAX 10000
+//  Largest upstream body read; more is an error.
+#define HERD_PLACES_BODY_MAX (4 * 1024 * 1024)
 
-//  The actor.  Create it with zactor_new (herd_places_actor, NULL) after
-//  zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX).
+//  What the actor asks and how (proto/places.md).  Copied by the actor
+//  before zactor_new returns, so it may live on the caller's stack.
+typedef struct {
+    const char *provider;  //  "stub", "google", "google-legacy"
+    const char *url;       //  Base URL; NULL: offline, in-process
+    const char *key;       //  API key, or NULL
+    long timeout_ms;       //  Whole request, queueing in curl included
+    long connect_timeout_ms;
+    long max_in_flight;  //  Upstream requests at once; more wait
+} herd_places_config_t;
+
+//  The actor.  Create it with zactor_new (herd_places_actor, &config)
+//  after zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX), and after
+//  curl_global_init in main.
 void herd_places_actor (zsock_t *pipe, void *args);
 
 //  Ask, without blocking: latitude and longitude as plain decimals, radius

@@ -64,8 +64,9 @@ herd_topo_setting (herd_topo_t *self, size_t index, const char *key);
 //  The same for a numeric setting.
 int64_t herd_topo_number (herd_topo_t *self, size_t index, const char *key);
 
-//  A key of the places section: "provider" (default "stub") or "url"
-//  (default NULL).
+//  A key of the places section: "provider" (default "stub"), "url"
+//  (default NULL), "timeout_ms" (5000), "connect_timeout_ms" (2000) or
+//  "max_in_flight" (256).
 const char *herd_topo_places (herd_topo_t *self, const char *key);
 
 #endif

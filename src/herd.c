@@ -5,6 +5,7 @@
 #include "herd_topo.h"
 
 #include <czmq.h>
+#include <curl/curl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -123,6 +124,8 @@ static int
 s_node (herd_topo_t *topo, const s_options_t *options)
 {
     herd_node_block_signals ();
+    //  Before any thread: libcurl's global state is not thread-safe
+    curl_global_init (CURL_GLOBAL_DEFAULT);
     s_raise_fd_limit ();
     herd_node_t *node =
         herd_node_new (topo, options->name, options->log_stderr);
@@ -130,6 +133,7 @@ s_node (herd_topo_t *topo, const s_options_t *options)
         return 1;
     herd_node_run (node);
     herd_node_destroy (&node);
+    curl_global_cleanup ();
     return 0;
 }
 

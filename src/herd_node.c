@@ -505,6 +505,32 @@ s_open_signals (herd_node_t *self)
     return zloop_poller (self->loop, &item, s_on_signal, self);
 }
 
+//  The Places actor, as the topology's places section and the
+//  HERD_PLACES_KEY environment variable say (proto/places.md).
+static zactor_t *
+s_open_places (herd_topo_t *topo)
+{
+    const char *provider = herd_topo_places (topo, "provider");
+    const char *url = herd_topo_places (topo, "url");
+    const char *key = getenv ("HERD_PLACES_KEY");
+    if (!url && streq (provider, "google"))
+        url = "https://places.googleapis.com";
+    else if (!url && streq (provider, "google-legacy"))
+        url = "https://maps.googleapis.com";
+    if (streq (provider, "stub") && (!key || !*key))
+        key = "herd-stub";  //  The stub wants a key, like Google
+    herd_places_config_t config = {
+        provider,
+        url,
+        key,
+        atol (herd_topo_places (topo, "timeout_ms")),
+        atol (herd_topo_places (topo, "connect_timeout_ms")),
+        atol (herd_topo_places (topo, "max_in_flight")),
+    };
+    //  zactor_new returns once the actor has copied config
+    return zactor_new (herd_places_actor, &config);
+}
+
 herd_node_t *
 herd_node_new (herd_topo_t *topo, const char *name, bool log_stderr)
 {
@@ -530,7 +556,7 @@ herd_node_new (herd_topo_t *topo, const char *name, bool log_stderr)
     self->ack_timer = -1;
     self->loop = zloop_new ();
     zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX);
-    self->places = zactor_new (herd_places_actor, NULL);
+    self->places = s_open_places (topo);
     zsock_set_sndtimeo (self->places, 0);
     if (s_open_signals (self) || s_open_front (self) || s_open_inbox (self)
         || s_open_links (self)

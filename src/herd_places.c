@@ -3,8 +3,10 @@
 #include "herd_places.h"
 #include "herd_json.h"
 #include "herd_nearby.h"
+#include "herd_provider.h"
 
 #include <cJSON.h>
+#include <curl/curl.h>
 
 static zframe_t *
 s_print (cJSON *root)
@@ -16,9 +18,102 @@ s_print (cJSON *root)
     return frame;
 }
 
+//  One upstream call.
+typedef struct {
+    CURL *easy;
+    struct curl_slist *headers;
+    herd_provider_request_t request;
+    zframe_t *context;  //  Comes back with the answer
+    unsigned bound;
+    char *body;  //  What came back so far
+    size_t size;
+    bool too_big;
+    void *handle;  //  In the actor's running list
+} s_call_t;
+
+//  The actor's state: configuration and the calls under way.
+typedef struct {
+    zsock_t *pipe;
+    herd_provider_t provider;
+    char *url;  //  NULL: offline
+    char *key;
+    long timeout_ms;
+    long connect_timeout_ms;
+    long max_in_flight;
+    CURLM *multi;
+    zlistx_t *waiting;  //  s_call_t not started: max_in_flight reached
+    zlistx_t *running;  //  s_call_t in curl's hands
+} s_places_t;
+
+static void
+s_call_destroy (void **item)
+{
+    s_call_t *call = (s_call_t *) *item;
+    if (call) {
+        curl_easy_cleanup (call->easy);
+        curl_slist_free_all (call->headers);
+        herd_provider_request_clear (&call->request);
+        zframe_destroy (&call->context);
+        free (call->body);
+        free (call);
+        *item = NULL;
+    }
+}
+
+static size_t
+s_on_body (char *data, size_t size, size_t count, void *arg)
+{
+    s_call_t *call = (s_call_t *) arg;
+    size_t more = size * count;
+    if (call->size + more > HERD_PLACES_BODY_MAX) {
+        call->too_big = true;
+        return 0;  //  Aborts the transfer
+    }
+    char *body = (char *) realloc (call->body, call->size + more + 1);
+    assert (body);
+    memcpy (body + call->size, data, more);
+    call->body = body;
+    call->size += more;
+    return more;
+}
+
+static void
+s_answer (s_places_t *self, zframe_t **context, cJSON *root)
+{
+    zmsg_t *reply = zmsg_new ();
+    zmsg_addstr (reply, "DONE");
+    zmsg_append (reply, context);
+    zframe_t *json = s_print (root);
+    zmsg_append (reply, &json);
+    zmsg_send (&reply, self->pipe);
+    cJSON_Delete (root);
+}
+
+static void
+s_start (s_places_t *self, s_call_t *call)
+{
+    CURL *easy = call->easy;
+    curl_easy_setopt (easy, CURLOPT_URL, call->request.url);
+    curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, self->timeout_ms);
+    curl_easy_setopt (easy, CURLOPT_CONNECTTIMEOUT_MS,
+                      self->connect_timeout_ms);
+    curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_on_body);
+    curl_easy_setopt (easy, CURLOPT_WRITEDATA, call);
+    curl_easy_setopt (easy, CURLOPT_PRIVATE, call);
+    for (int i = 0; call->request.headers[i]; i++)
+        call->headers =
+            curl_slist_append (call->headers, call->request.headers[i]);
+    curl_easy_setopt (easy, CURLOPT_HTTPHEADER, call->headers);
+    if (call->request.body)
+        curl_easy_setopt (easy, CURLOPT_POSTFIELDS, call->request.body);
+    curl_multi_add_handle (self->multi, easy);
+    call->handle = zlistx_add_end (self->running, call);
+}
+
 //  FETCH context latitude longitude metres bound
 static void
-s_fetch (zsock_t *pipe, zmsg_t *request)
+s_fetch (s_places_t *self, zmsg_t *request)
 {
     zframe_t *context = zmsg_pop (request);
     char *latitude = zmsg_popstr (request);
@@ -26,46 +121,131 @@ s_fetch (zsock_t *pipe, zmsg_t *request)
     char *metres = zmsg_popstr (request);
     char *bound = zmsg_popstr (request);
     assert (context && latitude && longitude && metres && bound);
-    size_t count = (size_t) atoi (bound);
+    unsigned count = (unsigned) atoi (bound);
     double radius = strtod (metres, NULL);
-    cJSON *root;
-    if (radius <= 0 || count == 0)
-        root = herd_json_response ("OK", NULL);  //  No upstream call at all
-    else
-        root = herd_nearby_search (strtod (latitude, NULL),
-                                   strtod (longitude, NULL), radius, count);
-    herd_json_cut (root, count);
-    zmsg_t *reply = zmsg_new ();
-    zmsg_addstr (reply, "DONE");
-    zmsg_append (reply, &context);
-    zframe_t *json = s_print (root);
-    zmsg_append (reply, &json);
-    zmsg_send (&reply, pipe);
-    cJSON_Delete (root);
+    if (radius <= 0 || count == 0)  //  No upstream call at all
+        s_answer (self, &context, herd_json_response ("OK", NULL));
+    else if (!self->url) {
+        cJSON *root = herd_nearby_search (
+            strtod (latitude, NULL), strtod (longitude, NULL), radius, count);
+        herd_json_cut (root, count);
+        s_answer (self, &context, root);
+    } else {
+        s_call_t *call = (s_call_t *) zmalloc (sizeof (s_call_t));
+        call->easy = curl_easy_init ();
+        call->context = context;
+        call->bound = count;
+        herd_provider_request (self->provider, self->url, self->key, latitude,
+                               longitude, metres, count, &call->request);
+        if ((long) zlistx_size (self->running) < self->max_in_flight)
+            s_start (self, call);
+        else
+            zlistx_add_end (self->waiting, call);
+    }
     free (latitude);
     free (longitude);
     free (metres);
     free (bound);
 }
 
-void
-herd_places_actor (zsock_t *pipe, void *args)
+//  Answer every finished call, then start waiting ones in their place.
+static void
+s_finish (s_places_t *self)
 {
-    (void) args;
-    zsock_signal (pipe, 0);
-    while (true) {
-        zmsg_t *msg = zmsg_recv (pipe);
+    CURLMsg *info;
+    int left;
+    while ((info = curl_multi_info_read (self->multi, &left))) {
+        if (info->msg != CURLMSG_DONE)
+            continue;
+        s_call_t *call = NULL;
+        curl_easy_getinfo (info->easy_handle, CURLINFO_PRIVATE, &call);
+        curl_multi_remove_handle (self->multi, info->easy_handle);
+        zlistx_detach (self->running, call->handle);
+        char failure[160] = "";
+        long status = 0;
+        if (info->data.result == CURLE_OPERATION_TIMEDOUT)
+            snprintf (failure, sizeof (failure),
+                      "upstream timeout after %ld ms", self->timeout_ms);
+        else if (call->too_big)
+            snprintf (failure, sizeof (failure),
+                      "upstream answer over %d bytes", HERD_PLACES_BODY_MAX);
+        else if (info->data.result != CURLE_OK)
+            snprintf (failure, sizeof (failure), "upstream failed: %s",
+                      curl_easy_strerror (info->data.result));
+        else
+            curl_easy_getinfo (call->easy, CURLINFO_RESPONSE_CODE, &status);
+        cJSON *root =
+            herd_provider_answer (self->provider, *failure ? failure : NULL,
+                                  status, call->body, call->size, call->bound);
+        s_answer (self, &call->context, root);
+        void *item = call;
+        s_call_destroy (&item);
+    }
+    while ((long) zlistx_size (self->running) < self->max_in_flight
+           && zlistx_size (self->waiting) > 0)
+        s_start (self, (s_call_t *) zlistx_detach (self->waiting, NULL));
+}
+
+//  Commands first, whenever there are any (ZMQ_FD only signals edges, so
+//  ZMQ_EVENTS is checked before every wait), then curl.  Returns false on
+//  $TERM.
+static bool
+s_turn (s_places_t *self)
+{
+    while (zsock_events (self->pipe) & ZMQ_POLLIN) {
+        zmsg_t *msg = zmsg_recv (self->pipe);
         if (!msg)
-            break;  //  Interrupted
+            return false;
         char *command = zmsg_popstr (msg);
         bool stop = !command || streq (command, "$TERM");
         if (command && streq (command, "FETCH"))
-            s_fetch (pipe, msg);
+            s_fetch (self, msg);
         free (command);
         zmsg_destroy (&msg);
         if (stop)
-            break;
+            return false;
     }
+    int running;
+    curl_multi_perform (self->multi, &running);
+    s_finish (self);
+    if (!(zsock_events (self->pipe) & ZMQ_POLLIN)) {
+        struct curl_waitfd pipe_fd = {zsock_fd (self->pipe), CURL_WAIT_POLLIN,
+                                      0};
+        curl_multi_poll (self->multi, &pipe_fd, 1, 1000, NULL);
+    }
+    return true;
+}
+
+void
+herd_places_actor (zsock_t *pipe, void *args)
+{
+    const herd_places_config_t *config = (const herd_places_config_t *) args;
+    s_places_t self = {0};
+    self.pipe = pipe;
+    if (herd_provider_parse (config->provider, &self.provider))
+        self.provider = HERD_PROVIDER_STUB;
+    self.url = config->url ? strdup (config->url) : NULL;
+    self.key = config->key ? strdup (config->key) : NULL;
+    self.timeout_ms = config->timeout_ms;
+    self.connect_timeout_ms = config->connect_timeout_ms;
+    self.max_in_flight = config->max_in_flight > 0 ? config->max_in_flight : 1;
+    self.multi = curl_multi_init ();
+    self.waiting = zlistx_new ();
+    zlistx_set_destructor (self.waiting, s_call_destroy);
+    self.running = zlistx_new ();
+    zlistx_set_destructor (self.running, s_call_destroy);
+    zsock_signal (pipe, 0);  //  config is the caller's: not used after this
+    while (s_turn (&self))
+        ;
+    //  Stopping: calls under way are dropped; their clients are gone too
+    for (s_call_t *call = (s_call_t *) zlistx_first (self.running); call;
+         call = (s_call_t *) zlistx_next (self.running))
+        curl_multi_remove_handle (self.multi, call->easy);
+    zlistx_destroy (&self.running);
+    zlistx_destroy (&self.waiting);
+    curl_multi_cleanup (self.multi);
+    free (self.url);
+    free (self.key);
 }
 
 int

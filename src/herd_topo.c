@@ -312,6 +312,15 @@ s_check_places (herd_topo_t *self, zconfig_t *section)
             if (strncmp (value, "http://", 7) && strncmp (value, "https://", 8))
                 s_error (self, "places/url: \"%s\" is not an http(s) URL",
                          value);
+        } else if (streq (key, "timeout_ms")
+                   || streq (key, "connect_timeout_ms")
+                   || streq (key, "max_in_flight")) {
+            int64_t number;
+            if (!s_number (value, &number) || number < 1 || number > 600000)
+                s_error (self,
+                         "places/%s: \"%s\" is not a number from 1 to "
+                         "600000",
+                         key, value);
         } else
             s_error (self, "places/%s: unknown key", key);
     }
@@ -488,8 +497,17 @@ const char *
 herd_topo_places (herd_topo_t *self, const char *key)
 {
     assert (self);
-    assert (streq (key, "provider") || streq (key, "url"));
-    const char *fallback = streq (key, "provider") ? "stub" : NULL;
+    const char *fallback = NULL;
+    if (streq (key, "provider"))
+        fallback = "stub";
+    else if (streq (key, "timeout_ms"))
+        fallback = "5000";
+    else if (streq (key, "connect_timeout_ms"))
+        fallback = "2000";
+    else if (streq (key, "max_in_flight"))
+        fallback = "256";
+    else
+        assert (streq (key, "url"));
     zconfig_t *places = zconfig_locate (self->root, "places");
     return places ? zconfig_get (places, key, fallback) : fallback;
 }

@@ -1,0 +1,172 @@
+/*  test_e2e_places - WHATSAT through real nodes, over libcurl, against
+    the real offline Places server, for every provider and outcome  */
+
+#include "herd_test.h"
+
+#include <cJSON.h>
+#include <czmq.h>
+
+#define S_DEADLINE 10000
+
+static uint16_t s_stub_port;
+static int s_stub_pid;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    s_stub_port = herd_test_free_port ();
+    char *listen = zsys_sprintf ("127.0.0.1:%u", s_stub_port);
+    const char *arguments[] = {"places-stub", "--listen", listen, NULL};
+    s_stub_pid = herd_test_spawn (arguments, "places-stub ready");
+    free (listen);
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    assert_int_equal (herd_test_stop (s_stub_pid), 0);
+    return 0;
+}
+
+//  One node asking the stub as provider, with key in its environment.
+static herd_test_herd_t *
+s_node (const char *provider, const char *key, const char *extra)
+{
+    if (key)
+        setenv ("HERD_PLACES_KEY", key, 1);
+    else
+        unsetenv ("HERD_PLACES_KEY");
+    char *settings = zsys_sprintf ("places\n    provider = %s\n"
+                                   "    url = http://127.0.0.1:%u\n%s",
+                                   provider, s_stub_port, extra ? extra : "");
+    const char *names[] = {"Solo"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 1, NULL, 0, settings);
+    herd_test_herd_start_all (herd);
+    free (settings);
+    unsetenv ("HERD_PLACES_KEY");
+    free (herd_test_grader (herd_test_herd_port (herd, "Solo"),
+                            "IAMAT kiwi +34.068930-118.445127 1.5\n",
+                            S_DEADLINE));
+    return herd;
+}
+
+//  The JSON of a WHATSAT reply, parsed; asserts the framing.
+static cJSON *
+s_whatsat (herd_test_herd_t *herd, const char *request)
+{
+    char *reply = herd_test_grader (herd_test_herd_port (herd, "Solo"), request,
+                                    S_DEADLINE);
+    assert_int_equal (strncmp (reply, "AT Solo ", 8), 0);
+    size_t size = strlen (reply);
+    assert_true (size > 3);
+    assert_string_equal (reply + size - 3, "}\n\n");
+    cJSON *root = cJSON_Parse (strchr (reply, '\n') + 1);
+    assert_non_null (root);
+    free (reply);
+    return root;
+}
+
+static const char *
+s_status (const cJSON *root)
+{
+    return cJSON_GetStringValue (cJSON_GetObjectItem (root, "status"));
+}
+
+static void
+test_every_provider_answers_through_the_stub (void **state)
+{
+    (void) state;
+    const char *providers[] = {"stub", "google-legacy", "google"};
+    for (int i = 0; i < 3; i++) {
+        herd_test_herd_t *herd = s_node (providers[i], i ? "demo" : NULL, NULL);
+        cJSON *root = s_whatsat (herd, "WHATSAT kiwi 10 3\n");
+        if (!streq (s_status (root), "OK"))
+            fail_msg ("%s: status %s", providers[i], s_status (root));
+        const cJSON *results = cJSON_GetObjectItem (root, "results");
+        assert_int_equal (cJSON_GetArraySize (results), 3);
+        const cJSON *first = cJSON_GetArrayItem (results, 0);
+        assert_non_null (
+            cJSON_GetStringValue (cJSON_GetObjectItem (first, "name")));
+        assert_non_null (cJSON_GetObjectItem (
+            cJSON_GetObjectItem (cJSON_GetObjectItem (first, "geometry"),
+                                 "location"),
+            "lat"));
+        cJSON_Delete (root);
+        herd_test_herd_destroy (&herd);
+    }
+}
+
+static void
+test_upstream_failures_are_answered_in_shape (void **state)
+{
+    (void) state;
+    const char *keys[] = {"stub-fail-500", "stub-fail-429", "stub-fail-403",
+                          "stub-garbage", "stub-slow-3000"};
+    const char *statuses[] = {"UNKNOWN_ERROR", "OVER_QUERY_LIMIT",
+                              "REQUEST_DENIED", "UNKNOWN_ERROR",
+                              "UNKNOWN_ERROR"};
+    const char *messages[] = {
+        "upstream HTTP 500: ", "upstream HTTP 429: ", "upstream HTTP 403: ",
+        "upstream answer is not JSON", "upstream timeout after 300 ms"};
+    for (int i = 0; i < 5; i++) {
+        herd_test_herd_t *herd =
+            s_node ("google", keys[i], "    timeout_ms = 300\n");
+        cJSON *root = s_whatsat (herd, "WHATSAT kiwi 10 3\n");
+        assert_string_equal (s_status (root), statuses[i]);
+        const char *message =
+            cJSON_GetStringValue (cJSON_GetObjectItem (root, "error_message"));
+        if (!message || strncmp (message, messages[i], strlen (messages[i])))
+            fail_msg ("%s: error_message %s", keys[i], message);
+        assert_int_equal (
+            cJSON_GetArraySize (cJSON_GetObjectItem (root, "results")), 0);
+        cJSON_Delete (root);
+        herd_test_herd_destroy (&herd);
+    }
+}
+
+static void
+test_slow_places_never_slow_the_node (void **state)
+{
+    (void) state;
+    herd_test_herd_t *herd = s_node ("google", "stub-slow-1000", NULL);
+    uint16_t port = herd_test_herd_port (herd, "Solo");
+    enum { COUNT = 200 };
+    int fds[COUNT];
+    int64_t start = zclock_mono ();
+    for (int i = 0; i < COUNT; i++) {
+        fds[i] = herd_test_connect (port);
+        herd_test_send (fds[i], "WHATSAT kiwi 5 2\n", 17);
+    }
+    //  Meanwhile an IAMAT is answered at once
+    int64_t before = zclock_mono ();
+    char *reply = herd_test_grader (port, "IAMAT quick +1-1 1\n", S_DEADLINE);
+    int64_t iamat_ms = zclock_mono () - before;
+    assert_int_equal (strncmp (reply, "AT Solo ", 8), 0);
+    free (reply);
+    assert_true (iamat_ms < 200);
+    for (int i = 0; i < COUNT; i++) {
+        reply = herd_test_read_until (fds[i], "}\n\n", NULL, S_DEADLINE);
+        assert_non_null (strstr (reply, "\"status\" : \"OK\""));
+        free (reply);
+        close (fds[i]);
+    }
+    //  Side by side: about one upstream delay, not two hundred
+    int64_t took = zclock_mono () - start;
+    assert_true (took >= 1000 && took < 4000);
+    herd_test_herd_destroy (&herd);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_every_provider_answers_through_the_stub),
+        cmocka_unit_test (test_upstream_failures_are_answered_in_shape),
+        cmocka_unit_test (test_slow_places_never_slow_the_node),
+    };
+    return cmocka_run_group_tests_name ("e2e_places", tests, s_setup,
+                                        s_teardown);
+}
