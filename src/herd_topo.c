@@ -505,7 +505,7 @@ herd_topo_places (herd_topo_t *self, const char *key)
     else if (streq (key, "connect_timeout_ms"))
         fallback = "2000";
     else if (streq (key, "max_in_flight"))
-        fallback = "256";
+        fallback = "1000";
     else
         assert (streq (key, "url"));
     zconfig_t *places = zconfig_locate (self->root, "places");

@@ -133,7 +133,7 @@ test_slow_places_never_slow_the_node (void **state)
     (void) state;
     herd_test_herd_t *herd = s_node ("google", "stub-slow-1000", NULL);
     uint16_t port = herd_test_herd_port (herd, "Solo");
-    enum { COUNT = 200 };
+    enum { COUNT = 500 };
     int fds[COUNT];
     int64_t start = zclock_mono ();
     for (int i = 0; i < COUNT; i++) {
@@ -146,16 +146,19 @@ test_slow_places_never_slow_the_node (void **state)
     int64_t iamat_ms = zclock_mono () - before;
     assert_int_equal (strncmp (reply, "AT Solo ", 8), 0);
     free (reply);
-    assert_true (iamat_ms < 200);
+    if (!getenv ("HERD_VALGRIND"))
+        assert_true (iamat_ms < 200);
     for (int i = 0; i < COUNT; i++) {
         reply = herd_test_read_until (fds[i], "}\n\n", NULL, S_DEADLINE);
         assert_non_null (strstr (reply, "\"status\" : \"OK\""));
         free (reply);
         close (fds[i]);
     }
-    //  Side by side: about one upstream delay, not two hundred
+    //  Side by side: about one upstream delay, not five hundred
     int64_t took = zclock_mono () - start;
-    assert_true (took >= 1000 && took < 4000);
+    int64_t limit = getenv ("HERD_VALGRIND") ? 60000 : 2500;
+    if (took < 1000 || took > limit)
+        fail_msg ("%d WHATSATs took %" PRId64 " ms", COUNT, took);
     herd_test_herd_destroy (&herd);
 }
 
