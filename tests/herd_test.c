@@ -594,3 +594,14 @@ herd_test_stop (int pid)
         ;
     return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
+
+int
+herd_test_stub (uint16_t *port_p)
+{
+    *port_p = herd_test_free_port ();
+    char *listen = zsys_sprintf ("127.0.0.1:%u", *port_p);
+    const char *arguments[] = {"places-stub", "--listen", listen, NULL};
+    int pid = herd_test_spawn (arguments, "places-stub ready");
+    free (listen);
+    return pid;
+}

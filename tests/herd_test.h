@@ -88,6 +88,10 @@ bool herd_test_herd_log_wait (herd_test_herd_t *self,
 //  the pid; asserts on failure.
 int herd_test_spawn (const char *const arguments[], const char *ready);
 
+//  Start `herd places-stub` on a free port of 127.0.0.1, set *port_p, and
+//  wait until it is ready.  Returns its pid (stop it with herd_test_stop).
+int herd_test_stub (uint16_t *port_p);
+
 //  SIGTERM pid and wait for it.  Returns its exit code (-1: killed).
 int herd_test_stop (int pid);
 

@@ -15,11 +15,7 @@ static int
 s_setup (void **state)
 {
     (void) state;
-    s_stub_port = herd_test_free_port ();
-    char *listen = zsys_sprintf ("127.0.0.1:%u", s_stub_port);
-    const char *arguments[] = {"places-stub", "--listen", listen, NULL};
-    s_stub_pid = herd_test_spawn (arguments, "places-stub ready");
-    free (listen);
+    s_stub_pid = herd_test_stub (&s_stub_port);
     return 0;
 }
 

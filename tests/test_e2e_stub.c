@@ -13,11 +13,7 @@ static int
 s_setup (void **state)
 {
     (void) state;
-    s_port = herd_test_free_port ();
-    char *listen = zsys_sprintf ("127.0.0.1:%u", s_port);
-    const char *arguments[] = {"places-stub", "--listen", listen, NULL};
-    s_pid = herd_test_spawn (arguments, "places-stub ready");
-    free (listen);
+    s_pid = herd_test_stub (&s_port);
     return 0;
 }
 
