@@ -5,6 +5,7 @@
 
 #include <cJSON.h>
 #include <czmq.h>
+#include <sys/socket.h>
 
 #define S_DEADLINE 10000
 
@@ -158,6 +159,30 @@ test_slow_places_never_slow_the_node (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+static void
+test_a_client_that_leaves_mid_request_disturbs_nobody (void **state)
+{
+    (void) state;
+    herd_test_herd_t *herd = s_node ("google", "stub-slow-300", NULL);
+    uint16_t port = herd_test_herd_port (herd, "Solo");
+    for (int i = 0; i < 20; i++) {
+        int fd = herd_test_connect (port);
+        herd_test_send (fd, "WHATSAT kiwi 5 2\n", 17);
+        //  Gone before Places answers: a reset, since a plain close is a
+        //  FIN, which looks just like a grader's half-close (and is
+        //  answered)
+        struct linger reset = {1, 0};
+        setsockopt (fd, SOL_SOCKET, SO_LINGER, &reset, sizeof (reset));
+        close (fd);
+    }
+    assert_true (herd_test_herd_log_wait (herd, "Solo", "reply dropped", 20,
+                                          S_DEADLINE));
+    cJSON *root = s_whatsat (herd, "WHATSAT kiwi 5 2\n");
+    assert_string_equal (s_status (root), "OK");
+    cJSON_Delete (root);
+    herd_test_herd_destroy (&herd);
+}
+
 int
 main (void)
 {
@@ -165,6 +190,8 @@ main (void)
         cmocka_unit_test (test_every_provider_answers_through_the_stub),
         cmocka_unit_test (test_upstream_failures_are_answered_in_shape),
         cmocka_unit_test (test_slow_places_never_slow_the_node),
+        cmocka_unit_test (
+            test_a_client_that_leaves_mid_request_disturbs_nobody),
     };
     return cmocka_run_group_tests_name ("e2e_places", tests, s_setup,
                                         s_teardown);
