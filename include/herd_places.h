@@ -26,7 +26,8 @@ typedef struct {
     const char *key;       //  API key, or NULL
     long timeout_ms;       //  Whole request, queueing in curl included
     long connect_timeout_ms;
-    long max_in_flight;  //  Upstream requests at once; more wait
+    long max_in_flight;    //  Upstream requests at once; more wait
+    long rate_per_second;  //  Upstream requests started per second
 } herd_places_config_t;
 
 //  The actor.  Create it with zactor_new (herd_places_actor, &config)

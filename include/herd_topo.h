@@ -65,8 +65,8 @@ herd_topo_setting (herd_topo_t *self, size_t index, const char *key);
 int64_t herd_topo_number (herd_topo_t *self, size_t index, const char *key);
 
 //  A key of the places section: "provider" (default "stub"), "url"
-//  (default NULL), "timeout_ms" (5000), "connect_timeout_ms" (2000) or
-//  "max_in_flight" (1000).
+//  (default NULL), "timeout_ms" (5000), "connect_timeout_ms" (2000),
+//  "max_in_flight" (1000) or "rate_per_second" (1000).
 const char *herd_topo_places (herd_topo_t *self, const char *key);
 
 #endif

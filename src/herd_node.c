@@ -526,6 +526,7 @@ s_open_places (herd_topo_t *topo)
         atol (herd_topo_places (topo, "timeout_ms")),
         atol (herd_topo_places (topo, "connect_timeout_ms")),
         atol (herd_topo_places (topo, "max_in_flight")),
+        atol (herd_topo_places (topo, "rate_per_second")),
     };
     //  zactor_new returns once the actor has copied config
     return zactor_new (herd_places_actor, &config);

@@ -43,6 +43,9 @@ typedef struct {
     CURLM *multi;
     zlistx_t *waiting;  //  s_call_t not started: max_in_flight reached
     zlistx_t *running;  //  s_call_t in curl's hands
+    double rate;        //  Upstream requests per second at most
+    double tokens;      //  Requests that may start now
+    int64_t refilled;   //  When tokens was last topped up
 } s_places_t;
 
 static void
@@ -111,6 +114,35 @@ s_start (s_places_t *self, s_call_t *call)
     call->handle = zlistx_add_end (self->running, call);
 }
 
+//  Start waiting calls, oldest first, while both the in-flight cap and
+//  the rate cap allow (a token bucket holding one second of requests).
+static void
+s_pump (s_places_t *self)
+{
+    int64_t now = zclock_mono ();
+    self->tokens += (double) (now - self->refilled) * self->rate / 1000.0;
+    if (self->tokens > self->rate)
+        self->tokens = self->rate;
+    self->refilled = now;
+    while ((long) zlistx_size (self->running) < self->max_in_flight
+           && zlistx_size (self->waiting) > 0 && self->tokens >= 1.0) {
+        self->tokens -= 1.0;
+        s_start (self, (s_call_t *) zlistx_detach (self->waiting, NULL));
+    }
+}
+
+//  How long curl may wait: until the next token, if calls wait for one.
+static int
+s_wait_ms (s_places_t *self)
+{
+    if (zlistx_size (self->waiting) == 0
+        || (long) zlistx_size (self->running) >= self->max_in_flight
+        || self->tokens >= 1.0)
+        return 1000;
+    int ms = (int) ((1.0 - self->tokens) * 1000.0 / self->rate) + 1;
+    return ms < 1000 ? ms : 1000;
+}
+
 //  FETCH context latitude longitude metres bound
 static void
 s_fetch (s_places_t *self, zmsg_t *request)
@@ -137,10 +169,8 @@ s_fetch (s_places_t *self, zmsg_t *request)
         call->bound = count;
         herd_provider_request (self->provider, self->url, self->key, latitude,
                                longitude, metres, count, &call->request);
-        if ((long) zlistx_size (self->running) < self->max_in_flight)
-            s_start (self, call);
-        else
-            zlistx_add_end (self->waiting, call);
+        zlistx_add_end (self->waiting, call);
+        s_pump (self);
     }
     free (latitude);
     free (longitude);
@@ -181,9 +211,7 @@ s_finish (s_places_t *self)
         void *item = call;
         s_call_destroy (&item);
     }
-    while ((long) zlistx_size (self->running) < self->max_in_flight
-           && zlistx_size (self->waiting) > 0)
-        s_start (self, (s_call_t *) zlistx_detach (self->waiting, NULL));
+    s_pump (self);
 }
 
 //  Commands first, whenever there are any (ZMQ_FD only signals edges, so
@@ -208,10 +236,11 @@ s_turn (s_places_t *self)
     int running;
     curl_multi_perform (self->multi, &running);
     s_finish (self);
+    s_pump (self);
     if (!(zsock_events (self->pipe) & ZMQ_POLLIN)) {
         struct curl_waitfd pipe_fd = {zsock_fd (self->pipe), CURL_WAIT_POLLIN,
                                       0};
-        curl_multi_poll (self->multi, &pipe_fd, 1, 1000, NULL);
+        curl_multi_poll (self->multi, &pipe_fd, 1, s_wait_ms (self), NULL);
     }
     return true;
 }
@@ -229,6 +258,9 @@ herd_places_actor (zsock_t *pipe, void *args)
     self.timeout_ms = config->timeout_ms;
     self.connect_timeout_ms = config->connect_timeout_ms;
     self.max_in_flight = config->max_in_flight > 0 ? config->max_in_flight : 1;
+    self.rate = config->rate_per_second > 0 ? config->rate_per_second : 1;
+    self.tokens = self.rate;
+    self.refilled = zclock_mono ();
     self.multi = curl_multi_init ();
     self.waiting = zlistx_new ();
     zlistx_set_destructor (self.waiting, s_call_destroy);

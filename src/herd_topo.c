@@ -314,7 +314,8 @@ s_check_places (herd_topo_t *self, zconfig_t *section)
                          value);
         } else if (streq (key, "timeout_ms")
                    || streq (key, "connect_timeout_ms")
-                   || streq (key, "max_in_flight")) {
+                   || streq (key, "max_in_flight")
+                   || streq (key, "rate_per_second")) {
             int64_t number;
             if (!s_number (value, &number) || number < 1 || number > 600000)
                 s_error (self,
@@ -505,6 +506,8 @@ herd_topo_places (herd_topo_t *self, const char *key)
     else if (streq (key, "connect_timeout_ms"))
         fallback = "2000";
     else if (streq (key, "max_in_flight"))
+        fallback = "1000";
+    else if (streq (key, "rate_per_second"))
         fallback = "1000";
     else
         assert (streq (key, "url"));

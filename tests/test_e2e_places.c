@@ -183,6 +183,33 @@ test_a_client_that_leaves_mid_request_disturbs_nobody (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+static void
+test_upstream_requests_per_second_are_capped (void **state)
+{
+    (void) state;
+    herd_test_herd_t *herd =
+        s_node ("google", "demo", "    rate_per_second = 5\n");
+    uint16_t port = herd_test_herd_port (herd, "Solo");
+    //  A burst of 5 at once, then one each 200 ms: the 12th at 1.4 s
+    enum { COUNT = 12 };
+    int fds[COUNT];
+    int64_t start = zclock_mono ();
+    for (int i = 0; i < COUNT; i++) {
+        fds[i] = herd_test_connect (port);
+        herd_test_send (fds[i], "WHATSAT kiwi 5 2\n", 17);
+    }
+    for (int i = 0; i < COUNT; i++) {
+        char *reply = herd_test_read_until (fds[i], "}\n\n", NULL, S_DEADLINE);
+        assert_non_null (strstr (reply, "\"status\" : \"OK\""));
+        free (reply);
+        close (fds[i]);
+    }
+    int64_t took = zclock_mono () - start;
+    if (took < 1300 || took > 5000)
+        fail_msg ("%d WHATSATs at 5/s took %" PRId64 " ms", COUNT, took);
+    herd_test_herd_destroy (&herd);
+}
+
 int
 main (void)
 {
@@ -192,6 +219,7 @@ main (void)
         cmocka_unit_test (test_slow_places_never_slow_the_node),
         cmocka_unit_test (
             test_a_client_that_leaves_mid_request_disturbs_nobody),
+        cmocka_unit_test (test_upstream_requests_per_second_are_capped),
     };
     return cmocka_run_group_tests_name ("e2e_places", tests, s_setup,
                                         s_teardown);
