@@ -15,7 +15,8 @@
 
 #define S_NODES_MAX 64
 #define S_LINKS_MAX 256
-#define S_READY_MS  10000
+//  How long a node may take to get ready; valgrind makes it far slower
+#define S_READY_MS (getenv ("HERD_VALGRIND") ? 120000 : 10000)
 
 bool
 herd_test_wait_until (herd_test_cond_fn *cond, void *arg, int deadline_ms)
