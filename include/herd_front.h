@@ -75,7 +75,4 @@ int herd_front_reply (herd_front_t *self,
                       const char *data,
                       size_t size);
 
-//  Connections open now.
-size_t herd_front_connections (herd_front_t *self);
-
 #endif

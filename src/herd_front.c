@@ -439,10 +439,3 @@ herd_front_start (herd_front_t *self, zloop_t *loop)
         tick = 25;
     return zloop_timer (loop, tick, 0, s_on_tick, self) == -1 ? -1 : 0;
 }
-
-size_t
-herd_front_connections (herd_front_t *self)
-{
-    assert (self);
-    return self->count;
-}

@@ -15,8 +15,9 @@
 #include <sys/signalfd.h>
 #include <time.h>
 
-//  Herd messages taken from the inbox per turn, so clients are not starved.
-#define S_INBOX_BATCH 256
+//  Messages taken from the inbox or the Places actor per turn, so that
+//  clients are not starved.
+#define S_BATCH 256
 //  Updates queued in our inbox before the neighbours' sends are refused.
 #define S_INBOX_RCVHWM 100000
 //  How often held IAMAT replies are checked against their timeout.
@@ -104,13 +105,15 @@ s_flood (herd_node_t *self,
 {
     char *next_seen = herd_flood_add (seen, self->name);
     char *origin = strndup (originator.data, originator.size);
+    //  Encoded once; each link gets a copy (the send consumes it)
+    zmsg_t *update = herd_wire_at (origin, epoch, sequence, next_seen,
+                                   payload.data, payload.size);
     uint64_t sent = 0;
     for (size_t i = 0; i < self->link_count; i++) {
         const char *neighbour = herd_link_neighbour (self->links[i]);
         if (!herd_flood_forward_to (seen, sender, neighbour))
             continue;
-        zmsg_t *msg = herd_wire_at (origin, epoch, sequence, next_seen,
-                                    payload.data, payload.size);
+        zmsg_t *msg = zmsg_dup (update);
         bool up = herd_link_up (self->links[i]);
         if (herd_link_send (self->links[i], &msg) == 0) {
             herd_log_printf (self->log, "info",
@@ -123,6 +126,7 @@ s_flood (herd_node_t *self,
                              "update lost for %s: its queue is full",
                              neighbour);
     }
+    zmsg_destroy (&update);
     free (origin);
     free (next_seen);
     return sent;
@@ -357,7 +361,7 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop;
     herd_node_t *self = (herd_node_t *) arg;
-    for (int i = 0; i < S_INBOX_BATCH; i++) {
+    for (int i = 0; i < S_BATCH; i++) {
         zmsg_t *msg = zmsg_recv_nowait (reader);
         if (!msg)
             break;
@@ -391,7 +395,11 @@ s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
     (void) reader;
     herd_node_t *self = (herd_node_t *) arg;
     zframe_t *context, *json;
-    if (herd_places_receive (self->places, &context, &json) == 0) {
+    //  A batch per turn, as on the inbox: a burst of answers goes out
+    //  without a poll between each, and clients still get their turn
+    for (int i = 0; i < S_BATCH
+                    && herd_places_receive (self->places, &context, &json) == 0;
+         i++) {
         s_context_t head;
         memcpy (&head, zframe_data (context), sizeof (head));
         herd_span_t at_line = {(const char *) zframe_data (context)
