@@ -46,8 +46,14 @@ int herd_places_fetch (zactor_t *actor,
                        const char *metres,
                        unsigned bound);
 
-//  Read one answer.  Returns the context and the JSON (both caller-owned
-//  frames, to destroy), or -1 if what came was not an answer.
+//  The node is stopping: the actor answers every request it holds, and
+//  every later one, UNKNOWN_ERROR "herd: node shutting down", then says
+//  STOPPED.  Does not block; returns 0, or -1 if the queue is full.
+int herd_places_stop (zactor_t *actor);
+
+//  Read one message.  Returns 0 with an answer: its context and JSON (both
+//  caller-owned frames, to destroy); 1 when the actor says STOPPED; -1 if
+//  nothing, or not an answer, came.
 int herd_places_receive (zactor_t *actor, zframe_t **context, zframe_t **json);
 
 //  The JSON for a request refused before reaching upstream: a legacy

@@ -148,12 +148,13 @@ herd_json_print (const cJSON *item, size_t *size_p)
 cJSON *
 herd_json_response (const char *status, const char *message)
 {
+    //  Members in Google's order, which is alphabetical
     cJSON *root = cJSON_CreateObject ();
+    if (message)
+        cJSON_AddStringToObject (root, "error_message", message);
     cJSON_AddItemToObject (root, "html_attributions", cJSON_CreateArray ());
     cJSON_AddItemToObject (root, "results", cJSON_CreateArray ());
     cJSON_AddStringToObject (root, "status", status);
-    if (message)
-        cJSON_AddStringToObject (root, "error_message", message);
     return root;
 }
 

@@ -22,6 +22,10 @@
 #define S_INBOX_RCVHWM 100000
 //  How often held IAMAT replies are checked against their timeout.
 #define S_ACK_TICK_MS 20
+//  How long a stopping node waits for the Places actor to answer what it
+//  holds before it stops anyway.
+#define S_STOP_MS 500
+
 struct _herd_node_t {
     herd_topo_t *topo;  //  Borrowed
     size_t index;       //  Our node in topo
@@ -40,6 +44,7 @@ struct _herd_node_t {
     uint64_t sequence;  //  Updates we originated
     herd_ack_t *acks;   //  IAMAT replies waiting for ACKs
     int ack_timer;      //  Ticking while acks holds any, else -1
+    bool stopping;      //  A signal came; waiting for Places to answer
 };
 
 void
@@ -231,6 +236,22 @@ s_whatsat_reply (herd_node_t *self,
     free (reply);
 }
 
+//  A WHATSAT answered without asking Places.
+static void
+s_whatsat_refused (herd_node_t *self,
+                   uint64_t connection,
+                   uint64_t ticket,
+                   herd_span_t at_line,
+                   const char *status,
+                   const char *message)
+{
+    herd_span_t json;
+    char *text = herd_places_refusal (status, message, &json.size);
+    json.data = text;
+    s_whatsat_reply (self, connection, ticket, at_line, json);
+    free (text);
+}
+
 static void
 s_whatsat (herd_node_t *self,
            uint64_t connection,
@@ -256,16 +277,15 @@ s_whatsat (herd_node_t *self,
     s_context_t head = {connection, ticket};
     zchunk_append (context, &head, sizeof (head));
     zchunk_append (context, record.line.data, record.line.size);
-    if (herd_places_fetch (self->places, zchunk_data (context),
-                           zchunk_size (context), latitude, longitude, metres,
-                           whatsat->bound)) {
+    if (self->stopping)  //  The actor would answer after it said STOPPED
+        s_whatsat_refused (self, connection, ticket, record.line,
+                           "UNKNOWN_ERROR", "herd: node shutting down");
+    else if (herd_places_fetch (self->places, zchunk_data (context),
+                                zchunk_size (context), latitude, longitude,
+                                metres, whatsat->bound)) {
         herd_log_printf (self->log, "warning", "Places queue full");
-        herd_span_t json;
-        char *text = herd_places_refusal (
-            "OVER_QUERY_LIMIT", "herd: Places queue full", &json.size);
-        json.data = text;
-        s_whatsat_reply (self, connection, ticket, record.line, json);
-        free (text);
+        s_whatsat_refused (self, connection, ticket, record.line,
+                           "OVER_QUERY_LIMIT", "herd: Places queue full");
     }
     zchunk_destroy (&context);
 }
@@ -397,9 +417,15 @@ s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
     zframe_t *context, *json;
     //  A batch per turn, as on the inbox: a burst of answers goes out
     //  without a poll between each, and clients still get their turn
-    for (int i = 0; i < S_BATCH
-                    && herd_places_receive (self->places, &context, &json) == 0;
-         i++) {
+    for (int i = 0; i < S_BATCH; i++) {
+        int rc = herd_places_receive (self->places, &context, &json);
+        if (rc == 1) {  //  Stopping, and every request is answered
+            herd_log_printf (self->log, "info", "Places answered all");
+            herd_log_flush (self->log);
+            return -1;  //  Ends zloop_start
+        }
+        if (rc == -1)
+            break;
         s_context_t head;
         memcpy (&head, zframe_data (context), sizeof (head));
         herd_span_t at_line = {(const char *) zframe_data (context)
@@ -412,6 +438,32 @@ s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
         zframe_destroy (&json);
     }
     herd_log_flush (self->log);
+    return 0;
+}
+
+static int
+s_on_stop_deadline (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    herd_node_t *self = (herd_node_t *) arg;
+    herd_log_printf (self->log, "warning", "Places did not answer all in %d ms",
+                     S_STOP_MS);
+    herd_log_flush (self->log);
+    return -1;
+}
+
+//  Stop cleanly: held IAMAT replies go now, and every WHATSAT waiting for
+//  Places is answered "herd: node shutting down" before the loop ends
+//  (proto/client.md, section 5).
+static int
+s_stop (herd_node_t *self)
+{
+    self->stopping = true;
+    herd_ack_expire (self->acks, INT64_MAX);
+    if (herd_places_stop (self->places))
+        return -1;
+    zloop_timer (self->loop, S_STOP_MS, 1, s_on_stop_deadline, self);
     return 0;
 }
 
@@ -431,7 +483,10 @@ s_on_signal (zloop_t *loop, zmq_pollitem_t *item, void *arg)
     }
     herd_log_printf (self->log, "info", "stopping (%s)",
                      strsignal ((int) info.ssi_signo));
-    return -1;  //  Ends zloop_start
+    herd_log_flush (self->log);
+    if (self->stopping)
+        return -1;  //  A second signal: stop now
+    return s_stop (self);
 }
 
 static int

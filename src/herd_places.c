@@ -46,6 +46,7 @@ typedef struct {
     double rate;        //  Upstream requests per second at most
     double tokens;      //  Requests that may start now
     int64_t refilled;   //  When tokens was last topped up
+    bool stopping;      //  STOP came: every request is answered at once
 } s_places_t;
 
 static void
@@ -143,6 +144,33 @@ s_wait_ms (s_places_t *self)
     return ms < 1000 ? ms : 1000;
 }
 
+static cJSON *
+s_shutting_down (void)
+{
+    return herd_json_response ("UNKNOWN_ERROR", "herd: node shutting down");
+}
+
+//  STOP: the node is stopping.  Every call under way or waiting is
+//  answered now, and so is every later FETCH; then STOPPED tells the node
+//  that nothing more will come.
+static void
+s_stop (s_places_t *self)
+{
+    self->stopping = true;
+    zlistx_t *lists[] = {self->running, self->waiting};
+    for (int i = 0; i < 2; i++) {
+        s_call_t *call;
+        while ((call = (s_call_t *) zlistx_detach (lists[i], NULL))) {
+            if (i == 0)
+                curl_multi_remove_handle (self->multi, call->easy);
+            s_answer (self, &call->context, s_shutting_down ());
+            void *item = call;
+            s_call_destroy (&item);
+        }
+    }
+    zstr_send (self->pipe, "STOPPED");
+}
+
 //  FETCH context latitude longitude metres bound
 static void
 s_fetch (s_places_t *self, zmsg_t *request)
@@ -155,7 +183,9 @@ s_fetch (s_places_t *self, zmsg_t *request)
     assert (context && latitude && longitude && metres && bound);
     unsigned count = (unsigned) atoi (bound);
     double radius = strtod (metres, NULL);
-    if (radius <= 0 || count == 0)  //  No upstream call at all
+    if (self->stopping)
+        s_answer (self, &context, s_shutting_down ());
+    else if (radius <= 0 || count == 0)  //  No upstream call at all
         s_answer (self, &context, herd_json_response ("OK", NULL));
     else if (!self->url) {
         cJSON *root = herd_nearby_search (
@@ -228,6 +258,8 @@ s_turn (s_places_t *self)
         bool stop = !command || streq (command, "$TERM");
         if (command && streq (command, "FETCH"))
             s_fetch (self, msg);
+        else if (command && streq (command, "STOP"))
+            s_stop (self);
         free (command);
         zmsg_destroy (&msg);
         if (stop)
@@ -305,6 +337,12 @@ herd_places_fetch (zactor_t *actor,
 }
 
 int
+herd_places_stop (zactor_t *actor)
+{
+    return zstr_send (actor, "STOP");
+}
+
+int
 herd_places_receive (zactor_t *actor, zframe_t **context, zframe_t **json)
 {
     zmsg_t *msg = zmsg_recv_nowait (actor);
@@ -316,7 +354,8 @@ herd_places_receive (zactor_t *actor, zframe_t **context, zframe_t **json)
         *context = zmsg_pop (msg);
         *json = zmsg_pop (msg);
         rc = 0;
-    }
+    } else if (command && streq (command, "STOPPED"))
+        rc = 1;
     free (command);
     zmsg_destroy (&msg);
     return rc;

@@ -166,21 +166,19 @@ s_from_legacy (cJSON *root)
     const char *text =
         cJSON_IsString (status) ? status->valuestring : "UNKNOWN_ERROR";
     bool fine = streq (text, "OK") || streq (text, "ZERO_RESULTS");
-    cJSON *legacy = cJSON_CreateObject ();
+    const char *message = s_error_message (root);
+    cJSON *legacy =
+        herd_json_response (text, fine      ? NULL
+                                  : message ? message
+                                            : "upstream gave no reason");
     const char *keys[] = {"html_attributions", "results"};
     for (int i = 0; i < 2; i++) {
         cJSON *item = cJSON_DetachItemFromObject (root, keys[i]);
-        if (!cJSON_IsArray (item)) {
+        if (cJSON_IsArray (item))
+            cJSON_ReplaceItemInObject (legacy, keys[i], item);
+        else
             cJSON_Delete (item);
-            item = cJSON_CreateArray ();
-        }
-        cJSON_AddItemToObject (legacy, keys[i], item);
     }
-    cJSON_AddStringToObject (legacy, "status", text);
-    const char *message = s_error_message (root);
-    if (!fine)
-        cJSON_AddStringToObject (legacy, "error_message",
-                                 message ? message : "upstream gave no reason");
     return legacy;
 }
 

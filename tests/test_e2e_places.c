@@ -210,6 +210,57 @@ test_upstream_requests_per_second_are_capped (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+static void
+test_requests_pending_at_shutdown_are_answered (void **state)
+{
+    (void) state;
+    //  One call hangs upstream, the other waits behind it for a slot
+    herd_test_herd_t *herd = s_node ("google", "stub-hang",
+                                     "    max_in_flight = 1\n"
+                                     "    timeout_ms = 30000\n");
+    uint16_t port = herd_test_herd_port (herd, "Solo");
+    int first = herd_test_connect (port);
+    const char *pipelined = "WHATSAT kiwi 5 2\nIAMAT late +1-1 1\n";
+    herd_test_send (first, pipelined, strlen (pipelined));
+    int second = herd_test_connect (port);
+    herd_test_send (second, "WHATSAT kiwi 5 2\n", 17);
+    assert_true (herd_test_herd_log_wait (herd, "Solo", "\"WHATSAT kiwi 5 2\"",
+                                          2, S_DEADLINE));
+    assert_true (
+        herd_test_herd_log_wait (herd, "Solo", "late +1-1 1", 1, S_DEADLINE));
+    int64_t took = herd_test_herd_signal (herd, "Solo", SIGTERM);
+    if (took > 1000)
+        fail_msg ("stopping took %" PRId64 " ms", took);
+    const char *json = "{\n"
+                       "   \"error_message\" : \"herd: node shutting down\",\n"
+                       "   \"html_attributions\" : [],\n"
+                       "   \"results\" : [],\n"
+                       "   \"status\" : \"UNKNOWN_ERROR\"\n"
+                       "}\n\n";
+    int fds[] = {first, second};
+    for (int i = 0; i < 2; i++) {
+        char buffer[4096];
+        size_t size =
+            herd_test_read (fds[i], buffer, sizeof (buffer) - 1, S_DEADLINE);
+        buffer[size] = 0;
+        //  The stored AT line, the refusal, and for the first client the
+        //  IAMAT's reply after it, in order
+        char *at_end = strchr (buffer, '\n');
+        assert_non_null (at_end);
+        assert_int_equal (strncmp (buffer, "AT Solo ", 8), 0);
+        if (strncmp (at_end + 1, json, strlen (json)))
+            fail_msg ("client %d got:\n%s", i, buffer);
+        const char *rest = at_end + 1 + strlen (json);
+        if (i == 0) {
+            assert_int_equal (strncmp (rest, "AT Solo ", 8), 0);
+            assert_non_null (strstr (rest, " late +1-1 1\n"));
+        } else
+            assert_string_equal (rest, "");
+        close (fds[i]);
+    }
+    herd_test_herd_destroy (&herd);
+}
+
 int
 main (void)
 {
@@ -220,6 +271,7 @@ main (void)
         cmocka_unit_test (
             test_a_client_that_leaves_mid_request_disturbs_nobody),
         cmocka_unit_test (test_upstream_requests_per_second_are_capped),
+        cmocka_unit_test (test_requests_pending_at_shutdown_are_answered),
     };
     return cmocka_run_group_tests_name ("e2e_places", tests, s_setup,
                                         s_teardown);

@@ -85,10 +85,10 @@ test_response_and_cut (void **state)
     cJSON *root = herd_json_response ("REQUEST_DENIED", "no key");
     size_t size;
     char *text = herd_json_print (root, &size);
-    assert_string_equal (text, "{\n   \"html_attributions\" : [],\n"
+    assert_string_equal (text, "{\n   \"error_message\" : \"no key\",\n"
+                               "   \"html_attributions\" : [],\n"
                                "   \"results\" : [],\n"
-                               "   \"status\" : \"REQUEST_DENIED\",\n"
-                               "   \"error_message\" : \"no key\"\n}");
+                               "   \"status\" : \"REQUEST_DENIED\"\n}");
     free (text);
     cJSON_Delete (root);
     root = cJSON_Parse ("{\"results\":[1,2,3]}");

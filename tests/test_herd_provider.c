@@ -143,10 +143,10 @@ test_a_legacy_error_body_is_made_whole (void **state)
                            "{\"error_message\": \"Please wait.\", \"status\": "
                            "\"OVER_QUERY_LIMIT\"}",
                            5);
-    assert_string_equal (text, "{\n   \"html_attributions\" : [],\n"
+    assert_string_equal (text, "{\n   \"error_message\" : \"Please wait.\",\n"
+                               "   \"html_attributions\" : [],\n"
                                "   \"results\" : [],\n"
-                               "   \"status\" : \"OVER_QUERY_LIMIT\",\n"
-                               "   \"error_message\" : \"Please wait.\"\n}");
+                               "   \"status\" : \"OVER_QUERY_LIMIT\"\n}");
     free (text);
 }
 
