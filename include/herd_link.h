@@ -2,10 +2,11 @@
 
     Write-only: updates go out here, and come in on the node's ROUTER.  The
     routing id is our node name, so the neighbour knows who sent what.
-    Sends never block: while the neighbour is away they queue up to the
-    high-water mark, then are refused.  A socket monitor, read in the
-    node's loop, tells when the link is up or down; both are logged.  Owned
-    by herd_node.  */
+    Sends never block: they queue up to the high-water mark while a
+    connection is up, and are refused while the neighbour is away (catch-up
+    brings it what it missed).  A socket monitor, read in the node's loop,
+    tells when the link is up or down; both are logged and passed on to
+    the node.  Owned by herd_node.  */
 
 #ifndef HERD_LINK_H_INCLUDED
 #define HERD_LINK_H_INCLUDED
@@ -25,6 +26,17 @@
 
 typedef struct _herd_link_t herd_link_t;
 
+//  down: no connection; up: connected (handshake done); synced: up, and
+//  the neighbour's snapshot has come in full since (proto/herd.md, 5).
+typedef enum {
+    HERD_LINK_DOWN,
+    HERD_LINK_UP,
+    HERD_LINK_SYNCED,
+} herd_link_state_t;
+
+//  The link went up or down.
+typedef void (herd_link_fn) (void *arg, herd_link_t *link, bool up);
+
 //  Create a link from node name to neighbour at endpoint; it connects at
 //  once and retries by itself.  log is borrowed.  Returns NULL on failure.
 herd_link_t *herd_link_new (const char *name,
@@ -35,8 +47,12 @@ herd_link_t *herd_link_new (const char *name,
 //  Destroy a link; accepts NULL and sets *self_p to NULL.
 void herd_link_destroy (herd_link_t **self_p);
 
-//  Watch the link's monitor in loop.  Returns 0 or -1.
-int herd_link_start (herd_link_t *self, zloop_t *loop);
+//  Watch the link's monitor in loop, telling on_change (may be NULL) when
+//  the link goes up or down.  Returns 0 or -1.
+int herd_link_start (herd_link_t *self,
+                     zloop_t *loop,
+                     herd_link_fn *on_change,
+                     void *arg);
 
 //  Send a message without blocking; *msg_p is consumed either way.
 //  Returns 0, or -1 if it could not be queued (neighbour away too long).
@@ -45,7 +61,17 @@ int herd_link_send (herd_link_t *self, zmsg_t **msg_p);
 //  Name of the neighbour.
 const char *herd_link_neighbour (herd_link_t *self);
 
-//  Is a connection to the neighbour established now?
+//  Is a connection to the neighbour established now (up or synced)?
 bool herd_link_up (herd_link_t *self);
+
+//  State of the link now.
+herd_link_state_t herd_link_state (herd_link_t *self);
+
+//  The neighbour's snapshot came in full (records long): an up link is
+//  synced from now until it goes down.  Logged.
+void herd_link_synced (herd_link_t *self, uint64_t records);
+
+//  "down", "up" or "synced".
+const char *herd_link_state_name (herd_link_state_t state);
 
 #endif

@@ -48,10 +48,15 @@ bool herd_table_lookup (herd_table_t *self,
                         herd_record_t *record);
 
 //  Walk the records: start with *cursor = 0; each call fills *record and
-//  moves *cursor on, until it returns false.  Any offer restarts nothing but
-//  may reorder: a walk is only exact while the table does not change.
+//  moves *cursor on, until it returns false.  A walk may go on across
+//  offers as long as herd_table_layout stays the same: records keep their
+//  places, and a record added meanwhile may or may not be seen.
 bool
 herd_table_next (herd_table_t *self, size_t *cursor, herd_record_t *record);
+
+//  Changes whenever the records move (the table grew): a walk begun under
+//  another layout must start again.
+uint64_t herd_table_layout (herd_table_t *self);
 
 //  Number of records.
 size_t herd_table_size (herd_table_t *self);

@@ -15,9 +15,12 @@
 #define HERD_WIRE_NAME_MAX 64
 
 typedef enum {
-    HERD_WIRE_AT,     //  A location update
-    HERD_WIRE_ACK,    //  "I hold your update": the originator may answer
-    HERD_WIRE_OTHER,  //  A command of a newer version: ignore it
+    HERD_WIRE_AT,       //  A location update
+    HERD_WIRE_ACK,      //  "I hold your update": the originator may answer
+    HERD_WIRE_HELLO,    //  "My link to you is up: send me your records"
+    HERD_WIRE_SNAP,     //  A batch of records (catch-up)
+    HERD_WIRE_SNAPEND,  //  The end of the snapshot a HELLO asked for
+    HERD_WIRE_OTHER,    //  A command of a newer version: ignore it
 } herd_wire_command_t;
 
 //  A decoded message.  Spans point into the zmsg_t frames and are valid
@@ -27,10 +30,13 @@ typedef struct {
     herd_span_t sender;           //  Routing id: the neighbour that sent it
     herd_span_t name;             //  Command frame as received
     herd_span_t originator;       //  AT: node that got the IAMAT
-    uint64_t epoch;               //  AT: originator's boot epoch
+    uint64_t epoch;               //  AT: originator's boot epoch; HELLO:
+                                  //  the sender's
     uint64_t sequence;            //  AT: originator's update counter
     herd_span_t seen;             //  AT: comma list of nodes holding it
     herd_span_t payload;          //  AT: the AT line
+    uint64_t count;               //  SNAP: records; SNAPEND: records sent
+    bool answer;                  //  HELLO: wants a HELLO back
 } herd_wire_t;
 
 //  Build an AT update (without routing id: a DEALER sends it).  Caller owns
@@ -46,6 +52,24 @@ zmsg_t *herd_wire_at (const char *originator,
 //  return value and must destroy it.
 zmsg_t *
 herd_wire_ack (const char *originator, uint64_t epoch, uint64_t sequence);
+
+//  Build a HELLO from a node booted at epoch; answer asks the receiver
+//  for a HELLO back.  Caller owns return value.
+zmsg_t *herd_wire_hello (uint64_t epoch, bool answer);
+
+//  Build an empty SNAP; add records (AT lines, no LF) with
+//  herd_wire_snap_add.  Caller owns return value.
+zmsg_t *herd_wire_snap (void);
+void herd_wire_snap_add (zmsg_t *snap, const char *line, size_t size);
+
+//  Build the SNAPEND of a snapshot of count records.  Caller owns it.
+zmsg_t *herd_wire_snapend (uint64_t count);
+
+//  The records of a decoded SNAP (as the ROUTER received it): the first,
+//  then the next one per call, using msg's frame cursor.  Return false
+//  when there are no more.
+bool herd_wire_first_record (zmsg_t *msg, herd_span_t *record);
+bool herd_wire_next_record (zmsg_t *msg, herd_span_t *record);
 
 //  Decode a message as a ROUTER received it: routing id, then the frames.
 //  Returns 0 and fills self, or -1 and sets *reason (static string).  An

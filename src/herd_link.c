@@ -8,7 +8,9 @@ struct _herd_link_t {
     zsock_t *dealer;   //  Our mailbox to it
     zsock_t *monitor;  //  PAIR reading the dealer's socket monitor
     herd_log_t *log;   //  Borrowed
-    bool up;           //  Handshake done, not disconnected since
+    herd_link_state_t state;
+    herd_link_fn *on_change;  //  Told when the link goes up or down
+    void *arg;
 };
 
 herd_link_t *
@@ -27,6 +29,9 @@ herd_link_new (const char *name,
     zsock_set_sndhwm (self->dealer, HERD_LINK_SNDHWM);
     zsock_set_sndtimeo (self->dealer, 0);
     zsock_set_linger (self->dealer, 0);
+    //  Queue only on a live connection: what a neighbour misses while away
+    //  it gets from catch-up, not from a stale backlog
+    zsock_set_immediate (self->dealer, 1);
     zsock_set_reconnect_ivl (self->dealer, HERD_LINK_RECONNECT_IVL);
     zsock_set_reconnect_ivl_max (self->dealer, HERD_LINK_RECONNECT_IVL_MAX);
     zsock_set_heartbeat_ivl (self->dealer, HERD_LINK_HEARTBEAT_IVL);
@@ -80,14 +85,19 @@ s_on_monitor (zloop_t *loop, zsock_t *reader, void *arg)
     if (frame && zframe_size (frame) >= 2) {
         uint16_t event;
         memcpy (&event, zframe_data (frame), sizeof (event));
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !self->up) {
-            self->up = true;
+        bool up = self->state != HERD_LINK_DOWN;
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !up) {
+            self->state = HERD_LINK_UP;
             herd_log_printf (self->log, "info", "link up %s %s",
                              self->neighbour, self->endpoint);
-        } else if (event == ZMQ_EVENT_DISCONNECTED && self->up) {
-            self->up = false;
+            if (self->on_change)
+                self->on_change (self->arg, self, true);
+        } else if (event == ZMQ_EVENT_DISCONNECTED && up) {
+            self->state = HERD_LINK_DOWN;
             herd_log_printf (self->log, "warning", "link down %s %s",
                              self->neighbour, self->endpoint);
+            if (self->on_change)
+                self->on_change (self->arg, self, false);
         }
     }
     zmsg_destroy (&msg);
@@ -96,9 +106,14 @@ s_on_monitor (zloop_t *loop, zsock_t *reader, void *arg)
 }
 
 int
-herd_link_start (herd_link_t *self, zloop_t *loop)
+herd_link_start (herd_link_t *self,
+                 zloop_t *loop,
+                 herd_link_fn *on_change,
+                 void *arg)
 {
     assert (self);
+    self->on_change = on_change;
+    self->arg = arg;
     return zloop_reader (loop, self->monitor, s_on_monitor, self);
 }
 
@@ -124,5 +139,31 @@ bool
 herd_link_up (herd_link_t *self)
 {
     assert (self);
-    return self->up;
+    return self->state != HERD_LINK_DOWN;
+}
+
+herd_link_state_t
+herd_link_state (herd_link_t *self)
+{
+    assert (self);
+    return self->state;
+}
+
+void
+herd_link_synced (herd_link_t *self, uint64_t records)
+{
+    assert (self);
+    if (self->state == HERD_LINK_UP) {
+        self->state = HERD_LINK_SYNCED;
+        herd_log_printf (self->log, "info", "link synced %s records=%" PRIu64,
+                         self->neighbour, records);
+    }
+}
+
+const char *
+herd_link_state_name (herd_link_state_t state)
+{
+    return state == HERD_LINK_SYNCED ? "synced"
+           : state == HERD_LINK_UP   ? "up"
+                                     : "down";
 }

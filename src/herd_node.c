@@ -8,6 +8,7 @@
 #include "herd_log.h"
 #include "herd_msg.h"
 #include "herd_places.h"
+#include "herd_sync.h"
 #include "herd_table.h"
 #include "herd_wire.h"
 
@@ -16,7 +17,7 @@
 #include <time.h>
 
 //  Messages taken from the inbox or the Places actor per turn, so that
-//  clients are not starved.
+//  clients are not starved; a record of a snapshot counts as a message.
 #define S_BATCH 256
 //  Updates queued in our inbox before the neighbours' sends are refused.
 #define S_INBOX_RCVHWM 100000
@@ -36,6 +37,7 @@ struct _herd_node_t {
     zsock_t *inbox;       //  ROUTER bound on our herd endpoint
     herd_link_t **links;  //  One DEALER per neighbour
     size_t link_count;
+    herd_sync_t *sync;  //  Snapshots to neighbours
     zactor_t *places;
     zloop_t *loop;
     int signal_fd;
@@ -126,9 +128,14 @@ s_flood (herd_node_t *self,
                              neighbour, origin, sequence);
             if (up && i < HERD_ACK_LINKS_MAX)
                 sent |= 1ull << i;
-        } else
+        } else if (up)
             herd_log_printf (self->log, "error",
                              "update lost for %s: its queue is full",
+                             neighbour);
+        else
+            herd_log_printf (self->log, "info",
+                             "update not sent to %s: link down (catch-up "
+                             "brings it)",
                              neighbour);
     }
     zmsg_destroy (&update);
@@ -320,16 +327,94 @@ s_on_line (void *arg,
     }
 }
 
-static bool
-s_is_neighbour (herd_node_t *self, herd_span_t name)
+//  Index of the link to neighbour name, or -1.
+static int
+s_link_index (herd_node_t *self, herd_span_t name)
 {
     for (size_t i = 0; i < self->link_count; i++) {
         const char *neighbour = herd_link_neighbour (self->links[i]);
         if (strlen (neighbour) == name.size
             && memcmp (neighbour, name.data, name.size) == 0)
-            return true;
+            return (int) i;
     }
-    return false;
+    return -1;
+}
+
+static bool
+s_is_node (herd_node_t *self, herd_span_t name)
+{
+    char text[HERD_WIRE_NAME_MAX + 1];
+    if (name.size > HERD_WIRE_NAME_MAX)
+        return false;
+    memcpy (text, name.data, name.size);
+    text[name.size] = 0;
+    return herd_topo_node_index (self->topo, text) >= 0;
+}
+
+//  A batch of records from a neighbour's snapshot (or passed on by it):
+//  each applied newest-wins; those stored go on, as one batch, to every
+//  other neighbour (proto/herd.md, section 5).
+static void
+s_snap (herd_node_t *self, zmsg_t *msg, size_t from)
+{
+    zmsg_t *forward = herd_wire_snap ();
+    size_t records = 0, stored = 0, refused = 0;
+    herd_span_t record;
+    for (bool more = herd_wire_first_record (msg, &record); more;
+         more = herd_wire_next_record (msg, &record)) {
+        records++;
+        herd_msg_t at;
+        if (herd_msg_parse_at (&at, record.data, record.size, NULL)
+            || !s_is_node (self, at.node)) {
+            refused++;
+            continue;
+        }
+        if (herd_table_offer (self->table, &at, record.data, record.size)) {
+            herd_wire_snap_add (forward, record.data, record.size);
+            stored++;
+        }
+    }
+    const char *sender = herd_link_neighbour (self->links[from]);
+    herd_log_printf (self->log, refused ? "warning" : "info",
+                     "snap rx from=%s records=%zu stored=%zu refused=%zu",
+                     sender, records, stored, refused);
+    for (size_t i = 0; stored && i < self->link_count; i++) {
+        if (i == from)
+            continue;
+        zmsg_t *copy = zmsg_dup (forward);
+        if (herd_link_send (self->links[i], &copy))
+            herd_log_printf (
+                self->log, "info", "snap not passed on to %s: link %s",
+                herd_link_neighbour (self->links[i]),
+                herd_link_up (self->links[i]) ? "queue full" : "down");
+    }
+    zmsg_destroy (&forward);
+}
+
+//  Ask the neighbour on link index for its records (and, with answer, to
+//  ask for ours).
+static void
+s_hello (herd_node_t *self, size_t index, bool answer)
+{
+    zmsg_t *hello = herd_wire_hello (self->epoch, answer);
+    if (herd_link_send (self->links[index], &hello) == 0)
+        herd_log_printf (self->log, "info", "hello tx to=%s answer=%d",
+                         herd_link_neighbour (self->links[index]), answer);
+}
+
+//  One of our links went up or down.  Up: ask the neighbour for what we
+//  lack.
+static void
+s_on_link (void *arg, herd_link_t *link, bool up)
+{
+    herd_node_t *self = (herd_node_t *) arg;
+    size_t index = 0;
+    while (self->links[index] != link)
+        index++;
+    if (up)
+        s_hello (self, index, true);
+    else
+        herd_sync_link_down (self->sync, index);
 }
 
 static void
@@ -381,21 +466,36 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop;
     herd_node_t *self = (herd_node_t *) arg;
-    for (int i = 0; i < S_BATCH; i++) {
+    for (size_t work = 0; work < S_BATCH;) {
         zmsg_t *msg = zmsg_recv_nowait (reader);
         if (!msg)
             break;
         herd_wire_t wire;
         const char *reason = NULL;
+        int from = -1;
         if (herd_wire_decode (&wire, msg, &reason) == 0
-            && !s_is_neighbour (self, wire.sender))
+            && (from = s_link_index (self, wire.sender)) == -1)
             reason = "not a neighbour";
         char *sender = zframe_strdup (zmsg_first (msg));
+        work += 1 + (wire.command == HERD_WIRE_SNAP ? wire.count : 0);
         if (reason)
             herd_log_bytes (self->log, "warning", reason, sender,
                             strlen (sender));
         else if (wire.command == HERD_WIRE_ACK)
             s_ack (self, &wire, sender);
+        else if (wire.command == HERD_WIRE_HELLO) {
+            herd_log_printf (self->log, "info",
+                             "hello rx from=%s epoch=%" PRIu64 " answer=%d",
+                             sender, wire.epoch, wire.answer);
+            herd_sync_request (self->sync, (size_t) from);
+            //  Its link to us came up; ours to it may never have gone
+            //  down (a frozen node, a one-sided break): ask it as well
+            if (wire.answer)
+                s_hello (self, (size_t) from, false);
+        } else if (wire.command == HERD_WIRE_SNAP)
+            s_snap (self, msg, (size_t) from);
+        else if (wire.command == HERD_WIRE_SNAPEND)
+            herd_link_synced (self->links[from], wire.count);
         else if (wire.command == HERD_WIRE_OTHER)
             herd_log_bytes (self->log, "info", "ignored newer command",
                             wire.name.data, wire.name.size);
@@ -499,12 +599,15 @@ s_open_links (herd_node_t *self)
         herd_link_t *link = herd_link_new (
             self->name, herd_topo_node_name (self->topo, other),
             herd_topo_herd_endpoint (self->topo, other), self->log);
-        if (!link || herd_link_start (link, self->loop)) {
+        if (!link || herd_link_start (link, self->loop, s_on_link, self)) {
             herd_link_destroy (&link);
             return -1;
         }
         self->links[self->link_count++] = link;
     }
+    self->sync =
+        herd_sync_new (self->table, self->links, self->link_count, self->log);
+    herd_sync_start (self->sync, self->loop);
     return 0;
 }
 
@@ -640,6 +743,7 @@ herd_node_destroy (herd_node_t **self_p)
         herd_node_t *self = *self_p;
         zloop_destroy (&self->loop);
         zactor_destroy (&self->places);
+        herd_sync_destroy (&self->sync);
         for (size_t i = 0; i < self->link_count; i++)
             herd_link_destroy (&self->links[i]);
         free (self->links);

@@ -25,6 +25,7 @@ struct _herd_table_t {
     size_t capacity;     //  Power of two
     size_t size;         //  Records held; kept at most capacity / 2
     uint64_t seed;       //  Hash seed
+    uint64_t layout;     //  Times the slots were rearranged
 };
 
 #define S_INITIAL_CAPACITY 64
@@ -136,6 +137,7 @@ s_grow (herd_table_t *self)
     s_record_t **old = self->slots;
     size_t old_capacity = self->capacity;
     self->capacity *= 2;
+    self->layout++;
     self->slots = (s_record_t **) zmalloc (self->capacity * sizeof (void *));
     size_t mask = self->capacity - 1;
     for (size_t i = 0; i < old_capacity; i++) {
@@ -227,6 +229,13 @@ herd_table_next (herd_table_t *self, size_t *cursor, herd_record_t *record)
         }
     }
     return false;
+}
+
+uint64_t
+herd_table_layout (herd_table_t *self)
+{
+    assert (self);
+    return self->layout;
 }
 
 size_t

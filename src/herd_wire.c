@@ -91,6 +91,78 @@ herd_wire_at (const char *originator,
     return msg;
 }
 
+zmsg_t *
+herd_wire_hello (uint64_t epoch, bool answer)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
+    zmsg_addstr (msg, "HELLO");
+    byte value[8];
+    s_put_u64 (value, epoch);
+    zmsg_addmem (msg, value, sizeof (value));
+    zmsg_addstr (msg, answer ? "1" : "0");
+    return msg;
+}
+
+zmsg_t *
+herd_wire_snap (void)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
+    zmsg_addstr (msg, "SNAP");
+    return msg;
+}
+
+void
+herd_wire_snap_add (zmsg_t *snap, const char *line, size_t size)
+{
+    zmsg_addmem (snap, line, size);
+}
+
+zmsg_t *
+herd_wire_snapend (uint64_t count)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
+    zmsg_addstr (msg, "SNAPEND");
+    byte value[8];
+    s_put_u64 (value, count);
+    zmsg_addmem (msg, value, sizeof (value));
+    return msg;
+}
+
+bool
+herd_wire_first_record (zmsg_t *msg, herd_span_t *record)
+{
+    //  Routing id, signature, command, then the records
+    zmsg_first (msg);
+    zmsg_next (msg);
+    zmsg_next (msg);
+    return herd_wire_next_record (msg, record);
+}
+
+bool
+herd_wire_next_record (zmsg_t *msg, herd_span_t *record)
+{
+    zframe_t *frame = zmsg_next (msg);
+    if (!frame)
+        return false;
+    *record = s_span (frame);
+    return true;
+}
+
+//  A frame of one 8-byte integer.
+static int
+s_decode_u64 (zframe_t *frame, uint64_t *value, const char **reason)
+{
+    if (!frame || zframe_size (frame) != 8) {
+        *reason = "bad integer frame";
+        return -1;
+    }
+    *value = s_get_u64 (zframe_data (frame));
+    return 0;
+}
+
 //  Seen set: names separated by commas, each a valid name.
 static bool
 s_seen_valid (herd_span_t seen)
@@ -178,6 +250,24 @@ herd_wire_decode (herd_wire_t *self, zmsg_t *msg, const char **reason)
             return -1;
         }
         return s_decode_stamp (self, msg, reason);
+    }
+    if (s_equals (self->name, "HELLO")) {
+        self->command = HERD_WIRE_HELLO;
+        if (s_decode_u64 (zmsg_next (msg), &self->epoch, reason))
+            return -1;
+        zframe_t *answer = zmsg_next (msg);
+        self->answer = answer && zframe_streq (answer, "1");
+        return 0;
+    }
+    if (s_equals (self->name, "SNAPEND")) {
+        self->command = HERD_WIRE_SNAPEND;
+        return s_decode_u64 (zmsg_next (msg), &self->count, reason);
+    }
+    if (s_equals (self->name, "SNAP")) {
+        //  Records follow the command frame: herd_wire_next_record
+        self->command = HERD_WIRE_SNAP;
+        self->count = zmsg_size (msg) - 3;
+        return 0;
     }
     self->command = HERD_WIRE_OTHER;
     return 0;

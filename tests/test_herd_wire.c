@@ -65,6 +65,9 @@ test_decode_refuses_malformed (void **state)
         {"Jaquez", "HERD1", "AT", "", "0123456789abcdef", "Clark", "x"},
         {"Jaquez", "HERD1", "AT", "Clark", "0123456789abcdef", "Clark,,B", "x"},
         {"Jaquez", "HERD1", "AT", "Clark", "0123456789abcdef"},
+        {"Jaquez", "HERD1", "HELLO"},
+        {"Jaquez", "HERD1", "HELLO", "1234567"},
+        {"Jaquez", "HERD1", "SNAPEND", "123456789"},
     };
     for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
         zmsg_t *msg = zmsg_new ();
@@ -96,6 +99,48 @@ test_decode_ignores_newer_commands (void **state)
 }
 
 static void
+test_catch_up_round_trips (void **state)
+{
+    (void) state;
+    zmsg_t *msg = herd_wire_hello (0x0102030405060708ull, true);
+    zmsg_pushstr (msg, "Jaquez");
+    herd_wire_t wire;
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_int_equal (wire.command, HERD_WIRE_HELLO);
+    assert_true (wire.epoch == 0x0102030405060708ull);
+    assert_true (wire.answer);
+    zmsg_destroy (&msg);
+    msg = herd_wire_hello (7, false);
+    zmsg_pushstr (msg, "Jaquez");
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_false (wire.answer);
+    zmsg_destroy (&msg);
+
+    msg = herd_wire_snap ();
+    herd_wire_snap_add (msg, "AT A +0 a +1+1 1", 16);
+    herd_wire_snap_add (msg, "AT B +0 b +1+1 2 and more", 16);
+    zmsg_pushstr (msg, "Jaquez");
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_int_equal (wire.command, HERD_WIRE_SNAP);
+    assert_int_equal (wire.count, 2);
+    herd_span_t record;
+    zmsg_first (msg);  //  Anywhere: the walk starts from the top
+    assert_true (herd_wire_first_record (msg, &record));
+    s_assert_span (record, "AT A +0 a +1+1 1");
+    assert_true (herd_wire_next_record (msg, &record));
+    s_assert_span (record, "AT B +0 b +1+1 2");
+    assert_false (herd_wire_next_record (msg, &record));
+    zmsg_destroy (&msg);
+
+    msg = herd_wire_snapend (100000);
+    zmsg_pushstr (msg, "Jaquez");
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_int_equal (wire.command, HERD_WIRE_SNAPEND);
+    assert_int_equal (wire.count, 100000);
+    zmsg_destroy (&msg);
+}
+
+static void
 test_name_valid (void **state)
 {
     (void) state;
@@ -117,6 +162,7 @@ main (void)
         cmocka_unit_test (test_ack_round_trips),
         cmocka_unit_test (test_decode_refuses_malformed),
         cmocka_unit_test (test_decode_ignores_newer_commands),
+        cmocka_unit_test (test_catch_up_round_trips),
         cmocka_unit_test (test_name_valid),
     };
     return cmocka_run_group_tests_name ("herd_wire", tests, NULL, NULL);

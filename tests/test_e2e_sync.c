@@ -1,0 +1,186 @@
+/*  test_e2e_sync - catch-up: restarted nodes, big snapshots, healed
+    partitions, with real node processes  */
+
+#include "herd_test.h"
+
+#include <czmq.h>
+#include <signal.h>
+
+#define S_DEADLINE 10000
+
+//  The AT line node answers a WHATSAT for client with (first line of the
+//  reply, without LF), or an empty string.  Caller owns return value.
+static char *
+s_at_line (herd_test_herd_t *herd, const char *node, const char *client)
+{
+    char *request = zsys_sprintf ("WHATSAT %s 5 1\n", client);
+    char *reply = herd_test_grader (herd_test_herd_port (herd, node), request,
+                                    S_DEADLINE);
+    free (request);
+    char *end = strchr (reply, '\n');
+    if (end)
+        *end = 0;
+    if (strncmp (reply, "AT ", 3))
+        *reply = 0;
+    return reply;
+}
+
+//  An IAMAT at node; returns its reply without LF.
+static char *
+s_iamat (herd_test_herd_t *herd, const char *node, const char *request)
+{
+    char *reply = herd_test_grader (herd_test_herd_port (herd, node), request,
+                                    S_DEADLINE);
+    size_t size = strlen (reply);
+    assert_true (size > 0 && reply[size - 1] == '\n');
+    reply[size - 1] = 0;
+    return reply;
+}
+
+typedef struct {
+    herd_test_herd_t *herd;
+    const char *client;
+    const char *expected;  //  AT line every node must answer with
+} s_everywhere_t;
+
+static bool
+s_everywhere (void *arg)
+{
+    s_everywhere_t *check = (s_everywhere_t *) arg;
+    for (size_t i = 0; i < herd_test_herd_size (check->herd); i++) {
+        char *line = s_at_line (
+            check->herd, herd_test_herd_name (check->herd, i), check->client);
+        bool same = streq (line, check->expected);
+        free (line);
+        if (!same)
+            return false;
+    }
+    return true;
+}
+
+
+static void
+test_a_restarted_node_catches_up (void **state)
+{
+    (void) state;
+    herd_test_herd_t *herd =
+        herd_test_herd_from_file ("deploy/topologies/cs131-2022.zpl", NULL);
+    herd_test_herd_start_all (herd);
+    char *old = s_iamat (herd, "Clark", "IAMAT kept +1-1 100\n");
+    char *moved = s_iamat (herd, "Clark", "IAMAT moved +1-1 100\n");
+    free (moved);
+    s_everywhere_t check = {herd, "kept", old};
+    assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));
+    //  Bernard dies; the herd moves on without it
+    herd_test_herd_signal (herd, "Bernard", SIGKILL);
+    size_t synced = herd_test_herd_log_count (herd, "Bernard", "link synced");
+    moved = s_iamat (herd, "Jaquez", "IAMAT moved +2-2 200\n");
+    char *fresh = s_iamat (herd, "Clark", "IAMAT fresh +3-3 300\n");
+    //  Back with an empty table: it learns everything from its neighbours,
+    //  with no client telling it anything
+    int64_t start = zclock_mono ();
+    herd_test_herd_start (herd, "Bernard");
+    assert_true (herd_test_herd_log_wait (herd, "Bernard", "link synced",
+                                          synced + 3, S_DEADLINE));
+    int64_t took = zclock_mono () - start;
+    const char *clients[] = {"kept", "moved", "fresh"};
+    const char *lines[] = {old, moved, fresh};
+    for (int i = 0; i < 3; i++) {
+        char *line = s_at_line (herd, "Bernard", clients[i]);
+        assert_string_equal (line, lines[i]);
+        free (line);
+    }
+    if (!getenv ("HERD_VALGRIND") && took > 2000)
+        fail_msg ("catch-up took %" PRId64 " ms", took);
+    print_message ("restarted node synced %" PRId64 " ms after start\n", took);
+    free (old);
+    free (moved);
+    free (fresh);
+    herd_test_herd_destroy (&herd);
+}
+
+static void
+test_a_snapshot_of_100000_records_gets_through (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B"};
+    const char *links[] = {"A B"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 2, links, 1, NULL);
+    herd_test_herd_start (herd, "A");
+    enum { RECORDS = 100000, CHUNK = 1000 };
+    uint16_t port = herd_test_herd_port (herd, "A");
+    for (int chunk = 0; chunk < RECORDS / CHUNK; chunk++) {
+        char *request = NULL;
+        size_t size = 0;
+        FILE *stream = open_memstream (&request, &size);
+        for (int i = chunk * CHUNK; i < (chunk + 1) * CHUNK; i++)
+            fprintf (stream, "IAMAT c%06d +34.068930-118.445127 %d.5\n", i, i);
+        fclose (stream);
+        free (herd_test_exchange (port, request, S_DEADLINE));
+        free (request);
+    }
+    //  B was away: everything reaches it through the snapshot
+    int64_t start = zclock_mono ();
+    herd_test_herd_start (herd, "B");
+    assert_true (herd_test_herd_log_wait (
+        herd, "B", "link synced A records=100000", 1, 60000));
+    int64_t took = zclock_mono () - start;
+    const char *clients[] = {"c000000", "c050000", "c099999"};
+    for (int i = 0; i < 3; i++) {
+        char *expected = s_at_line (herd, "A", clients[i]);
+        char *line = s_at_line (herd, "B", clients[i]);
+        assert_true (*expected);
+        assert_string_equal (line, expected);
+        free (line);
+        free (expected);
+    }
+    print_message ("100,000 records caught up in %" PRId64 " ms\n", took);
+    herd_test_herd_destroy (&herd);
+}
+
+static void
+test_a_healed_partition_converges (void **state)
+{
+    (void) state;
+    //  M is the only bridge between the left and the right
+    const char *names[] = {"L1", "L2", "M", "R1", "R2"};
+    const char *links[] = {"L1 L2", "L1 M", "L2 M", "M R1", "M R2", "R1 R2"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 5, links, 6, NULL);
+    herd_test_herd_start_all (herd);
+    free (s_iamat (herd, "L1", "IAMAT x +1+1 1\n"));
+    free (s_iamat (herd, "R1", "IAMAT y +1+1 1\n"));
+    //  Frozen, M is dropped by its neighbours after the heartbeat timeout:
+    //  the herd is cut in two
+    herd_test_herd_signal (herd, "M", SIGSTOP);
+    assert_true (
+        herd_test_herd_log_wait (herd, "L1", "link down M", 1, S_DEADLINE));
+    assert_true (
+        herd_test_herd_log_wait (herd, "R1", "link down M", 1, S_DEADLINE));
+    //  Both sides update both clients; x is newest on the left, y on the
+    //  right
+    char *x = s_iamat (herd, "L2", "IAMAT x +5+5 5\n");
+    free (s_iamat (herd, "R2", "IAMAT x +3+3 3\n"));
+    free (s_iamat (herd, "L1", "IAMAT y +3+3 3\n"));
+    char *y = s_iamat (herd, "R1", "IAMAT y +5+5 5\n");
+    //  Healed: every node ends with the newest of each, nothing older wins
+    herd_test_herd_signal (herd, "M", SIGCONT);
+    s_everywhere_t check = {herd, "x", x};
+    assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));
+    check.client = "y";
+    check.expected = y;
+    assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));
+    free (x);
+    free (y);
+    herd_test_herd_destroy (&herd);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_a_restarted_node_catches_up),
+        cmocka_unit_test (test_a_snapshot_of_100000_records_gets_through),
+        cmocka_unit_test (test_a_healed_partition_converges),
+    };
+    return cmocka_run_group_tests_name ("e2e_sync", tests, NULL, NULL);
+}
