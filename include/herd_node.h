@@ -17,17 +17,21 @@
 typedef struct _herd_node_t herd_node_t;
 
 //  Create node name of topo (borrowed; must outlive the node): open its
-//  log, bind its client and herd endpoints, connect its links.  SIGINT,
-//  SIGTERM and SIGHUP must already be blocked in every thread (see
-//  herd_node_block_signals).  Returns NULL, having said why on stderr.
-herd_node_t *
-herd_node_new (herd_topo_t *topo, const char *name, bool log_stderr);
+//  log, load its state file, bind its client and herd endpoints, connect
+//  its links.  state_path names the state file; NULL means the topology's
+//  state_dir/NAME.state, if state_dir is set.  SIGINT, SIGTERM and SIGHUP
+//  must already be blocked in every thread (see herd_node_block_signals).
+//  Returns NULL, having said why on stderr.
+herd_node_t *herd_node_new (herd_topo_t *topo,
+                            const char *name,
+                            bool log_stderr,
+                            const char *state_path);
 
 //  Stop and free everything; accepts NULL, sets *self_p to NULL.
 void herd_node_destroy (herd_node_t **self_p);
 
-//  Print the ready line on stdout, then serve until SIGTERM or SIGINT.
-//  Returns 0.
+//  Print the ready line on stdout, then serve until SIGTERM or SIGINT;
+//  then save the state file, if any.  Returns 0.
 int herd_node_run (herd_node_t *self);
 
 //  Block the signals the node reads from its signalfd, ignore SIGPIPE, and

@@ -19,9 +19,11 @@ static const char *s_usage =
     "TCP and flood location updates to each other over ZeroMQ.\n"
     "\n"
     "commands:\n"
-    "  herd node NAME -t FILE [--log-stderr]\n"
+    "  herd node NAME -t FILE [--log-stderr] [--state STATE]\n"
     "      run node NAME of the topology FILE until SIGTERM or SIGINT;\n"
-    "      its log goes to <log_dir>/NAME.log (SIGHUP reopens it)\n"
+    "      its log goes to <log_dir>/NAME.log (SIGHUP reopens it); its\n"
+    "      table is loaded from and saved to STATE (default: the\n"
+    "      topology's <state_dir>/NAME.state, if state_dir is set)\n"
     "  herd up -t FILE\n"
     "      run every node of FILE on this machine, output prefixed with\n"
     "      the node name; prints \"herd: N nodes ready\"; Ctrl-C stops all\n"
@@ -42,6 +44,7 @@ typedef struct {
     const char *name;      //  node: the node to run
     const char *topology;  //  -t FILE
     bool log_stderr;       //  node: mirror the log on stderr
+    const char *state;     //  node: --state FILE
     const char *listen;    //  places-stub: --listen HOST:PORT
     int delay_ms;          //  places-stub: --delay MS
 } s_options_t;
@@ -55,6 +58,8 @@ s_parse (int argc, char **argv, s_options_t *options, bool wants_name)
             options->topology = argv[++i];
         else if (streq (argv[i], "--log-stderr"))
             options->log_stderr = true;
+        else if (streq (argv[i], "--state") && i + 1 < argc)
+            options->state = argv[++i];
         else if (streq (argv[i], "--listen") && i + 1 < argc)
             options->listen = argv[++i];
         else if (streq (argv[i], "--delay") && i + 1 < argc)
@@ -127,8 +132,8 @@ s_node (herd_topo_t *topo, const s_options_t *options)
     //  Before any thread: libcurl's global state is not thread-safe
     curl_global_init (CURL_GLOBAL_DEFAULT);
     s_raise_fd_limit ();
-    herd_node_t *node =
-        herd_node_new (topo, options->name, options->log_stderr);
+    herd_node_t *node = herd_node_new (topo, options->name, options->log_stderr,
+                                       options->state);
     if (!node)
         return 1;
     herd_node_run (node);

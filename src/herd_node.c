@@ -8,6 +8,7 @@
 #include "herd_log.h"
 #include "herd_msg.h"
 #include "herd_places.h"
+#include "herd_state.h"
 #include "herd_sync.h"
 #include "herd_table.h"
 #include "herd_wire.h"
@@ -47,6 +48,9 @@ struct _herd_node_t {
     herd_ack_t *acks;   //  IAMAT replies waiting for ACKs
     int ack_timer;      //  Ticking while acks holds any, else -1
     bool stopping;      //  A signal came; waiting for Places to answer
+    char *state_path;   //  State file, or NULL
+    uint64_t changes;   //  Records stored since start
+    uint64_t saved;     //  changes when the state was last saved
 };
 
 void
@@ -205,6 +209,7 @@ s_iamat (herd_node_t *self,
     //  a neighbour the moment the reply arrives
     uint64_t waiting = 0;
     if (herd_table_offer (self->table, &at, line, size)) {
+        self->changes++;
         self->sequence++;
         herd_log_printf (self->log, "info", "update stored seq=%" PRIu64,
                          self->sequence);
@@ -370,6 +375,7 @@ s_snap (herd_node_t *self, zmsg_t *msg, size_t from)
             continue;
         }
         if (herd_table_offer (self->table, &at, record.data, record.size)) {
+            self->changes++;
             herd_wire_snap_add (forward, record.data, record.size);
             stored++;
         }
@@ -451,6 +457,7 @@ s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
             }
     if (herd_table_offer (self->table, &at, wire->payload.data,
                           wire->payload.size)) {
+        self->changes++;
         herd_log_printf (self->log, "info", "update stored originator=%s",
                          originator);
         s_flood (self, wire->originator, wire->epoch, wire->sequence,
@@ -698,8 +705,71 @@ s_open_places (herd_topo_t *topo)
     return zactor_new (herd_places_actor, &config);
 }
 
+//  Save the table to the state file; logged either way.
+static void
+s_save_state (herd_node_t *self)
+{
+    int64_t start = zclock_usecs ();
+    size_t count;
+    if (herd_state_save (self->table, self->state_path, &count) == 0) {
+        self->saved = self->changes;
+        herd_log_printf (self->log, "info",
+                         "state saved records=%zu us=%" PRId64 " to %s", count,
+                         zclock_usecs () - start, self->state_path);
+    } else
+        herd_log_printf (self->log, "error", "state not saved to %s: %s",
+                         self->state_path, strerror (errno));
+    herd_log_flush (self->log);
+}
+
+static int
+s_on_save_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    herd_node_t *self = (herd_node_t *) arg;
+    if (self->changes != self->saved)
+        s_save_state (self);
+    return 0;
+}
+
+//  Load the state file, if the node has one, and save it every
+//  state_interval_ms while the table changes.
+static int
+s_open_state (herd_node_t *self, const char *state_path)
+{
+    const char *directory =
+        herd_topo_setting (self->topo, self->index, "state_dir");
+    if (state_path)
+        self->state_path = *state_path ? strdup (state_path) : NULL;
+    else if (*directory) {
+        zsys_dir_create ("%s", directory);
+        self->state_path = zsys_sprintf ("%s/%s.state", directory, self->name);
+    }
+    if (!self->state_path)
+        return 0;
+    size_t loaded, refused;
+    if (herd_state_load (self->table, self->state_path, &loaded, &refused)) {
+        fprintf (stderr, "herd: %s: cannot load state file %s: %s\n",
+                 self->name, self->state_path,
+                 errno == EINVAL ? "not a herd state file" : strerror (errno));
+        return -1;
+    }
+    herd_log_printf (self->log, refused ? "warning" : "info",
+                     "state loaded records=%zu refused=%zu from %s", loaded,
+                     refused, self->state_path);
+    zloop_timer (self->loop,
+                 (size_t) herd_topo_number (self->topo, self->index,
+                                            "state_interval_ms"),
+                 0, s_on_save_timer, self);
+    return 0;
+}
+
 herd_node_t *
-herd_node_new (herd_topo_t *topo, const char *name, bool log_stderr)
+herd_node_new (herd_topo_t *topo,
+               const char *name,
+               bool log_stderr,
+               const char *state_path)
 {
     int index = herd_topo_node_index (topo, name);
     if (index < 0) {
@@ -725,8 +795,8 @@ herd_node_new (herd_topo_t *topo, const char *name, bool log_stderr)
     zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX);
     self->places = s_open_places (topo);
     zsock_set_sndtimeo (self->places, 0);
-    if (s_open_signals (self) || s_open_front (self) || s_open_inbox (self)
-        || s_open_links (self)
+    if (s_open_state (self, state_path) || s_open_signals (self)
+        || s_open_front (self) || s_open_inbox (self) || s_open_links (self)
         || zloop_reader (self->loop, zactor_sock (self->places), s_on_places,
                          self)) {
         herd_node_destroy (&self);
@@ -756,6 +826,7 @@ herd_node_destroy (herd_node_t **self_p)
         if (self->log)
             herd_log_printf (self->log, "info", "stopped");
         herd_log_destroy (&self->log);
+        free (self->state_path);
         free (self);
         *self_p = NULL;
     }
@@ -775,5 +846,7 @@ herd_node_run (herd_node_t *self)
             endpoint);
     fflush (stdout);
     zloop_start (self->loop);
+    if (self->state_path)
+        s_save_state (self);
     return 0;
 }

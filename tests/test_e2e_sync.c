@@ -174,6 +174,87 @@ test_a_healed_partition_converges (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+//  A chain of three nodes keeping state files in a new directory; the
+//  directory's path goes to *directory_p (caller frees it and removes it).
+static herd_test_herd_t *
+s_stateful_herd (char **directory_p, const char *extra)
+{
+    char directory[] = "/tmp/herd-states-XXXXXX";
+    assert_non_null (mkdtemp (directory));
+    *directory_p = strdup (directory);
+    char *settings =
+        zsys_sprintf ("    state_dir = %s\n%s", directory, extra ? extra : "");
+    const char *names[] = {"A", "B", "C"};
+    const char *links[] = {"A B", "B C"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 3, links, 2, settings);
+    free (settings);
+    herd_test_herd_start_all (herd);
+    return herd;
+}
+
+static void
+s_remove_states (char *directory)
+{
+    const char *names[] = {"A", "B", "C"};
+    for (int i = 0; i < 3; i++) {
+        char *path = zsys_sprintf ("%s/%s.state", directory, names[i]);
+        unlink (path);
+        free (path);
+    }
+    rmdir (directory);
+    free (directory);
+}
+
+static void
+test_a_whole_herd_restart_loses_nothing (void **state)
+{
+    (void) state;
+    char *directory;
+    herd_test_herd_t *herd = s_stateful_herd (&directory, NULL);
+    char *a = s_iamat (herd, "A", "IAMAT alpha +1+1 10\n");
+    char *c = s_iamat (herd, "C", "IAMAT gamma +2+2 20\n");
+    s_everywhere_t check = {herd, "gamma", c};
+    assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));
+    //  Every node stops, saving its table, and starts again
+    const char *names[] = {"A", "B", "C"};
+    for (int i = 0; i < 3; i++)
+        herd_test_herd_signal (herd, names[i], SIGTERM);
+    herd_test_herd_start_all (herd);
+    const char *clients[] = {"alpha", "gamma"};
+    const char *lines[] = {a, c};
+    for (int i = 0; i < 2; i++) {
+        check.client = clients[i];
+        check.expected = lines[i];
+        assert_true (s_everywhere (&check));
+    }
+    free (a);
+    free (c);
+    herd_test_herd_destroy (&herd);
+    s_remove_states (directory);
+}
+
+static void
+test_a_killed_herd_keeps_what_was_saved (void **state)
+{
+    (void) state;
+    char *directory;
+    herd_test_herd_t *herd =
+        s_stateful_herd (&directory, "    state_interval_ms = 200\n");
+    char *b = s_iamat (herd, "B", "IAMAT beta +1+1 10\n");
+    const char *names[] = {"A", "B", "C"};
+    for (int i = 0; i < 3; i++)
+        assert_true (herd_test_herd_log_wait (
+            herd, names[i], "state saved records=1 ", 1, S_DEADLINE));
+    for (int i = 0; i < 3; i++)
+        herd_test_herd_signal (herd, names[i], SIGKILL);
+    herd_test_herd_start_all (herd);
+    s_everywhere_t check = {herd, "beta", b};
+    assert_true (s_everywhere (&check));
+    free (b);
+    herd_test_herd_destroy (&herd);
+    s_remove_states (directory);
+}
+
 int
 main (void)
 {
@@ -181,6 +262,8 @@ main (void)
         cmocka_unit_test (test_a_restarted_node_catches_up),
         cmocka_unit_test (test_a_snapshot_of_100000_records_gets_through),
         cmocka_unit_test (test_a_healed_partition_converges),
+        cmocka_unit_test (test_a_whole_herd_restart_loses_nothing),
+        cmocka_unit_test (test_a_killed_herd_keeps_what_was_saved),
     };
     return cmocka_run_group_tests_name ("e2e_sync", tests, NULL, NULL);
 }
