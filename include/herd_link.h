@@ -38,10 +38,14 @@ typedef enum {
 typedef void (herd_link_fn) (void *arg, herd_link_t *link, bool up);
 
 //  Create a link from node name to neighbour at endpoint; it connects at
-//  once and retries by itself.  log is borrowed.  Returns NULL on failure.
+//  once and retries by itself.  With cert (ours) and server_key (the
+//  neighbour's public key, Z85), over CURVE; with NULL, plain.  log is
+//  borrowed.  Returns NULL on failure.
 herd_link_t *herd_link_new (const char *name,
                             const char *neighbour,
                             const char *endpoint,
+                            zcert_t *cert,
+                            const char *server_key,
                             herd_log_t *log);
 
 //  Destroy a link; accepts NULL and sets *self_p to NULL.

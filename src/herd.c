@@ -1,5 +1,6 @@
 /*  herd - the herd program: subcommands node, up, check  */
 
+#include "herd_keys.h"
 #include "herd_node.h"
 #include "herd_stubd.h"
 #include "herd_topo.h"
@@ -27,6 +28,10 @@ static const char *s_usage =
     "  herd up -t FILE\n"
     "      run every node of FILE on this machine, output prefixed with\n"
     "      the node name; prints \"herd: N nodes ready\"; Ctrl-C stops all\n"
+    "  herd keys -t FILE [--force]\n"
+    "      write a CURVE certificate pair for every node of FILE into its\n"
+    "      keys_dir (NAME.key public, NAME.key_secret secret); pairs that\n"
+    "      exist are kept unless --force\n"
     "  herd check -t FILE\n"
     "      check FILE; print one line per node, in file order:\n"
     "      NAME<TAB>HOST:PORT<TAB>HERD-ENDPOINT<TAB>NEIGHBOUR,NEIGHBOUR...\n"
@@ -45,6 +50,7 @@ typedef struct {
     const char *topology;  //  -t FILE
     bool log_stderr;       //  node: mirror the log on stderr
     const char *state;     //  node: --state FILE
+    bool force;            //  keys: --force
     const char *listen;    //  places-stub: --listen HOST:PORT
     int delay_ms;          //  places-stub: --delay MS
 } s_options_t;
@@ -58,6 +64,8 @@ s_parse (int argc, char **argv, s_options_t *options, bool wants_name)
             options->topology = argv[++i];
         else if (streq (argv[i], "--log-stderr"))
             options->log_stderr = true;
+        else if (streq (argv[i], "--force"))
+            options->force = true;
         else if (streq (argv[i], "--state") && i + 1 < argc)
             options->state = argv[++i];
         else if (streq (argv[i], "--listen") && i + 1 < argc)
@@ -356,7 +364,7 @@ main (int argc, char **argv)
     bool is_node = streq (command, "node");
     bool is_stub = streq (command, "places-stub");
     if (!is_node && !is_stub && !streq (command, "up")
-        && !streq (command, "check")) {
+        && !streq (command, "check") && !streq (command, "keys")) {
         fprintf (stderr, "herd: unknown command %s\n%s", command, s_usage);
         return 2;
     }
@@ -375,7 +383,12 @@ main (int argc, char **argv)
         rc = s_places_stub (topo, &options);
     else if (streq (command, "up"))
         rc = s_up (topo, options.topology);
-    else
+    else if (streq (command, "keys")) {
+        int written = herd_keys_generate (topo, options.force, stdout);
+        if (written >= 0)
+            printf ("herd: keys ready (%d written)\n", written);
+        rc = written < 0;
+    } else
         rc = s_check (topo);
     herd_topo_destroy (&topo);
     return rc;

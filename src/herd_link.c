@@ -17,6 +17,8 @@ herd_link_t *
 herd_link_new (const char *name,
                const char *neighbour,
                const char *endpoint,
+               zcert_t *cert,
+               const char *server_key,
                herd_log_t *log)
 {
     herd_link_t *self = (herd_link_t *) zmalloc (sizeof (herd_link_t));
@@ -32,6 +34,10 @@ herd_link_new (const char *name,
     //  Queue only on a live connection: what a neighbour misses while away
     //  it gets from catch-up, not from a stale backlog
     zsock_set_immediate (self->dealer, 1);
+    if (cert) {
+        zcert_apply (cert, self->dealer);
+        zsock_set_curve_serverkey (self->dealer, server_key);
+    }
     zsock_set_reconnect_ivl (self->dealer, HERD_LINK_RECONNECT_IVL);
     zsock_set_reconnect_ivl_max (self->dealer, HERD_LINK_RECONNECT_IVL_MAX);
     zsock_set_heartbeat_ivl (self->dealer, HERD_LINK_HEARTBEAT_IVL);

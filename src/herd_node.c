@@ -4,6 +4,7 @@
 #include "herd_ack.h"
 #include "herd_flood.h"
 #include "herd_front.h"
+#include "herd_keys.h"
 #include "herd_link.h"
 #include "herd_log.h"
 #include "herd_msg.h"
@@ -35,8 +36,12 @@ struct _herd_node_t {
     herd_log_t *log;
     herd_table_t *table;
     herd_front_t *front;
-    zsock_t *inbox;       //  ROUTER bound on our herd endpoint
-    herd_link_t **links;  //  One DEALER per neighbour
+    zsock_t *inbox;          //  ROUTER bound on our herd endpoint
+    zsock_t *inbox_monitor;  //  PAIR: refused handshakes on the inbox
+    zcert_t *cert;           //  Ours, when links use CURVE; else NULL
+    zactor_t *auth;          //  zauth: admits the members' keys only
+    uint64_t refused;        //  Herd messages and handshakes refused
+    herd_link_t **links;     //  One DEALER per neighbour
     size_t link_count;
     herd_sync_t *sync;  //  Snapshots to neighbours
     zactor_t *places;
@@ -468,6 +473,19 @@ s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
     free (originator);
 }
 
+//  Over CURVE, zauth binds each connection to the name in the member's
+//  certificate (ZAP metadata "name"): the routing id must be that name, or
+//  a member could pose as another.
+static bool
+s_key_matches (zmsg_t *msg, herd_span_t sender)
+{
+    zmsg_first (msg);
+    zframe_t *signature = zmsg_next (msg);  //  From the wire: has metadata
+    const char *name = signature ? zframe_meta (signature, "name") : NULL;
+    return name && strlen (name) == sender.size
+           && memcmp (name, sender.data, sender.size) == 0;
+}
+
 static int
 s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -483,12 +501,15 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
         if (herd_wire_decode (&wire, msg, &reason) == 0
             && (from = s_link_index (self, wire.sender)) == -1)
             reason = "not a neighbour";
+        if (!reason && self->cert && !s_key_matches (msg, wire.sender))
+            reason = "routing id is not the name of the sender's key";
         char *sender = zframe_strdup (zmsg_first (msg));
         work += 1 + (wire.command == HERD_WIRE_SNAP ? wire.count : 0);
-        if (reason)
+        if (reason) {
+            self->refused++;
             herd_log_bytes (self->log, "warning", reason, sender,
                             strlen (sender));
-        else if (wire.command == HERD_WIRE_ACK)
+        } else if (wire.command == HERD_WIRE_ACK)
             s_ack (self, &wire, sender);
         else if (wire.command == HERD_WIRE_HELLO) {
             herd_log_printf (self->log, "info",
@@ -603,9 +624,22 @@ s_open_links (herd_node_t *self)
     self->links = (herd_link_t **) zmalloc ((count + 1) * sizeof (void *));
     for (size_t i = 0; i < count; i++) {
         size_t other = herd_topo_neighbour (self->topo, self->index, i);
+        const char *neighbour = herd_topo_node_name (self->topo, other);
+        char *key = NULL;
+        if (self->cert) {
+            const char *directory =
+                herd_topo_setting (self->topo, self->index, "keys_dir");
+            key = herd_keys_public (directory, neighbour);
+            if (!key) {
+                fprintf (stderr, "herd: %s: no public key %s/%s.key\n",
+                         self->name, directory, neighbour);
+                return -1;
+            }
+        }
         herd_link_t *link = herd_link_new (
-            self->name, herd_topo_node_name (self->topo, other),
-            herd_topo_herd_endpoint (self->topo, other), self->log);
+            self->name, neighbour, herd_topo_herd_endpoint (self->topo, other),
+            self->cert, key, self->log);
+        free (key);
         if (!link || herd_link_start (link, self->loop, s_on_link, self)) {
             herd_link_destroy (&link);
             return -1;
@@ -615,6 +649,65 @@ s_open_links (herd_node_t *self)
     self->sync =
         herd_sync_new (self->table, self->links, self->link_count, self->log);
     herd_sync_start (self->sync, self->loop);
+    return 0;
+}
+
+//  A connection to our inbox failed its handshake: a stranger's key, a
+//  plain peer on a CURVE herd, or garbage.  Logged and counted.
+static int
+s_on_inbox_monitor (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    herd_node_t *self = (herd_node_t *) arg;
+    zmsg_t *msg = zmsg_recv_nowait (reader);
+    if (!msg)
+        return 0;
+    zframe_t *frame = zmsg_first (msg);
+    if (frame && zframe_size (frame) >= 6) {
+        uint16_t event;
+        uint32_t value;
+        memcpy (&event, zframe_data (frame), sizeof (event));
+        memcpy (&value, zframe_data (frame) + 2, sizeof (value));
+        self->refused++;
+        herd_log_printf (
+            self->log, "warning",
+            "herd connection refused: %s (%u); %" PRIu64 " refused so far",
+            event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "authentication failed"
+                                                     : "handshake failed",
+            value, self->refused);
+        herd_log_flush (self->log);
+    }
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+//  CURVE when the topology names a keys_dir: our secret certificate, and
+//  zauth admitting the members' public certificates only.
+static int
+s_open_security (herd_node_t *self)
+{
+    const char *directory =
+        herd_topo_setting (self->topo, self->index, "keys_dir");
+    if (!*directory) {
+        herd_log_printf (self->log, "warning",
+                         "herd links are plain (no keys_dir): anyone who "
+                         "reaches %s can send updates",
+                         herd_topo_herd_endpoint (self->topo, self->index));
+        return 0;
+    }
+    self->cert = herd_keys_secret (directory, self->name);
+    if (!self->cert) {
+        fprintf (stderr,
+                 "herd: %s: no secret key %s/%s.key_secret (make them with "
+                 "herd keys -t FILE)\n",
+                 self->name, directory, self->name);
+        return -1;
+    }
+    self->auth = zactor_new (zauth, NULL);
+    zstr_sendx (self->auth, "CURVE", directory, NULL);
+    zsock_wait (self->auth);
+    herd_log_printf (self->log, "info", "herd links use CURVE, keys in %s",
+                     directory);
     return 0;
 }
 
@@ -628,11 +721,29 @@ s_open_inbox (herd_node_t *self)
     zsock_set_router_handover (self->inbox, 1);
     zsock_set_rcvhwm (self->inbox, S_INBOX_RCVHWM);
     zsock_set_linger (self->inbox, 0);
+    if (self->cert) {
+        zcert_apply (self->cert, self->inbox);
+        zsock_set_curve_server (self->inbox, 1);
+        zsock_set_zap_domain (self->inbox, "herd");
+    }
+    char monitor[64];
+    snprintf (monitor, sizeof (monitor), "inproc://herd-inbox-%p",
+              (void *) self);
+    int rc = zmq_socket_monitor (zsock_resolve (self->inbox), monitor,
+                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                                     | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                     | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+    assert (rc == 0);
+    self->inbox_monitor = zsock_new_pair (monitor);
+    assert (self->inbox_monitor);
     if (zsock_bind (self->inbox, "%s", endpoint) == -1) {
         fprintf (stderr, "herd: %s: cannot bind herd endpoint %s: %s\n",
                  self->name, endpoint, zmq_strerror (zmq_errno ()));
         return -1;
     }
+    if (zloop_reader (self->loop, self->inbox_monitor, s_on_inbox_monitor,
+                      self))
+        return -1;
     return zloop_reader (self->loop, self->inbox, s_on_inbox, self);
 }
 
@@ -796,7 +907,8 @@ herd_node_new (herd_topo_t *topo,
     self->places = s_open_places (topo);
     zsock_set_sndtimeo (self->places, 0);
     if (s_open_state (self, state_path) || s_open_signals (self)
-        || s_open_front (self) || s_open_inbox (self) || s_open_links (self)
+        || s_open_front (self) || s_open_security (self) || s_open_inbox (self)
+        || s_open_links (self)
         || zloop_reader (self->loop, zactor_sock (self->places), s_on_places,
                          self)) {
         herd_node_destroy (&self);
@@ -817,7 +929,12 @@ herd_node_destroy (herd_node_t **self_p)
         for (size_t i = 0; i < self->link_count; i++)
             herd_link_destroy (&self->links[i]);
         free (self->links);
+        if (self->inbox_monitor)
+            zmq_socket_monitor (zsock_resolve (self->inbox), NULL, 0);
+        zsock_destroy (&self->inbox_monitor);
         zsock_destroy (&self->inbox);
+        zactor_destroy (&self->auth);
+        zcert_destroy (&self->cert);
         herd_front_destroy (&self->front);
         herd_table_destroy (&self->table);
         herd_ack_destroy (&self->acks);

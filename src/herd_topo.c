@@ -23,6 +23,7 @@ static const s_setting_t s_settings[] = {
     {"idle_timeout_ms", "300000", 100, 86400000},
     {"send_timeout_ms", "30000", 100, 86400000},
     {"state_dir", "", 0, 0},
+    {"keys_dir", "", 0, 0},
     {"state_interval_ms", "10000", 100, 86400000},
 };
 #define S_SETTINGS (sizeof (s_settings) / sizeof (s_settings[0]))
