@@ -8,8 +8,9 @@ TOPOLOGY ?= deploy/topologies/cs131-2022.zpl
 
 PKGS     := libczmq libzmq libcurl libcjson
 APT_PKGS := libczmq-dev libzmq3-dev libcurl4-openssl-dev libcjson-dev \
-            libcmocka-dev pkg-config clang-format netcat-openbsd gcc libc6-dev
-TOOLS    := cc pkg-config clang-format nc
+            libcmocka-dev pkg-config clang-format netcat-openbsd gcc libc6-dev \
+            clang libclang-rt-14-dev
+TOOLS    := cc pkg-config clang-format nc clang
 
 #  Project flags live apart from CFLAGS so `make CFLAGS=...` keeps them.
 #  pkg-config is expanded lazily: `deps` may have just installed it.
@@ -23,11 +24,16 @@ TEST_LIBS = $(shell pkg-config --libs cmocka)
 LIB_SRC   := $(filter-out src/herd.c,$(wildcard src/*.c))
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
 TEST_SRC  := $(wildcard tests/test_*.c)
+FUZZ_TARGETS := client frame topology places
+FUZZ_SECONDS ?= 300
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer \
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HARNESS   := $(BUILD)/tests/herd_test.o
 
 .SECONDARY:
-.PHONY: all run test check asan valgrind bench format format-check lint deps clean
+.PHONY: all run test check asan valgrind bench format format-check lint deps clean \
+    fuzz fuzz-short fuzz-run fuzz-replay
 
 all: $(BUILD)/herd $(TEST_BIN)
 
@@ -55,9 +61,49 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory fuzz-short
 
-check: all format-check
+check: all format-check fuzz-replay
 	@HERD_BIN=$(abspath $(BUILD)/herd) tests/run.sh $(TEST_BIN)
+
+#  Fuzz targets (tests/fuzz/): replayed over their seeds and every past
+#  crash by any compiler (part of check), and run under libFuzzer with
+#  ASan and UBSan for FUZZ_SECONDS each: 5 in `make test`, 300 in `make fuzz`.
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libherd.a
+	@mkdir -p $(@D)
+	$(CC) $(HERD_CFLAGS) $(CFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libherd.a
+	@mkdir -p $(@D)
+	$(CC) $(HERD_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $^ $(LIBS) -o $@
+
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
+	@for t in $(FUZZ_TARGETS); do \
+	    $(BUILD)/fuzz/replay_$$t tests/fuzz/corpus/$$t tests/fuzz/crashes/$$t || exit 1; \
+	done
+
+fuzz-short: deps
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=5
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-run
+
+#  New inputs go to build-fuzz/corpus, crashes to build-fuzz/crashes:
+#  copy a crash into tests/fuzz/crashes/<target>/ once it is fixed.
+fuzz-run:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	    $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build-fuzz/corpus/$$t build-fuzz/crashes; \
+	    log=build-fuzz/fuzz_$$t.log; \
+	    if build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        -artifact_prefix=build-fuzz/crashes/$$t- \
+	        build-fuzz/corpus/$$t tests/fuzz/corpus/$$t >$$log 2>&1; then \
+	        echo "fuzz $$t: $$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' $$log)"; \
+	    else \
+	        tail -n 40 $$log; echo "fuzz $$t: FAILED (see $$log)"; exit 1; \
+	    fi; \
+	done
 
 #  Sanitizers: the whole suite again in its own build tree.
 asan: deps
@@ -87,6 +133,8 @@ deps:
 	@missing=; \
 	for p in $(PKGS) cmocka; do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	echo 'int LLVMFuzzerTestOneInput (void) { return 0; }' \
+	    | clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1 || missing="$$missing libFuzzer"; \
 	if [ -n "$$missing" ]; then \
 	    echo "deps: missing:$$missing; installing Debian packages"; \
 	    sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
@@ -95,6 +143,6 @@ deps:
 	fi
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d)

@@ -208,14 +208,18 @@ s_load_node (herd_topo_t *self, s_node_t *node, zconfig_t *section)
     node->herd = zconfig_get (section, "herd", NULL);
     if (!node->client)
         s_error (self, "%s: missing client (host:port)", path);
-    else if (s_parse_client (node, node->client))
+    else if (s_parse_client (node, node->client)) {
         s_error (self, "%s/client: \"%s\" is not host:port", path,
                  node->client);
+        node->client = NULL;  //  Later checks compare good endpoints only
+    }
     if (!node->herd)
         s_error (self, "%s: missing herd (tcp://host:port)", path);
-    else if (s_check_herd_endpoint (node->herd))
+    else if (s_check_herd_endpoint (node->herd)) {
         s_error (self, "%s/herd: \"%s\" is not tcp://host:port", path,
                  node->herd);
+        node->herd = NULL;
+    }
 }
 
 static void

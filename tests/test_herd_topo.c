@@ -105,6 +105,13 @@ test_load_names_every_error (void **state)
                     "    B\n        client = 127.0.0.1:2\n"
                     "        herd = tcp://127.0.0.1:3\n",
                     "nodes/B: endpoint 127.0.0.1:2 is also used by A");
+    //  Found by fuzz_topology: a short malformed endpoint was compared
+    //  with the others past its end (read overflow under ASan)
+    s_assert_error ("nodes\n    A\n        client = 127.0.0.1:2\n"
+                    "        herd = t\n"
+                    "    B\n        client = x:3\n"
+                    "        herd = tcp://127.0.0.1:4\n",
+                    "nodes/A/herd: \"t\" is not tcp://host:port");
     s_assert_error ("herd\n    front = udp\nnodes\n", "herd/front");
     s_assert_error ("herd\n    max_line = lots\n", "herd/max_line");
     s_assert_error ("herd\n    colour = blue\n", "herd/colour: unknown key");
