@@ -38,6 +38,7 @@ typedef struct {
     int64_t idle_timeout_ms;  //  No input and nothing pending: closed
     int64_t send_timeout_ms;  //  Replies queued, none taken: cut off
     bool stream;              //  Transport: ZMQ_STREAM instead of tcp
+    int64_t max_rate;         //  Lines taken per client per second; 0: no limit
 } herd_front_config_t;
 
 //  A client sent a line (terminator removed; truncated as in herd_line).

@@ -34,8 +34,11 @@ void herd_table_destroy (herd_table_t **self_p);
 int herd_table_order (const herd_msg_t *a, const herd_msg_t *b);
 
 //  Store a copy of line, a parsed AT line (at comes from herd_msg_parse_at
-//  on line), if it is newer than the record held for its client.  Returns
-//  true if stored, false if stale.
+//  on line), if it is newer than the record held for its client.  When the
+//  table holds its limit of records, a new client's record takes the place
+//  of the oldest record (by the same order), or, if it is older still, is
+//  not stored; either counts as an eviction.  Returns true if stored, false
+//  if stale (or evicted at once).  O(log n).
 bool herd_table_offer (herd_table_t *self,
                        const herd_msg_t *at,
                        const char *line,
@@ -49,8 +52,9 @@ bool herd_table_lookup (herd_table_t *self,
 
 //  Walk the records: start with *cursor = 0; each call fills *record and
 //  moves *cursor on, until it returns false.  A walk may go on across
-//  offers as long as herd_table_layout stays the same: records keep their
-//  places, and a record added meanwhile may or may not be seen.
+//  offers and evictions as long as herd_table_layout stays the same:
+//  records keep their places, and a record added meanwhile may or may not
+//  be seen.
 bool
 herd_table_next (herd_table_t *self, size_t *cursor, herd_record_t *record);
 
@@ -60,5 +64,16 @@ uint64_t herd_table_layout (herd_table_t *self);
 
 //  Number of records.
 size_t herd_table_size (herd_table_t *self);
+
+//  Hold at most limit records (0: no limit); evicts the oldest at once if
+//  more are held.
+void herd_table_set_limit (herd_table_t *self, size_t limit);
+
+//  Drop every record whose client time is before before_seconds (Unix
+//  seconds).  Returns how many; they count as evictions.
+size_t herd_table_expire (herd_table_t *self, uint64_t before_seconds);
+
+//  Records dropped so far by the limit or by age.
+uint64_t herd_table_evicted (herd_table_t *self);
 
 #endif

@@ -18,6 +18,7 @@ herd_front_new (const herd_front_config_t *config,
     self->on_line = on_line;
     self->arg = arg;
     self->resume_timer = -1;
+    self->rate_timer = -1;
     return self;
 }
 
@@ -105,13 +106,42 @@ herd_front_conn_queued (herd_front_conn_t *conn)
     return conn->out_size - conn->out_sent;
 }
 
-//  Too much is outstanding for this client: take no more commands from it
-//  until its replies drain (back-pressure instead of unbounded memory).
+static int s_on_rate (zloop_t *loop, int timer_id, void *arg);
+
+//  The client has used up its lines for now (max_rate, a token bucket
+//  holding one second's worth): it is not read until the next token is
+//  due, and a timer wakes it then.
+static bool
+s_rate_exhausted (herd_front_conn_t *conn)
+{
+    herd_front_t *self = conn->front;
+    double rate = (double) self->config.max_rate;
+    if (rate <= 0)
+        return false;
+    int64_t now = zclock_mono ();
+    conn->tokens += (double) (now - conn->refilled) * rate / 1000.0;
+    if (conn->tokens > rate)
+        conn->tokens = rate;
+    conn->refilled = now;
+    if (conn->tokens >= 1.0)
+        return false;
+    conn->rate_paused = true;
+    if (self->rate_timer == -1 && self->loop) {
+        size_t wait = (size_t) ((1.0 - conn->tokens) * 1000.0 / rate) + 1;
+        self->rate_timer = zloop_timer (self->loop, wait, 1, s_on_rate, self);
+    }
+    return true;
+}
+
+//  Too much is outstanding for this client, or it sends too fast: take no
+//  more commands from it until its replies drain or its rate allows
+//  (back-pressure instead of unbounded memory).
 static bool
 s_too_much (herd_front_conn_t *conn)
 {
     return herd_front_conn_queued (conn) >= HERD_FRONT_PAUSE_BYTES
-           || conn->next_ticket - conn->flush_ticket >= HERD_FRONT_PIPELINE_MAX;
+           || conn->next_ticket - conn->flush_ticket >= HERD_FRONT_PIPELINE_MAX
+           || s_rate_exhausted (conn);
 }
 
 bool
@@ -180,6 +210,7 @@ s_on_line (void *arg, const char *line, size_t size, bool truncated)
               truncated ? " truncated" : "");
     herd_log_bytes (self->log, "info", prefix, line, size);
     uint64_t ticket = conn->next_ticket++;
+    conn->tokens -= 1.0;
     self->on_line (self->arg, conn->id, ticket, line, size, truncated);
     return !s_too_much (conn);
 }
@@ -262,6 +293,28 @@ herd_front_conn_eof (herd_front_t *self, herd_front_conn_t *conn)
     self->reading = conn;
     herd_line_finish (conn->line, s_on_line, conn);
     self->reading = NULL;
+}
+
+//  Clients paused by their rate may go on: feed their backlogs and read
+//  them again.  O(connections), at most once per token interval.
+static int
+s_on_rate (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    herd_front_t *self = (herd_front_t *) arg;
+    self->rate_timer = -1;
+    for (size_t i = 0; i < self->conns_capacity; i++) {
+        herd_front_conn_t *conn = self->conns[i];
+        if (conn && conn->rate_paused && !conn->doomed) {
+            conn->rate_paused = false;
+            s_resume (self, conn);
+            if (!conn->doomed)
+                s_flush (self, conn);  //  Asks for input again
+        }
+    }
+    herd_front_turn_end (self);
+    return 0;
 }
 
 //  Feed backlogs whose connections have drained; O(connections), and only
@@ -375,6 +428,8 @@ herd_front_conn_open (herd_front_t *self, const char *peer)
     conn->fd = -1;
     conn->line = herd_line_new (self->config.max_line);
     conn->last_input = conn->last_progress = zclock_mono ();
+    conn->refilled = conn->last_input;
+    conn->tokens = (double) self->config.max_rate;
     snprintf (conn->peer, sizeof (conn->peer), "%s", peer);
     self->conns[index] = conn;
     self->count++;

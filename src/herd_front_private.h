@@ -48,6 +48,9 @@ typedef struct _herd_front_conn_t {
     int64_t last_input;     //  Monotonic ms
     int64_t last_progress;  //  Last time output was taken, or none was due
     int64_t shut_at;
+    double tokens;     //  Lines it may send now (max_rate)
+    int64_t refilled;  //  When tokens was last topped up
+    bool rate_paused;  //  Not read until a token is due
     struct _herd_front_conn_t *next_doomed;
 } herd_front_conn_t;
 
@@ -90,6 +93,7 @@ struct _herd_front_t {
                                  //  the end of the batch
     zloop_t *loop;
     int resume_timer;  //  Pending, or -1
+    int rate_timer;    //  Pending, or -1: wakes rate-paused clients
 };
 
 //  A client connected: a new connection, logged; or NULL (and a logged

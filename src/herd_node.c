@@ -56,6 +56,7 @@ struct _herd_node_t {
     char *state_path;   //  State file, or NULL
     uint64_t changes;   //  Records stored since start
     uint64_t saved;     //  changes when the state was last saved
+    uint64_t evicted;   //  Evictions already logged
 };
 
 void
@@ -759,6 +760,7 @@ s_open_front (herd_node_t *self)
         herd_topo_number (topo, index, "idle_timeout_ms"),
         herd_topo_number (topo, index, "send_timeout_ms"),
         streq (herd_topo_setting (topo, index, "front"), "stream"),
+        herd_topo_number (topo, index, "max_rate"),
     };
     self->front = herd_front_new (&config, self->log, s_on_line, self);
     if (!self->front)
@@ -814,6 +816,33 @@ s_open_places (herd_topo_t *topo)
     };
     //  zactor_new returns once the actor has copied config
     return zactor_new (herd_places_actor, &config);
+}
+
+//  Every second: records past max_age_s go, and evictions are logged (once
+//  a second, however many: a flood of new clients must not flood the log).
+static int
+s_on_table_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    herd_node_t *self = (herd_node_t *) arg;
+    int64_t max_age = herd_topo_number (self->topo, self->index, "max_age_s");
+    if (max_age > 0) {
+        int64_t now = zclock_time () / 1000;
+        if (now > max_age)
+            herd_table_expire (self->table, (uint64_t) (now - max_age));
+    }
+    uint64_t evicted = herd_table_evicted (self->table);
+    if (evicted != self->evicted) {
+        herd_log_printf (self->log, "warning",
+                         "records evicted=%" PRIu64
+                         " in the last second, %" PRIu64 " in all; %zu held",
+                         evicted - self->evicted, evicted,
+                         herd_table_size (self->table));
+        herd_log_flush (self->log);
+        self->evicted = evicted;
+    }
+    return 0;
 }
 
 //  Save the table to the state file; logged either way.
@@ -900,12 +929,15 @@ herd_node_new (herd_topo_t *topo,
         return NULL;
     }
     self->table = herd_table_new (self->epoch);
+    herd_table_set_limit (self->table, (size_t) herd_topo_number (
+                                           topo, self->index, "max_clients"));
     self->acks = herd_ack_new (s_on_released, self);
     self->ack_timer = -1;
     self->loop = zloop_new ();
     zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX);
     self->places = s_open_places (topo);
     zsock_set_sndtimeo (self->places, 0);
+    zloop_timer (self->loop, 1000, 0, s_on_table_tick, self);
     if (s_open_state (self, state_path) || s_open_signals (self)
         || s_open_front (self) || s_open_security (self) || s_open_inbox (self)
         || s_open_links (self)

@@ -5,11 +5,12 @@
 #include <czmq.h>
 
 //  One record in one allocation: fixed fields, then the AT line.  The
-//  spans of the view are offsets into line.  About 40 bytes plus the line.
+//  spans of the view are offsets into line.  About 48 bytes plus the line.
 typedef struct {
     uint64_t seconds;        //  Client time, whole seconds
     uint32_t nanos;          //  Client time, nanoseconds
     uint32_t hash;           //  Hash of the client id, for probing
+    uint32_t heap;           //  Index in the age heap
     uint32_t line_size;      //  Bytes in line
     uint32_t client_offset;  //  Client id within line
     uint32_t client_size;
@@ -20,12 +21,23 @@ typedef struct {
     char line[];  //  The AT line
 } s_record_t;
 
+//  A slot whose record was removed: probing goes on past it, and an
+//  insert may reuse it.  Records never move but when the table is rebuilt.
+static char s_tombstone_mark;
+#define S_TOMBSTONE ((s_record_t *) &s_tombstone_mark)
+
 struct _herd_table_t {
     s_record_t **slots;  //  Open addressing, linear probing; NULL is free
     size_t capacity;     //  Power of two
-    size_t size;         //  Records held; kept at most capacity / 2
-    uint64_t seed;       //  Hash seed
-    uint64_t layout;     //  Times the slots were rearranged
+    size_t size;         //  Records held
+    size_t tombstones;   //  Slots marked S_TOMBSTONE; size + tombstones is
+                         //  kept at most capacity / 2
+    s_record_t **heap;   //  Every record, oldest client time on top
+    size_t heap_capacity;
+    size_t limit;      //  Most records held; 0: no limit
+    uint64_t evicted;  //  Records dropped for the limit or their age
+    uint64_t seed;     //  Hash seed
+    uint64_t layout;   //  Times the slots were rearranged
 };
 
 #define S_INITIAL_CAPACITY 64
@@ -58,8 +70,9 @@ herd_table_destroy (herd_table_t **self_p)
     assert (self_p);
     if (*self_p) {
         herd_table_t *self = *self_p;
-        for (size_t i = 0; i < self->capacity; i++)
-            free (self->slots[i]);
+        for (size_t i = 0; i < self->size; i++)
+            free (self->heap[i]);
+        free (self->heap);
         free (self->slots);
         free (self);
         *self_p = NULL;
@@ -112,36 +125,53 @@ s_view (const s_record_t *record, herd_record_t *view)
     view->nanos = record->nanos;
 }
 
-//  The slot holding client_id, or the free slot where it would go.
+//  The slot holding client_id; or, if none does, the slot where it would
+//  go (the first tombstone on the way, else the free slot that ended it)
+//  and *found false.
 static size_t
-s_find (herd_table_t *self, const char *client_id, size_t size, uint32_t hash)
+s_find (herd_table_t *self,
+        const char *client_id,
+        size_t size,
+        uint32_t hash,
+        bool *found)
 {
     size_t mask = self->capacity - 1;
     size_t at = hash & mask;
+    size_t reusable = SIZE_MAX;
+    *found = false;
     while (self->slots[at]) {
         s_record_t *record = self->slots[at];
-        if (record->hash == hash && record->client_size == size
-            && memcmp (record->line + record->client_offset, client_id, size)
-                   == 0)
-            break;
+        if (record == S_TOMBSTONE) {
+            if (reusable == SIZE_MAX)
+                reusable = at;
+        } else if (record->hash == hash && record->client_size == size
+                   && memcmp (record->line + record->client_offset, client_id,
+                              size)
+                          == 0) {
+            *found = true;
+            return at;
+        }
         at = (at + 1) & mask;
     }
-    return at;
+    return reusable != SIZE_MAX ? reusable : at;
 }
 
-//  Doubling keeps the load at most one half: O(1) expected probes, and an
-//  O(n) rehash now and then, amortised O(1) per insert.
+//  Rebuild the slots at capacity, dropping tombstones: doubling when the
+//  records alone fill a quarter, so that the load stays at most one half
+//  (O(1) expected probes; O(n) now and then, amortised O(1) per insert).
 static void
-s_grow (herd_table_t *self)
+s_rebuild (herd_table_t *self)
 {
     s_record_t **old = self->slots;
     size_t old_capacity = self->capacity;
-    self->capacity *= 2;
+    if (self->size * 4 >= self->capacity)
+        self->capacity *= 2;
     self->layout++;
+    self->tombstones = 0;
     self->slots = (s_record_t **) zmalloc (self->capacity * sizeof (void *));
     size_t mask = self->capacity - 1;
     for (size_t i = 0; i < old_capacity; i++) {
-        if (old[i]) {
+        if (old[i] && old[i] != S_TOMBSTONE) {
             size_t at = old[i]->hash & mask;
             while (self->slots[at])
                 at = (at + 1) & mask;
@@ -149,6 +179,77 @@ s_grow (herd_table_t *self)
         }
     }
     free (old);
+}
+
+//  The age heap: a binary min-heap by the newest-wins order, so the record
+//  on top is the one to evict first.
+static bool
+s_older (const s_record_t *a, const s_record_t *b)
+{
+    herd_span_t a_node = {a->line + a->originator_offset, a->originator_size};
+    herd_span_t b_node = {b->line + b->originator_offset, b->originator_size};
+    return s_order (a->seconds, a->nanos, a_node, b->seconds, b->nanos, b_node)
+           < 0;
+}
+
+static void
+s_heap_set (herd_table_t *self, size_t index, s_record_t *record)
+{
+    self->heap[index] = record;
+    record->heap = (uint32_t) index;
+}
+
+static void
+s_heap_up (herd_table_t *self, size_t index)
+{
+    s_record_t *record = self->heap[index];
+    while (index > 0) {
+        size_t parent = (index - 1) / 2;
+        if (!s_older (record, self->heap[parent]))
+            break;
+        s_heap_set (self, index, self->heap[parent]);
+        index = parent;
+    }
+    s_heap_set (self, index, record);
+}
+
+static void
+s_heap_down (herd_table_t *self, size_t index)
+{
+    s_record_t *record = self->heap[index];
+    for (;;) {
+        size_t child = 2 * index + 1;
+        if (child >= self->size)
+            break;
+        if (child + 1 < self->size
+            && s_older (self->heap[child + 1], self->heap[child]))
+            child++;
+        if (!s_older (self->heap[child], record))
+            break;
+        s_heap_set (self, index, self->heap[child]);
+        index = child;
+    }
+    s_heap_set (self, index, record);
+}
+
+//  Remove the oldest record: from the heap, and from its slot.
+static void
+s_evict_oldest (herd_table_t *self)
+{
+    s_record_t *oldest = self->heap[0];
+    bool found;
+    size_t slot = s_find (self, oldest->line + oldest->client_offset,
+                          oldest->client_size, oldest->hash, &found);
+    assert (found);
+    self->slots[slot] = S_TOMBSTONE;
+    self->tombstones++;
+    self->size--;
+    if (self->size > 0) {
+        s_heap_set (self, 0, self->heap[self->size]);
+        s_heap_down (self, 0);
+    }
+    self->evicted++;
+    free (oldest);
 }
 
 static s_record_t *
@@ -182,24 +283,82 @@ herd_table_offer (herd_table_t *self,
     assert (self);
     assert (at && at->type == HERD_MSG_AT);
     uint32_t hash = s_hash (self->seed, at->client_id.data, at->client_id.size);
-    size_t slot = s_find (self, at->client_id.data, at->client_id.size, hash);
-    s_record_t *held = self->slots[slot];
-    if (held) {
+    bool found;
+    size_t slot =
+        s_find (self, at->client_id.data, at->client_id.size, hash, &found);
+    if (found) {
+        s_record_t *held = self->slots[slot];
         herd_span_t held_node = {held->line + held->originator_offset,
                                  held->originator_size};
         if (s_order (at->seconds, at->nanos, at->node, held->seconds,
                      held->nanos, held_node)
             <= 0)
             return false;
+        s_record_t *record = s_record_new (at, line, size, hash);
+        self->slots[slot] = record;
+        s_heap_set (self, held->heap, record);
+        s_heap_down (self, record->heap);  //  It got newer
         free (held);
-        self->slots[slot] = s_record_new (at, line, size, hash);
         return true;
     }
-    self->slots[slot] = s_record_new (at, line, size, hash);
+    s_record_t *record = s_record_new (at, line, size, hash);
+    if (self->limit && self->size >= self->limit) {
+        //  Full: the oldest record goes, unless this one is older still
+        if (!s_older (self->heap[0], record)) {
+            self->evicted++;
+            free (record);
+            return false;
+        }
+        s_evict_oldest (self);
+        slot =
+            s_find (self, at->client_id.data, at->client_id.size, hash, &found);
+    }
+    if (self->slots[slot] == S_TOMBSTONE)
+        self->tombstones--;
+    self->slots[slot] = record;
+    if (self->size == self->heap_capacity) {
+        self->heap_capacity =
+            self->heap_capacity ? self->heap_capacity * 2 : S_INITIAL_CAPACITY;
+        self->heap = (s_record_t **) realloc (
+            self->heap, self->heap_capacity * sizeof (void *));
+        assert (self->heap);
+    }
     self->size++;
-    if (self->size * 2 > self->capacity)
-        s_grow (self);
+    s_heap_set (self, self->size - 1, record);
+    s_heap_up (self, self->size - 1);
+    if ((self->size + self->tombstones) * 2 > self->capacity)
+        s_rebuild (self);
     return true;
+}
+
+size_t
+herd_table_expire (herd_table_t *self, uint64_t before_seconds)
+{
+    assert (self);
+    size_t expired = 0;
+    while (self->size > 0 && self->heap[0]->seconds < before_seconds) {
+        s_evict_oldest (self);
+        expired++;
+    }
+    if ((self->size + self->tombstones) * 2 > self->capacity)
+        s_rebuild (self);
+    return expired;
+}
+
+void
+herd_table_set_limit (herd_table_t *self, size_t limit)
+{
+    assert (self);
+    self->limit = limit;
+    while (limit && self->size > limit)
+        s_evict_oldest (self);
+}
+
+uint64_t
+herd_table_evicted (herd_table_t *self)
+{
+    assert (self);
+    return self->evicted;
 }
 
 bool
@@ -210,10 +369,11 @@ herd_table_lookup (herd_table_t *self,
 {
     assert (self);
     uint32_t hash = s_hash (self->seed, client_id, size);
-    s_record_t *held = self->slots[s_find (self, client_id, size, hash)];
-    if (!held)
+    bool found;
+    size_t slot = s_find (self, client_id, size, hash, &found);
+    if (!found)
         return false;
-    s_view (held, record);
+    s_view (self->slots[slot], record);
     return true;
 }
 
@@ -223,7 +383,7 @@ herd_table_next (herd_table_t *self, size_t *cursor, herd_record_t *record)
     assert (self);
     while (*cursor < self->capacity) {
         s_record_t *held = self->slots[(*cursor)++];
-        if (held) {
+        if (held && held != S_TOMBSTONE) {
             s_view (held, record);
             return true;
         }

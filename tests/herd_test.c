@@ -241,6 +241,29 @@ herd_test_herd_start (herd_test_herd_t *self, const char *name)
     free (out);
 }
 
+int
+herd_test_herd_pid (herd_test_herd_t *self, const char *name)
+{
+    return self->pids[s_index (self, name)];
+}
+
+size_t
+herd_test_rss_kib (int pid)
+{
+    char path[64];
+    snprintf (path, sizeof (path), "/proc/%d/status", pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    char line[256];
+    size_t kib = 0;
+    while (fgets (line, sizeof (line), file))
+        if (sscanf (line, "VmRSS: %zu kB", &kib) == 1)
+            break;
+    fclose (file);
+    return kib;
+}
+
 void
 herd_test_herd_start_all (herd_test_herd_t *self)
 {

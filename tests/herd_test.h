@@ -53,6 +53,12 @@ void herd_test_herd_start_all (herd_test_herd_t *self);
 int64_t
 herd_test_herd_signal (herd_test_herd_t *self, const char *name, int signal);
 
+//  Process id of node name (0 if it is not running).
+int herd_test_herd_pid (herd_test_herd_t *self, const char *name);
+
+//  Resident memory of process pid, in KiB (0 if unknown).
+size_t herd_test_rss_kib (int pid);
+
 //  Herd endpoint of node name ("tcp://127.0.0.1:PORT").  Caller owns it.
 char *herd_test_herd_endpoint (herd_test_herd_t *self, const char *name);
 

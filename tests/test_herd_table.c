@@ -128,6 +128,101 @@ test_many_clients_grow_the_table (void **state)
     herd_table_destroy (&table);
 }
 
+static void
+test_the_oldest_is_evicted_past_the_limit (void **state)
+{
+    (void) state;
+    herd_table_t *table = herd_table_new (0);
+    herd_table_set_limit (table, 3);
+    assert_true (s_offer (table, "AT A +0 a +1+1 30"));
+    assert_true (s_offer (table, "AT A +0 b +1+1 10"));
+    assert_true (s_offer (table, "AT A +0 c +1+1 20"));
+    //  A fourth client: b (time 10) goes
+    assert_true (s_offer (table, "AT A +0 d +1+1 40"));
+    herd_record_t record;
+    assert_false (herd_table_lookup (table, "b", 1, &record));
+    assert_int_equal (herd_table_size (table), 3);
+    assert_int_equal (herd_table_evicted (table), 1);
+    //  Older than everything held: not stored at all
+    assert_false (s_offer (table, "AT A +0 e +1+1 5"));
+    assert_false (herd_table_lookup (table, "e", 1, &record));
+    assert_int_equal (herd_table_evicted (table), 2);
+    //  An update makes c the newest; then a goes first
+    assert_true (s_offer (table, "AT A +0 c +1+1 50"));
+    assert_true (s_offer (table, "AT A +0 f +1+1 45"));
+    assert_false (herd_table_lookup (table, "a", 1, &record));
+    s_assert_line (table, "c", "AT A +0 c +1+1 50");
+    //  By age: everything before 46 s goes
+    assert_int_equal (herd_table_expire (table, 46), 2);
+    assert_int_equal (herd_table_size (table), 1);
+    s_assert_line (table, "c", "AT A +0 c +1+1 50");
+    herd_table_destroy (&table);
+}
+
+//  The table against a plain model, over random offers with a limit:
+//  the same records survive, whatever the order of events.
+static void
+test_eviction_matches_a_model (void **state)
+{
+    (void) state;
+    enum { CLIENTS = 300, LIMIT = 100, OPS = 20000 };
+    int64_t model[CLIENTS];  //  Time held, or -1
+    for (int i = 0; i < CLIENTS; i++)
+        model[i] = -1;
+    size_t held = 0;
+    herd_table_t *table = herd_table_new (7);
+    herd_table_set_limit (table, LIMIT);
+    unsigned seed = 42;
+    for (int op = 0; op < OPS; op++) {
+        int client = rand_r (&seed) % CLIENTS;
+        //  Random, and never the same twice
+        int64_t time = (int64_t) (rand_r (&seed) % 1000000) * OPS + op;
+        char line[64];
+        snprintf (line, sizeof (line), "AT A +0 c%d +1+1 %" PRId64, client,
+                  time);
+        bool expected;
+        if (model[client] >= 0)
+            expected = time > model[client];
+        else if (held < LIMIT)
+            expected = true;
+        else {
+            //  The oldest goes unless the newcomer is older still
+            int oldest = -1;
+            for (int i = 0; i < CLIENTS; i++)
+                if (model[i] >= 0 && (oldest < 0 || model[i] < model[oldest]))
+                    oldest = i;
+            expected = time > model[oldest];
+            if (expected) {
+                model[oldest] = -1;
+                held--;
+            }
+        }
+        if (expected) {
+            held += model[client] < 0;
+            model[client] = time;
+        }
+        if (s_offer (table, line) != expected)
+            fail_msg ("op %d: %s", op, line);
+    }
+    assert_int_equal (herd_table_size (table), held);
+    for (int i = 0; i < CLIENTS; i++) {
+        char id[16];
+        snprintf (id, sizeof (id), "c%d", i);
+        herd_record_t record;
+        bool found = herd_table_lookup (table, id, strlen (id), &record);
+        assert_int_equal (found, model[i] >= 0);
+        if (found)
+            assert_int_equal (record.seconds, model[i]);
+    }
+    //  A walk sees every record once
+    size_t cursor = 0, walked = 0;
+    herd_record_t record;
+    while (herd_table_next (table, &cursor, &record))
+        walked++;
+    assert_int_equal (walked, held);
+    herd_table_destroy (&table);
+}
+
 int
 main (void)
 {
@@ -138,6 +233,8 @@ main (void)
         cmocka_unit_test (test_same_time_other_originator_breaks_the_tie),
         cmocka_unit_test (test_client_ids_are_bytes),
         cmocka_unit_test (test_many_clients_grow_the_table),
+        cmocka_unit_test (test_the_oldest_is_evicted_past_the_limit),
+        cmocka_unit_test (test_eviction_matches_a_model),
     };
     return cmocka_run_group_tests_name ("herd_table", tests, NULL, NULL);
 }
