@@ -46,4 +46,11 @@ void herd_log_bytes (herd_log_t *self,
 //  Write what is buffered.
 void herd_log_flush (herd_log_t *self);
 
+//  Write only records of level and above ("info", the default, writes
+//  all; "warning" leaves out the per-line and per-update records).
+void herd_log_set_level (herd_log_t *self, const char *level);
+
+//  Would a record of level be written?
+bool herd_log_enabled (herd_log_t *self, const char *level);
+
 #endif

@@ -17,7 +17,28 @@ struct _herd_log_t {
     char *buffer;  //  Records not yet written
     size_t size;
     size_t capacity;
+    int level;  //  Records below it are not written (0 info, 1 warning)
 };
+
+//  0 for info, 1 for warning, 2 for error.
+static int
+s_rank (const char *level)
+{
+    return level[0] == 'e' ? 2 : level[0] == 'w' ? 1 : 0;
+}
+
+void
+herd_log_set_level (herd_log_t *self, const char *level)
+{
+    assert (self);
+    self->level = s_rank (level);
+}
+
+bool
+herd_log_enabled (herd_log_t *self, const char *level)
+{
+    return s_rank (level) >= self->level;
+}
 
 static int
 s_open (const char *path)
@@ -127,6 +148,8 @@ void
 herd_log_printf (herd_log_t *self, const char *level, const char *format, ...)
 {
     assert (self);
+    if (!herd_log_enabled (self, level))
+        return;
     s_header (self, level);
     va_list args;
     va_start (args, format);
@@ -145,6 +168,8 @@ herd_log_bytes (herd_log_t *self,
                 size_t size)
 {
     assert (self);
+    if (!herd_log_enabled (self, level))
+        return;
     s_header (self, level);
     s_append (self, prefix, strlen (prefix));
     bool elided = size > HERD_LOG_PAYLOAD_MAX;

@@ -928,6 +928,8 @@ herd_node_new (herd_topo_t *topo,
         herd_node_destroy (&self);
         return NULL;
     }
+    herd_log_set_level (self->log,
+                        herd_topo_setting (topo, self->index, "log_level"));
     self->table = herd_table_new (self->epoch);
     herd_table_set_limit (self->table, (size_t) herd_topo_number (
                                            topo, self->index, "max_clients"));

@@ -17,6 +17,7 @@ typedef struct {
 static const s_setting_t s_settings[] = {
     {"front", "tcp", 0, 0},
     {"log_dir", "logs", 0, 0},
+    {"log_level", "info", 0, 0},
     {"max_line", "65536", 16, 16 * 1024 * 1024},
     {"max_connections", "10000", 1, 1000000},
     {"max_output", "16777216", 4096, 1024 * 1024 * 1024},
@@ -141,6 +142,10 @@ s_check_setting (herd_topo_t *self, const char *path, zconfig_t *item)
     } else if (streq (setting->key, "front") && !streq (value, "tcp")
                && !streq (value, "stream"))
         s_error (self, "%s/front: \"%s\" is not tcp or stream", path, value);
+    else if (streq (setting->key, "log_level") && !streq (value, "info")
+             && !streq (value, "warning") && !streq (value, "error"))
+        s_error (self, "%s/log_level: \"%s\" is not info, warning or error",
+                 path, value);
     else if (!*value)
         s_error (self, "%s/%s: empty value", path, zconfig_name (item));
 }

@@ -113,6 +113,7 @@ test_load_names_every_error (void **state)
                     "        herd = tcp://127.0.0.1:4\n",
                     "nodes/A/herd: \"t\" is not tcp://host:port");
     s_assert_error ("herd\n    front = udp\nnodes\n", "herd/front");
+    s_assert_error ("herd\n    log_level = loud\nnodes\n", "herd/log_level");
     s_assert_error ("herd\n    max_line = lots\n", "herd/max_line");
     s_assert_error ("herd\n    colour = blue\n", "herd/colour: unknown key");
     s_assert_error ("other\n", "other: unknown section");
