@@ -66,6 +66,17 @@ test: deps
 check: all format-check fuzz-replay
 	@HERD_BIN=$(abspath $(BUILD)/herd) tests/run.sh $(TEST_BIN)
 
+#  The benchmark (tests/bench/herd_bench.c): not a test, asserts nothing;
+#  prints a table and writes $(BUILD)/bench.json.  BENCH_ARGS=--quick for a
+#  short run, --only SECTION for one part.
+$(BUILD)/bench/herd_bench: tests/bench/herd_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(HERD_CFLAGS) $(CFLAGS) $< $(LIBS) -lpthread -o $@
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/herd $(BUILD)/bench/herd_bench
+	$(BUILD)/bench/herd_bench --herd $(BUILD)/herd --out $(BUILD)/bench.json $(BENCH_ARGS)
+
 #  Fuzz targets (tests/fuzz/): replayed over their seeds and every past
 #  crash by any compiler (part of check), and run under libFuzzer with
 #  ASan and UBSan for FUZZ_SECONDS each: 5 in `make test`, 300 in `make fuzz`.
@@ -118,11 +129,14 @@ valgrind: deps
 	    HERD_WRAP="valgrind -q --leak-check=full --error-exitcode=99" \
 	    tests/run.sh $(TEST_BIN)
 
+FORMATTED := src/*.c src/*.h include/*.h tests/*.c tests/*.h tests/fuzz/*.c \
+    tests/bench/*.c
+
 format:
-	clang-format -i src/*.c src/*.h include/*.h tests/*.c tests/*.h
+	clang-format -i $(FORMATTED)
 
 format-check:
-	@clang-format --dry-run --Werror src/*.c src/*.h include/*.h tests/*.c tests/*.h
+	@clang-format --dry-run --Werror $(FORMATTED)
 
 lint:
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \

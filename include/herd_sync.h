@@ -24,10 +24,12 @@
 
 typedef struct _herd_sync_t herd_sync_t;
 
-//  Create catch-up for links[0..count) over table.  All borrowed.
+//  Create catch-up for links[0..count) over table, for a node booted at
+//  epoch.  All borrowed.
 herd_sync_t *herd_sync_new (herd_table_t *table,
                             herd_link_t **links,
                             size_t count,
+                            uint64_t epoch,
                             herd_log_t *log);
 
 //  Destroy it, dropping snapshots under way; accepts NULL.
@@ -36,12 +38,18 @@ void herd_sync_destroy (herd_sync_t **self_p);
 //  Pace snapshots with timers on loop.  Call before any request.
 void herd_sync_start (herd_sync_t *self, zloop_t *loop);
 
+//  Ask the neighbour on link for its records (answer: and ask it to ask
+//  for ours).  The HELLO is sent as soon as the link takes it, tried again
+//  until it does.
+void herd_sync_hello (herd_sync_t *self, size_t link, bool answer);
+
 //  The neighbour on link index asked for our records: (re)start its
 //  snapshot from the first record.
 void herd_sync_request (herd_sync_t *self, size_t link);
 
 //  Link index went down: a snapshot under way to it starts again from the
-//  first record (what was queued on the old connection may be lost).
+//  first record (what was queued on the old connection may be lost); a
+//  HELLO not yet sent is dropped (the link says HELLO when it is up again).
 void herd_sync_link_down (herd_sync_t *self, size_t link);
 
 //  Snapshots under way.

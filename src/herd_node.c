@@ -403,17 +403,6 @@ s_snap (herd_node_t *self, zmsg_t *msg, size_t from)
     zmsg_destroy (&forward);
 }
 
-//  Ask the neighbour on link index for its records (and, with answer, to
-//  ask for ours).
-static void
-s_hello (herd_node_t *self, size_t index, bool answer)
-{
-    zmsg_t *hello = herd_wire_hello (self->epoch, answer);
-    if (herd_link_send (self->links[index], &hello) == 0)
-        herd_log_printf (self->log, "info", "hello tx to=%s answer=%d",
-                         herd_link_neighbour (self->links[index]), answer);
-}
-
 //  One of our links went up or down.  Up: ask the neighbour for what we
 //  lack.
 static void
@@ -424,7 +413,7 @@ s_on_link (void *arg, herd_link_t *link, bool up)
     while (self->links[index] != link)
         index++;
     if (up)
-        s_hello (self, index, true);
+        herd_sync_hello (self->sync, index, true);
     else
         herd_sync_link_down (self->sync, index);
 }
@@ -520,7 +509,7 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
             //  Its link to us came up; ours to it may never have gone
             //  down (a frozen node, a one-sided break): ask it as well
             if (wire.answer)
-                s_hello (self, (size_t) from, false);
+                herd_sync_hello (self->sync, (size_t) from, false);
         } else if (wire.command == HERD_WIRE_SNAP)
             s_snap (self, msg, (size_t) from);
         else if (wire.command == HERD_WIRE_SNAPEND)
@@ -647,8 +636,8 @@ s_open_links (herd_node_t *self)
         }
         self->links[self->link_count++] = link;
     }
-    self->sync =
-        herd_sync_new (self->table, self->links, self->link_count, self->log);
+    self->sync = herd_sync_new (self->table, self->links, self->link_count,
+                                self->epoch, self->log);
     herd_sync_start (self->sync, self->loop);
     return 0;
 }

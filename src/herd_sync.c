@@ -10,7 +10,10 @@
 #define S_RETRY_MS 20
 
 typedef struct {
-    bool active;
+    bool hello;         //  A HELLO waits to be sent
+    bool hello_answer;  //  ...asking for a HELLO back
+    int64_t hello_next_try;
+    bool active;      //  A snapshot is under way
     size_t cursor;    //  In the table's walk
     uint64_t layout;  //  Of the table when the walk began
     uint64_t sent;    //  Records sent so far
@@ -23,7 +26,8 @@ struct _herd_sync_t {
     herd_link_t **links;
     size_t count;
     herd_log_t *log;
-    s_job_t *jobs;  //  One per link
+    uint64_t epoch;  //  Ours, in HELLOs
+    s_job_t *jobs;   //  One per link
     zloop_t *loop;
     int timer;  //  Ticking while a snapshot is under way, else -1
 };
@@ -32,9 +36,11 @@ herd_sync_t *
 herd_sync_new (herd_table_t *table,
                herd_link_t **links,
                size_t count,
+               uint64_t epoch,
                herd_log_t *log)
 {
     herd_sync_t *self = (herd_sync_t *) zmalloc (sizeof (herd_sync_t));
+    self->epoch = epoch;
     self->table = table;
     self->links = links;
     self->count = count;
@@ -131,20 +137,74 @@ s_pump (herd_sync_t *self, size_t index, int64_t now)
     return false;
 }
 
+//  Send a waiting HELLO; true once it went.  The link refuses it until its
+//  connection is attached (the monitor may tell "up" a moment before), so
+//  it is tried again until it goes: a HELLO lost here would leave the
+//  link without catch-up.
+static bool
+s_send_hello (herd_sync_t *self, size_t index, int64_t now)
+{
+    s_job_t *job = &self->jobs[index];
+    if (job->hello_next_try > now)
+        return false;
+    zmsg_t *hello = herd_wire_hello (self->epoch, job->hello_answer);
+    if (herd_link_send (self->links[index], &hello)) {
+        job->hello_next_try = now + S_RETRY_MS / 4;
+        return false;
+    }
+    herd_log_printf (self->log, "info", "hello tx to=%s answer=%d",
+                     herd_link_neighbour (self->links[index]),
+                     job->hello_answer);
+    job->hello = job->hello_answer = false;
+    return true;
+}
+
+static bool
+s_busy (herd_sync_t *self)
+{
+    for (size_t i = 0; i < self->count; i++)
+        if (self->jobs[i].active || self->jobs[i].hello)
+            return true;
+    return false;
+}
+
 static int
 s_on_tick (zloop_t *loop, int timer_id, void *arg)
 {
     herd_sync_t *self = (herd_sync_t *) arg;
     int64_t now = zclock_mono ();
-    for (size_t i = 0; i < self->count; i++)
+    for (size_t i = 0; i < self->count; i++) {
+        if (self->jobs[i].hello)
+            s_send_hello (self, i, now);
         if (self->jobs[i].active)
             s_pump (self, i, now);
-    if (herd_sync_active (self) == 0) {
+    }
+    if (!s_busy (self)) {
         zloop_timer_end (loop, timer_id);
         self->timer = -1;
     }
     herd_log_flush (self->log);
     return 0;
+}
+
+static void
+s_tick_soon (herd_sync_t *self)
+{
+    if (self->timer == -1)
+        self->timer = zloop_timer (self->loop, S_TICK_MS, 0, s_on_tick, self);
+}
+
+void
+herd_sync_hello (herd_sync_t *self, size_t link, bool answer)
+{
+    assert (self && self->loop);
+    assert (link < self->count);
+    s_job_t *job = &self->jobs[link];
+    job->hello = true;
+    job->hello_answer |= answer;
+    job->hello_next_try = 0;
+    if (!s_send_hello (self, link, zclock_mono ()))
+        s_tick_soon (self);
 }
 
 void
@@ -160,8 +220,8 @@ herd_sync_request (herd_sync_t *self, size_t link)
                      herd_link_neighbour (self->links[link]),
                      herd_table_size (self->table));
     //  The first batches go at once; the rest tick by tick
-    if (!s_pump (self, link, job->started) && self->timer == -1)
-        self->timer = zloop_timer (self->loop, S_TICK_MS, 0, s_on_tick, self);
+    if (!s_pump (self, link, job->started))
+        s_tick_soon (self);
 }
 
 void
@@ -171,6 +231,8 @@ herd_sync_link_down (herd_sync_t *self, size_t link)
     assert (link < self->count);
     if (self->jobs[link].active)
         s_restart (self, &self->jobs[link]);
+    //  When it comes up again, it says HELLO afresh
+    self->jobs[link].hello = self->jobs[link].hello_answer = false;
 }
 
 size_t

@@ -269,11 +269,12 @@ herd_test_herd_start_all (herd_test_herd_t *self)
 {
     for (size_t i = 0; i < self->count; i++)
         herd_test_herd_start (self, self->names[i]);
-    //  Then every link up, as an operator would wait for
+    //  Then every link synced (up, and the neighbour's records in), as an
+    //  operator would wait for
     for (size_t i = 0; i < self->count; i++)
-        if (!herd_test_herd_log_wait (self, self->names[i], "link up ",
+        if (!herd_test_herd_log_wait (self, self->names[i], "link synced ",
                                       self->degrees[i], S_READY_MS))
-            fail_msg ("links of %s did not come up", self->names[i]);
+            fail_msg ("links of %s did not get synced", self->names[i]);
 }
 
 int64_t

@@ -31,8 +31,8 @@ s_on_line (void *arg, const char *line, size_t size, bool truncated)
     herd_msg_type_t type = herd_msg_parse_client (&msg, line, size, &reason);
     if (type == HERD_MSG_IAMAT) {
         size_t at_size;
-        char *at_line = herd_msg_at_line (&msg, "Node", 1700000000,
-                                          123456789, &at_size);
+        char *at_line =
+            herd_msg_at_line (&msg, "Node", 1700000000, 123456789, &at_size);
         herd_msg_t at;
         int rc = herd_msg_parse_at (&at, at_line, at_size, NULL);
         assert (rc == 0);

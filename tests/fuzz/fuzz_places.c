@@ -17,14 +17,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     //  First byte: provider and status; second: bound; the rest: the body
-    herd_provider_t provider = data[0] & 1 ? HERD_PROVIDER_GOOGLE
-                                           : HERD_PROVIDER_GOOGLE_LEGACY;
+    herd_provider_t provider =
+        data[0] & 1 ? HERD_PROVIDER_GOOGLE : HERD_PROVIDER_GOOGLE_LEGACY;
     static const long statuses[] = {200, 200, 200, 400, 403, 429, 500, 302};
     long status = statuses[(data[0] >> 1) & 7];
     unsigned bound = data[1] % 21;
-    cJSON *root = herd_provider_answer (provider, NULL, status,
-                                        (const char *) data + 2, size - 2,
-                                        bound);
+    cJSON *root = herd_provider_answer (
+        provider, NULL, status, (const char *) data + 2, size - 2, bound);
     assert (cJSON_IsObject (root));
     assert (cJSON_IsString (cJSON_GetObjectItem (root, "status")));
     cJSON *results = cJSON_GetObjectItem (root, "results");
