@@ -30,8 +30,10 @@ void herd_log_destroy (herd_log_t **self_p);
 //  -1 (the old file stays in use).
 int herd_log_reopen (herd_log_t *self);
 
-//  Add a record: level is "info", "warning" or "error"; the rest is
-//  printf-style text that must not contain newlines.
+//  Add a record: level is "info" (per line, per update), "notice" (node
+//  and link life: ready, link up/down/synced, state saved...), "warning"
+//  or "error"; the rest is printf-style text that must not contain
+//  newlines.
 void
 herd_log_printf (herd_log_t *self, const char *level, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
@@ -47,7 +49,7 @@ void herd_log_bytes (herd_log_t *self,
 void herd_log_flush (herd_log_t *self);
 
 //  Write only records of level and above ("info", the default, writes
-//  all; "warning" leaves out the per-line and per-update records).
+//  all; "notice" leaves out the per-line and per-update records).
 void herd_log_set_level (herd_log_t *self, const char *level);
 
 //  Would a record of level be written?

@@ -94,7 +94,7 @@ s_on_monitor (zloop_t *loop, zsock_t *reader, void *arg)
         bool up = self->state != HERD_LINK_DOWN;
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !up) {
             self->state = HERD_LINK_UP;
-            herd_log_printf (self->log, "info", "link up %s %s",
+            herd_log_printf (self->log, "notice", "link up %s %s",
                              self->neighbour, self->endpoint);
             if (self->on_change)
                 self->on_change (self->arg, self, true);
@@ -161,7 +161,7 @@ herd_link_synced (herd_link_t *self, uint64_t records)
     assert (self);
     if (self->state == HERD_LINK_UP) {
         self->state = HERD_LINK_SYNCED;
-        herd_log_printf (self->log, "info", "link synced %s records=%" PRIu64,
+        herd_log_printf (self->log, "notice", "link synced %s records=%" PRIu64,
                          self->neighbour, records);
     }
 }

@@ -17,14 +17,14 @@ struct _herd_log_t {
     char *buffer;  //  Records not yet written
     size_t size;
     size_t capacity;
-    int level;  //  Records below it are not written (0 info, 1 warning)
+    int level;  //  Records below it are not written (s_rank)
 };
 
-//  0 for info, 1 for warning, 2 for error.
+//  0 for info, 1 for notice, 2 for warning, 3 for error.
 static int
 s_rank (const char *level)
 {
-    return level[0] == 'e' ? 2 : level[0] == 'w' ? 1 : 0;
+    return level[0] == 'e' ? 3 : level[0] == 'w' ? 2 : level[0] == 'n' ? 1 : 0;
 }
 
 void

@@ -595,11 +595,11 @@ s_on_signal (zloop_t *loop, zmq_pollitem_t *item, void *arg)
         return 0;
     if (info.ssi_signo == SIGHUP) {
         herd_log_reopen (self->log);
-        herd_log_printf (self->log, "info", "log reopened (SIGHUP)");
+        herd_log_printf (self->log, "notice", "log reopened (SIGHUP)");
         herd_log_flush (self->log);
         return 0;
     }
-    herd_log_printf (self->log, "info", "stopping (%s)",
+    herd_log_printf (self->log, "notice", "stopping (%s)",
                      strsignal ((int) info.ssi_signo));
     herd_log_flush (self->log);
     if (self->stopping)
@@ -696,7 +696,7 @@ s_open_security (herd_node_t *self)
     self->auth = zactor_new (zauth, NULL);
     zstr_sendx (self->auth, "CURVE", directory, NULL);
     zsock_wait (self->auth);
-    herd_log_printf (self->log, "info", "herd links use CURVE, keys in %s",
+    herd_log_printf (self->log, "notice", "herd links use CURVE, keys in %s",
                      directory);
     return 0;
 }
@@ -842,7 +842,7 @@ s_save_state (herd_node_t *self)
     size_t count;
     if (herd_state_save (self->table, self->state_path, &count) == 0) {
         self->saved = self->changes;
-        herd_log_printf (self->log, "info",
+        herd_log_printf (self->log, "notice",
                          "state saved records=%zu us=%" PRId64 " to %s", count,
                          zclock_usecs () - start, self->state_path);
     } else
@@ -884,7 +884,7 @@ s_open_state (herd_node_t *self, const char *state_path)
                  errno == EINVAL ? "not a herd state file" : strerror (errno));
         return -1;
     }
-    herd_log_printf (self->log, refused ? "warning" : "info",
+    herd_log_printf (self->log, refused ? "warning" : "notice",
                      "state loaded records=%zu refused=%zu from %s", loaded,
                      refused, self->state_path);
     zloop_timer (self->loop,
@@ -964,7 +964,7 @@ herd_node_destroy (herd_node_t **self_p)
         if (self->signal_fd != -1)
             close (self->signal_fd);
         if (self->log)
-            herd_log_printf (self->log, "info", "stopped");
+            herd_log_printf (self->log, "notice", "stopped");
         herd_log_destroy (&self->log);
         free (self->state_path);
         free (self);
@@ -977,7 +977,7 @@ herd_node_run (herd_node_t *self)
 {
     assert (self);
     const char *endpoint = herd_topo_herd_endpoint (self->topo, self->index);
-    herd_log_printf (self->log, "info", "ready client=%s:%d herd=%s",
+    herd_log_printf (self->log, "notice", "ready client=%s:%d herd=%s",
                      herd_topo_client_host (self->topo, self->index),
                      self->client_port, endpoint);
     herd_log_flush (self->log);

@@ -143,8 +143,10 @@ s_check_setting (herd_topo_t *self, const char *path, zconfig_t *item)
                && !streq (value, "stream"))
         s_error (self, "%s/front: \"%s\" is not tcp or stream", path, value);
     else if (streq (setting->key, "log_level") && !streq (value, "info")
-             && !streq (value, "warning") && !streq (value, "error"))
-        s_error (self, "%s/log_level: \"%s\" is not info, warning or error",
+             && !streq (value, "notice") && !streq (value, "warning")
+             && !streq (value, "error"))
+        s_error (self,
+                 "%s/log_level: \"%s\" is not info, notice, warning or error",
                  path, value);
     else if (!*value)
         s_error (self, "%s/%s: empty value", path, zconfig_name (item));

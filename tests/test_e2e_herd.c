@@ -177,7 +177,7 @@ test_a_node_stops_cleanly_within_a_second (void **state)
     assert_true (took < 1000);
     assert_true (herd_test_closed (fd, S_DEADLINE));
     close (fd);
-    assert_int_equal (herd_test_herd_log_count (herd, "Solo", "info stopped"),
+    assert_int_equal (herd_test_herd_log_count (herd, "Solo", "notice stopped"),
                       1);
     herd_test_herd_destroy (&herd);
 }

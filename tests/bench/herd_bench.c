@@ -886,9 +886,9 @@ s_section_iamat (cJSON *report)
     s_herd_destroy (&herd);
     s_floor_stop (&floor_server);
     //  What logging every line and update costs
-    herd = s_shipped ("2022", "    log_level = warning\n");
+    herd = s_shipped ("2022", "    log_level = notice\n");
     cJSON *quiet = cJSON_AddArrayToObject (report, "iamat_log_warning");
-    printf ("\nSame herd with `log_level = warning` (no record per line):\n\n"
+    printf ("\nSame herd with `log_level = notice` (no record per line):\n\n"
             "| connections | depth | herd/s | p50 | p99 "
             "|\n|---|---|---|---|---|\n");
     for (int d = 0; d < 2; d++) {
@@ -1090,7 +1090,7 @@ s_knows (uint16_t port, const char *client)
 static void
 s_section_memory (cJSON *report)
 {
-    s_herd_t *herd = s_shipped ("2022", "    log_level = warning\n");
+    s_herd_t *herd = s_shipped ("2022", "    log_level = notice\n");
     size_t before[S_NODES_MAX];
     for (size_t i = 0; i < herd->count; i++)
         before[i] = s_rss_kib (herd->pids[i]);
