@@ -5,7 +5,10 @@
 #include "herd_stub.h"
 
 #include <strings.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 typedef struct {
     struct _herd_stubd_t *server;
@@ -103,20 +106,28 @@ s_send (s_client_t *client, const herd_stub_response_t *response)
                                "Content-Length: %zu\r\n\r\n",
                                response->status, s_reason (response->status),
                                response->size);
+    //  Head and body in one write: two small writes would meet Nagle and
+    //  the client's delayed ACK, 40 ms per answer
     int rc = 0;
-    const char *parts[2] = {head, response->body};
-    const size_t sizes[2] = {strlen (head), response->size};
-    for (int i = 0; i < 2 && rc == 0; i++)
-        for (size_t done = 0; done < sizes[i] && rc == 0;) {
-            ssize_t sent = send (client->fd, parts[i] + done, sizes[i] - done,
-                                 MSG_NOSIGNAL);
-            if (sent > 0)
-                done += (size_t) sent;
-            else if (sent == -1 && errno == EINTR)
-                continue;
-            else
-                rc = -1;
+    struct iovec parts[2] = {{head, strlen (head)},
+                             {(void *) response->body, response->size}};
+    struct msghdr message = {.msg_iov = parts, .msg_iovlen = 2};
+    while (rc == 0 && (parts[0].iov_len > 0 || parts[1].iov_len > 0)) {
+        ssize_t sent = sendmsg (client->fd, &message, MSG_NOSIGNAL);
+        if (sent == -1 && errno == EINTR)
+            continue;
+        if (sent <= 0) {
+            rc = -1;
+            break;
         }
+        for (int i = 0; i < 2; i++) {
+            size_t used = (size_t) sent < parts[i].iov_len ? (size_t) sent
+                                                           : parts[i].iov_len;
+            parts[i].iov_base = (char *) parts[i].iov_base + used;
+            parts[i].iov_len -= used;
+            sent -= (ssize_t) used;
+        }
+    }
     free (head);
     return rc;
 }
@@ -257,6 +268,8 @@ s_on_accept (zloop_t *loop, zmq_pollitem_t *item, void *arg)
     int fd = accept4 (self->listener, NULL, NULL, SOCK_CLOEXEC);
     if (fd == -1)
         return 0;
+    int one = 1;
+    setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof (one));
     s_client_t *client = (s_client_t *) zmalloc (sizeof (s_client_t));
     client->server = self;
     client->fd = fd;

@@ -1204,8 +1204,17 @@ main (int argc, char **argv)
 {
     const char *out = "build/bench.json";
     const char *only = NULL;
+    int drive = 0, connections = 16, depth = 1;
     for (int i = 1; i < argc; i++) {
-        if (streq (argv[i], "--herd") && i + 1 < argc)
+        if (streq (argv[i], "--drive") && i + 1 < argc)
+            drive = atoi (argv[++i]);
+        else if (streq (argv[i], "--connections") && i + 1 < argc)
+            connections = atoi (argv[++i]);
+        else if (streq (argv[i], "--depth") && i + 1 < argc)
+            depth = atoi (argv[++i]);
+        else if (streq (argv[i], "--seconds") && i + 1 < argc)
+            s_run_ms = atoi (argv[++i]) * 1000;
+        else if (streq (argv[i], "--herd") && i + 1 < argc)
             s_binary = argv[++i];
         else if (streq (argv[i], "--out") && i + 1 < argc)
             out = argv[++i];
@@ -1218,7 +1227,9 @@ main (int argc, char **argv)
         } else {
             fprintf (stderr,
                      "usage: herd_bench [--herd PATH] [--out FILE] [--quick] "
-                     "[--only iamat|propagation|whatsat|memory|flood]\n");
+                     "[--only iamat|propagation|whatsat|memory|flood]\n"
+                     "       herd_bench --drive PORT [--connections N] "
+                     "[--depth N] [--seconds N]   (IAMATs at one server)\n");
             return 2;
         }
     }
@@ -1227,6 +1238,14 @@ main (int argc, char **argv)
     getrlimit (RLIMIT_NOFILE, &limit);
     limit.rlim_cur = limit.rlim_max;
     setrlimit (RLIMIT_NOFILE, &limit);
+    if (drive) {
+        s_load_result_t result;
+        s_load ((uint16_t) drive, S_IAMAT, "d", connections, depth, &result);
+        printf ("%.0f replies/s, p50 %" PRId64 " us, p99 %" PRId64
+                " us, %" PRIu64 " errors\n",
+                result.rate, result.p50_us, result.p99_us, result.errors);
+        return 0;
+    }
     char host[256] = "";
     gethostname (host, sizeof (host) - 1);
     time_t now = time (NULL);
