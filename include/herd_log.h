@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 //  Longest payload copied into one record; the rest is elided with "...".
-#define HERD_LOG_PAYLOAD_MAX 4096
+#define HERD_LOG_PAYLOAD_MAX 512
 
 typedef struct _herd_log_t herd_log_t;
 

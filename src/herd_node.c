@@ -21,6 +21,9 @@
 //  Messages taken from the inbox or the Places actor per turn, so that
 //  clients are not starved; a record of a snapshot counts as a message.
 #define S_BATCH 256
+//  Places answers written per turn: each is a few KiB of JSON to log and
+//  send, so fewer, or a burst of them delays every client behind it.
+#define S_PLACES_BATCH 32
 //  Updates queued in our inbox before the neighbours' sends are refused.
 #define S_INBOX_RCVHWM 100000
 //  How often held IAMAT replies are checked against their timeout.
@@ -535,7 +538,7 @@ s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
     zframe_t *context, *json;
     //  A batch per turn, as on the inbox: a burst of answers goes out
     //  without a poll between each, and clients still get their turn
-    for (int i = 0; i < S_BATCH; i++) {
+    for (int i = 0; i < S_PLACES_BATCH; i++) {
         int rc = herd_places_receive (self->places, &context, &json);
         if (rc == 1) {  //  Stopping, and every request is answered
             herd_log_printf (self->log, "info", "Places answered all");

@@ -7,6 +7,7 @@
 
 #include <cJSON.h>
 #include <curl/curl.h>
+#include <sys/epoll.h>
 
 static zframe_t *
 s_print (cJSON *root)
@@ -47,7 +48,41 @@ typedef struct {
     double tokens;      //  Requests that may start now
     int64_t refilled;   //  When tokens was last topped up
     bool stopping;      //  STOP came: every request is answered at once
+    int epoll_fd;       //  The pipe and curl's sockets
+    int64_t curl_due;   //  When curl wants its timeout action; -1: never
 } s_places_t;
+
+//  curl says which of its sockets to watch, and for what: they go into our
+//  epoll set, so a wait costs O(sockets ready), not O(requests in flight).
+static int
+s_on_socket (CURL *easy, curl_socket_t fd, int what, void *arg, void *socket)
+{
+    (void) easy;
+    (void) socket;
+    s_places_t *self = (s_places_t *) arg;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+        return 0;
+    }
+    struct epoll_event event = {.events =
+                                    (what & CURL_POLL_IN ? EPOLLIN : 0u)
+                                    | (what & CURL_POLL_OUT ? EPOLLOUT : 0u),
+                                .data.fd = fd};
+    if (epoll_ctl (self->epoll_fd, EPOLL_CTL_MOD, fd, &event) == -1
+        && errno == ENOENT)
+        epoll_ctl (self->epoll_fd, EPOLL_CTL_ADD, fd, &event);
+    return 0;
+}
+
+//  curl says when it next needs to act on its own (timeouts, retries).
+static int
+s_on_timer (CURLM *multi, long timeout_ms, void *arg)
+{
+    (void) multi;
+    s_places_t *self = (s_places_t *) arg;
+    self->curl_due = timeout_ms < 0 ? -1 : zclock_mono () + timeout_ms;
+    return 0;
+}
 
 static void
 s_call_destroy (void **item)
@@ -245,8 +280,8 @@ s_finish (s_places_t *self)
 }
 
 //  Commands first, whenever there are any (ZMQ_FD only signals edges, so
-//  ZMQ_EVENTS is checked before every wait), then curl.  Returns false on
-//  $TERM.
+//  ZMQ_EVENTS is checked before every wait), then curl's sockets that are
+//  ready and its timeouts.  Returns false on $TERM.
 static bool
 s_turn (s_places_t *self)
 {
@@ -265,15 +300,36 @@ s_turn (s_places_t *self)
         if (stop)
             return false;
     }
+    //  Calls just added want their first action now (curl_due is 0)
     int running;
-    curl_multi_perform (self->multi, &running);
+    if (self->curl_due != -1 && self->curl_due <= zclock_mono ()) {
+        self->curl_due = -1;
+        curl_multi_socket_action (self->multi, CURL_SOCKET_TIMEOUT, 0,
+                                  &running);
+        s_finish (self);
+    }
+    if (zsock_events (self->pipe) & ZMQ_POLLIN)
+        return true;
+    int wait = s_wait_ms (self);
+    if (self->curl_due != -1) {
+        int64_t until = self->curl_due - zclock_mono ();
+        if (until < wait)
+            wait = until < 0 ? 0 : (int) until;
+    }
+    struct epoll_event events[64];
+    int count = epoll_wait (self->epoll_fd, events, 64, wait);
+    for (int i = 0; i < count; i++) {
+        if (events[i].data.fd == zsock_fd (self->pipe))
+            continue;  //  Read at the top of the next turn
+        int flags =
+            (events[i].events & EPOLLIN ? CURL_CSELECT_IN : 0)
+            | (events[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0)
+            | (events[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action (self->multi, events[i].data.fd, flags,
+                                  &running);
+    }
     s_finish (self);
     s_pump (self);
-    if (!(zsock_events (self->pipe) & ZMQ_POLLIN)) {
-        struct curl_waitfd pipe_fd = {zsock_fd (self->pipe), CURL_WAIT_POLLIN,
-                                      0};
-        curl_multi_poll (self->multi, &pipe_fd, 1, s_wait_ms (self), NULL);
-    }
     return true;
 }
 
@@ -294,6 +350,15 @@ herd_places_actor (zsock_t *pipe, void *args)
     self.tokens = self.rate;
     self.refilled = zclock_mono ();
     self.multi = curl_multi_init ();
+    self.epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+    self.curl_due = -1;
+    curl_multi_setopt (self.multi, CURLMOPT_SOCKETFUNCTION, s_on_socket);
+    curl_multi_setopt (self.multi, CURLMOPT_SOCKETDATA, &self);
+    curl_multi_setopt (self.multi, CURLMOPT_TIMERFUNCTION, s_on_timer);
+    curl_multi_setopt (self.multi, CURLMOPT_TIMERDATA, &self);
+    struct epoll_event pipe_event = {.events = EPOLLIN,
+                                     .data.fd = zsock_fd (pipe)};
+    epoll_ctl (self.epoll_fd, EPOLL_CTL_ADD, zsock_fd (pipe), &pipe_event);
     self.waiting = zlistx_new ();
     zlistx_set_destructor (self.waiting, s_call_destroy);
     self.running = zlistx_new ();
@@ -308,6 +373,7 @@ herd_places_actor (zsock_t *pipe, void *args)
     zlistx_destroy (&self.running);
     zlistx_destroy (&self.waiting);
     curl_multi_cleanup (self.multi);
+    close (self.epoll_fd);
     free (self.url);
     free (self.key);
 }

@@ -265,17 +265,21 @@ s_on_accept (zloop_t *loop, zmq_pollitem_t *item, void *arg)
     (void) loop;
     (void) item;
     herd_stubd_t *self = (herd_stubd_t *) arg;
-    int fd = accept4 (self->listener, NULL, NULL, SOCK_CLOEXEC);
-    if (fd == -1)
-        return 0;
-    int one = 1;
-    setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof (one));
-    s_client_t *client = (s_client_t *) zmalloc (sizeof (s_client_t));
-    client->server = self;
-    client->fd = fd;
-    client->timer = -1;
-    zlistx_add_end (self->clients, client);
-    s_resume (client);
+    //  Every connection waiting, not one per turn: a burst of a thousand
+    //  would otherwise take a thousand turns of the loop
+    for (int i = 0; i < 1024; i++) {
+        int fd = accept4 (self->listener, NULL, NULL, SOCK_CLOEXEC);
+        if (fd == -1)
+            return 0;
+        int one = 1;
+        setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof (one));
+        s_client_t *client = (s_client_t *) zmalloc (sizeof (s_client_t));
+        client->server = self;
+        client->fd = fd;
+        client->timer = -1;
+        zlistx_add_end (self->clients, client);
+        s_resume (client);
+    }
     return 0;
 }
 
@@ -288,7 +292,7 @@ herd_stubd_bind (herd_stubd_t *self,
     assert (self);
     self->loop = loop;
     int fd;
-    int bound = herd_net_listen (host, port, 0, &fd);
+    int bound = herd_net_listen (host, port, 1, &fd);
     if (bound == -1)
         return -1;
     self->listener = fd;

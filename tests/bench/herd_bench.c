@@ -137,6 +137,7 @@ typedef struct {
     int connections;
     int depth;            //  Requests outstanding per connection
     int64_t duration_ms;  //  Stop sending after this long (0: no limit)
+    int64_t warmup_ms;    //  Replies before this are not counted
     uint64_t requests;    //  Stop after this many replies (0: no limit)
     double rate;          //  Requests per second in all; 0: closed loop
     s_kind_t kind;
@@ -289,6 +290,7 @@ s_load_run (const s_load_config_t *config, s_load_result_t *result)
     int64_t stop_at =
         config->duration_ms ? start + config->duration_ms * 1000 : INT64_MAX;
     int64_t last_reply = start, next_tick = start;
+    int64_t counted_from = start + config->warmup_ms * 1000;
     while (true) {
         int64_t now = s_now_us ();
         if (now >= stop_at
@@ -334,19 +336,22 @@ s_load_run (const s_load_config_t *config, s_load_result_t *result)
                 conn->reply_started = false;
                 if (conn->outstanding == 0)
                     continue;
-                s_values_add (&latencies, at - conn->sent[conn->head]);
+                int64_t latency = at - conn->sent[conn->head];
                 conn->head = (conn->head + 1) % (size_t) config->depth;
                 conn->outstanding--;
                 self.outstanding--;
+                last_reply = at;
+                if (at < counted_from)
+                    continue;  //  Warming up
+                s_values_add (&latencies, latency);
                 result->replies++;
                 result->errors += conn->reply_error;
-                last_reply = at;
             }
             //  Closed loop: the next requests go at once
             s_fill (&self, index, at);
         }
     }
-    result->seconds = (double) (last_reply - start) / 1e6;
+    result->seconds = (double) (last_reply - counted_from) / 1e6;
     result->rate =
         result->seconds > 0 ? (double) result->replies / result->seconds : 0;
     s_values_sort (&latencies);
@@ -828,8 +833,12 @@ s_load (uint16_t port,
         int depth,
         s_load_result_t *result)
 {
-    s_load_config_t config = {port, connections, depth, s_run_ms,
-                              0,    0,           kind,  prefix};
+    s_load_config_t config = {.port = port,
+                              .connections = connections,
+                              .depth = depth,
+                              .duration_ms = s_run_ms,
+                              .kind = kind,
+                              .prefix = prefix};
     s_load_run (&config, result);
 }
 
@@ -928,8 +937,13 @@ s_paced_spread (s_herd_t *herd,
                 int connections,
                 s_spread_t *spread)
 {
-    s_load_config_t config = {
-        herd->ports[origin], connections, 1, s_run_ms, 0, rate, S_IAMAT, "p"};
+    s_load_config_t config = {.port = herd->ports[origin],
+                              .connections = connections,
+                              .depth = 1,
+                              .duration_ms = s_run_ms,
+                              .rate = rate,
+                              .kind = S_IAMAT,
+                              .prefix = "p"};
     s_load_result_t result;
     s_load_run (&config, &result);
     //  Until the farthest node has logged them all (or 5 s)
@@ -1043,11 +1057,25 @@ s_section_whatsat (cJSON *report)
         if (read (fd, buffer, sizeof (buffer)) <= 0)
             abort ();
         close (fd);
-        s_load_job_t whatsat = {{herd->ports[0], connections[i], 1, s_run_ms, 0,
-                                 0, S_WHATSAT, "kiwi"},
+        //  Steady state: the first second (a thousand connections to the
+        //  Places server being opened) is not counted
+        s_load_job_t whatsat = {{.port = herd->ports[0],
+                                 .connections = connections[i],
+                                 .depth = 1,
+                                 .duration_ms = s_run_ms + 1000,
+                                 .warmup_ms = 1000,
+                                 .kind = S_WHATSAT,
+                                 .prefix = "kiwi"},
                                 {0}};
-        s_load_job_t probe = {
-            {herd->ports[0], 1, 1, s_run_ms, 0, 200, S_IAMAT, "probe"}, {0}};
+        s_load_job_t probe = {{.port = herd->ports[0],
+                               .connections = 1,
+                               .depth = 1,
+                               .duration_ms = s_run_ms + 1000,
+                               .warmup_ms = 1000,
+                               .rate = 200,
+                               .kind = S_IAMAT,
+                               .prefix = "probe"},
+                              {0}};
         pthread_t threads[2];
         pthread_create (&threads[0], NULL, s_load_thread, &whatsat);
         pthread_create (&threads[1], NULL, s_load_thread, &probe);
@@ -1094,8 +1122,12 @@ s_section_memory (cJSON *report)
     size_t before[S_NODES_MAX];
     for (size_t i = 0; i < herd->count; i++)
         before[i] = s_rss_kib (herd->pids[i]);
-    s_load_config_t config = {herd->ports[0], 16, 16, 0, s_scale, 0,
-                              S_IAMAT_FRESH,  "m"};
+    s_load_config_t config = {.port = herd->ports[0],
+                              .connections = 16,
+                              .depth = 16,
+                              .requests = s_scale,
+                              .kind = S_IAMAT_FRESH,
+                              .prefix = "m"};
     s_load_result_t result;
     s_load_run (&config, &result);
     //  One more, last: when every node has it, it has all the rest
