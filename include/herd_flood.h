@@ -2,7 +2,8 @@
 
     Stateless and pure.  An update is forwarded only by a node that stored
     it, to each neighbour that is neither its sender nor in its seen set;
-    the forwarder adds itself to the seen set (proto/herd.md).  */
+    the forwarder adds itself and every neighbour it sends to to the seen
+    set, so that those are not sent it again by others (proto/herd.md).  */
 
 #ifndef HERD_FLOOD_H_INCLUDED
 #define HERD_FLOOD_H_INCLUDED
@@ -21,5 +22,9 @@ bool herd_flood_forward_to (herd_span_t seen,
 //  The seen set to send on: seen plus name, unless already there.  Caller
 //  owns return value and must free it.
 char *herd_flood_add (herd_span_t seen, const char *name);
+
+//  The same for names[0..count), each added unless already there.
+char *
+herd_flood_add_all (herd_span_t seen, const char *const *names, size_t count);
 
 #endif

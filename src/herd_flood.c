@@ -32,6 +32,29 @@ herd_flood_forward_to (herd_span_t seen,
 }
 
 char *
+herd_flood_add_all (herd_span_t seen, const char *const *names, size_t count)
+{
+    size_t size = seen.size;
+    for (size_t i = 0; i < count; i++)
+        size += 1 + strlen (names[i]);
+    char *result = (char *) zmalloc (size + 1);
+    memcpy (result, seen.data, seen.size);
+    size_t at = seen.size;
+    for (size_t i = 0; i < count; i++) {
+        herd_span_t so_far = {result, at};
+        if (herd_flood_seen (so_far, names[i]))
+            continue;
+        if (at > 0)
+            result[at++] = ',';
+        size_t length = strlen (names[i]);
+        memcpy (result + at, names[i], length);
+        at += length;
+    }
+    result[at] = 0;
+    return result;
+}
+
+char *
 herd_flood_add (herd_span_t seen, const char *name)
 {
     size_t size = strlen (name);

@@ -123,7 +123,19 @@ s_flood (herd_node_t *self,
          herd_span_t payload,
          const char *sender)
 {
-    char *next_seen = herd_flood_add (seen, self->name);
+    //  Who gets it: the seen set we send names them too, so that they are
+    //  not sent it again by each other (proto/herd.md, section 3)
+    const char *names[HERD_TOPO_NODES_MAX + 1];
+    bool target[HERD_TOPO_NODES_MAX];
+    size_t count = 0;
+    names[count++] = self->name;
+    for (size_t i = 0; i < self->link_count; i++) {
+        const char *neighbour = herd_link_neighbour (self->links[i]);
+        target[i] = herd_flood_forward_to (seen, sender, neighbour);
+        if (target[i] && herd_link_up (self->links[i]))
+            names[count++] = neighbour;
+    }
+    char *next_seen = herd_flood_add_all (seen, names, count);
     char *origin = strndup (originator.data, originator.size);
     //  Encoded once; each link gets a copy (the send consumes it)
     zmsg_t *update = herd_wire_at (origin, epoch, sequence, next_seen,
@@ -131,7 +143,7 @@ s_flood (herd_node_t *self,
     uint64_t sent = 0;
     for (size_t i = 0; i < self->link_count; i++) {
         const char *neighbour = herd_link_neighbour (self->links[i]);
-        if (!herd_flood_forward_to (seen, sender, neighbour))
+        if (!target[i])
             continue;
         zmsg_t *msg = zmsg_dup (update);
         bool up = herd_link_up (self->links[i]);

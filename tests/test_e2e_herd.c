@@ -107,6 +107,25 @@ test_an_update_reaches_every_node_of_every_topology (void **state)
 }
 
 static void
+test_a_complete_herd_needs_one_message_per_node (void **state)
+{
+    (void) state;
+    //  Every node is the origin's neighbour: the origin sends to all, and
+    //  its seen set tells each that the others have it too
+    const char *names[] = {"A", "B", "C", "D"};
+    const char *links[] = {"A B", "A C", "A D", "B C", "B D", "C D"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 4, links, 6, NULL);
+    herd_test_herd_start_all (herd);
+    char *at = s_iamat (herd, "A", "IAMAT kiwi +1-1 5\n");
+    at[strlen (at) - 1] = 0;
+    s_assert_everywhere (herd, "kiwi", at);
+    assert_true (herd_test_wait_until (s_all_stored, herd, S_DEADLINE));
+    assert_int_equal (s_total (herd, "update rx "), 3);
+    free (at);
+    herd_test_herd_destroy (&herd);
+}
+
+static void
 test_a_stale_iamat_changes_nothing_anywhere (void **state)
 {
     (void) state;
@@ -274,6 +293,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_an_update_reaches_every_node_of_every_topology),
+        cmocka_unit_test (test_a_complete_herd_needs_one_message_per_node),
         cmocka_unit_test (test_a_stale_iamat_changes_nothing_anywhere),
         cmocka_unit_test (test_nodes_down_leave_the_rest_working_and_rejoin),
         cmocka_unit_test (test_a_node_stops_cleanly_within_a_second),

@@ -50,12 +50,29 @@ test_add_appends_once (void **state)
     free (same);
 }
 
+static void
+test_add_all_adds_each_name_once (void **state)
+{
+    (void) state;
+    const char *names[] = {"Bernard", "Clark", "Juzang", "Bernard"};
+    char *seen = herd_flood_add_all (s_span ("Clark,Jaquez"), names, 4);
+    assert_string_equal (seen, "Clark,Jaquez,Bernard,Juzang");
+    free (seen);
+    seen = herd_flood_add_all (s_span (""), names, 1);
+    assert_string_equal (seen, "Bernard");
+    free (seen);
+    seen = herd_flood_add_all (s_span (""), names, 0);
+    assert_string_equal (seen, "");
+    free (seen);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_seen_matches_whole_names),
         cmocka_unit_test (test_forward_skips_sender_and_seen),
+        cmocka_unit_test (test_add_all_adds_each_name_once),
         cmocka_unit_test (test_add_appends_once),
     };
     return cmocka_run_group_tests_name ("herd_flood", tests, NULL, NULL);

@@ -34,18 +34,27 @@ s_now_us (void)
     return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
+//  A port the kernel just gave out, never the same twice in a run (the
+//  kernel may hand a released port out again at once).
 static uint16_t
 s_free_port (void)
 {
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET,
-                                  .sin_addr.s_addr = htonl (0x7f000001)};
-    socklen_t size = sizeof (address);
-    if (bind (fd, (struct sockaddr *) &address, size)
-        || getsockname (fd, (struct sockaddr *) &address, &size))
-        abort ();
-    close (fd);
-    return ntohs (address.sin_port);
+    static bool used[65536];
+    for (;;) {
+        int fd = socket (AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in address = {.sin_family = AF_INET,
+                                      .sin_addr.s_addr = htonl (0x7f000001)};
+        socklen_t size = sizeof (address);
+        if (bind (fd, (struct sockaddr *) &address, size)
+            || getsockname (fd, (struct sockaddr *) &address, &size))
+            abort ();
+        close (fd);
+        uint16_t port = ntohs (address.sin_port);
+        if (!used[port]) {
+            used[port] = true;
+            return port;
+        }
+    }
 }
 
 static int
@@ -665,7 +674,7 @@ s_herd_start (s_herd_t *self, const char *settings)
         self->pids[i] = pid;
         free (out);
     }
-    int64_t deadline = s_now_us () + 30000000;
+    int64_t deadline = s_now_us () + 120000000;
     for (size_t i = 0; i < self->count; i++) {
         char *log = s_herd_log (self, i);
         while (s_file_count (log, "link synced") < self->degrees[i]) {
