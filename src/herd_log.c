@@ -17,7 +17,10 @@ struct _herd_log_t {
     char *buffer;  //  Records not yet written
     size_t size;
     size_t capacity;
-    int level;  //  Records below it are not written (s_rank)
+    int level;       //  Records below it are not written (s_rank)
+    time_t second;   //  The second whose text is in stamp
+    char stamp[32];  //  "2026-11-23T10:24:33"
+    size_t stamp_size;
 };
 
 //  0 for info, 1 for notice, 2 for warning, 3 for error.
@@ -119,21 +122,39 @@ s_append (herd_log_t *self, const char *data, size_t size)
     self->size += size;
 }
 
-//  "2026-11-23T10:24:33.123456Z Clark info "
+//  "2026-11-23T10:24:33.123456Z Clark info ".  The date and time are
+//  formatted once a second; the microseconds by hand.
 static void
 s_header (herd_log_t *self, const char *level)
 {
     struct timespec now;
     clock_gettime (CLOCK_REALTIME, &now);
-    struct tm tm;
-    gmtime_r (&now.tv_sec, &tm);
-    char header[160];
-    size_t size = strftime (header, sizeof (header), "%Y-%m-%dT%H:%M:%S", &tm);
-    int more =
-        snprintf (header + size, sizeof (header) - size, ".%06ldZ %s %s ",
-                  (long) (now.tv_nsec / 1000), self->node, level);
-    assert (more > 0 && (size_t) more < sizeof (header) - size);
-    s_append (self, header, size + (size_t) more);
+    if (now.tv_sec != self->second || !self->stamp_size) {
+        struct tm tm;
+        gmtime_r (&now.tv_sec, &tm);
+        self->stamp_size = strftime (self->stamp, sizeof (self->stamp),
+                                     "%Y-%m-%dT%H:%M:%S", &tm);
+        self->second = now.tv_sec;
+    }
+    size_t node = strlen (self->node), rank = strlen (level);
+    s_reserve (self, self->stamp_size + 9 + node + rank + 2);
+    char *out = self->buffer + self->size;
+    memcpy (out, self->stamp, self->stamp_size);
+    out += self->stamp_size;
+    *out++ = '.';
+    long micros = now.tv_nsec / 1000;
+    for (int i = 5; i >= 0; i--, micros /= 10)
+        out[i] = (char) ('0' + micros % 10);
+    out += 6;
+    *out++ = 'Z';
+    *out++ = ' ';
+    memcpy (out, self->node, node);
+    out += node;
+    *out++ = ' ';
+    memcpy (out, level, rank);
+    out += rank;
+    *out++ = ' ';
+    self->size = (size_t) (out - self->buffer);
 }
 
 static void
@@ -151,12 +172,21 @@ herd_log_printf (herd_log_t *self, const char *level, const char *format, ...)
     if (!herd_log_enabled (self, level))
         return;
     s_header (self, level);
-    va_list args;
-    va_start (args, format);
-    char *text = zsys_vprintf (format, args);
-    va_end (args);
-    s_append (self, text, strlen (text));
-    free (text);
+    //  Straight into the buffer; grown and tried again if it did not fit
+    for (int attempt = 0; attempt < 2; attempt++) {
+        size_t room = self->capacity - self->size;
+        va_list args;
+        va_start (args, format);
+        int size = vsnprintf (self->buffer + self->size, room, format, args);
+        va_end (args);
+        if (size < 0)
+            break;
+        if ((size_t) size < room) {
+            self->size += (size_t) size;
+            break;
+        }
+        s_reserve (self, (size_t) size + 1);
+    }
     s_end (self);
 }
 

@@ -700,7 +700,9 @@ s_herd_destroy (s_herd_t **self_p)
     for (size_t i = 0; i < self->count; i++)
         if (self->pids[i] > 0)
             waitpid (self->pids[i], NULL, 0);
-    char *command = zsys_sprintf ("rm -rf %s", self->dir);
+    //  HERD_BENCH_KEEP=1 keeps topologies, outputs and logs
+    char *command = zsys_sprintf (
+        "%s %s", getenv ("HERD_BENCH_KEEP") ? "true" : "rm -rf", self->dir);
     if (system (command) != 0)
         fprintf (stderr, "bench: could not remove %s\n", self->dir);
     free (command);
