@@ -20,6 +20,8 @@
 //  Reconnect every 100 ms, backing off to 500 ms at most.
 #define HERD_LINK_RECONNECT_IVL     100
 #define HERD_LINK_RECONNECT_IVL_MAX 500
+//  The link's socket monitor is read this often.
+#define HERD_LINK_MONITOR_MS 10
 //  ZMTP heartbeats: a silent or frozen neighbour is dropped within 3 s.
 #define HERD_LINK_HEARTBEAT_IVL     1000
 #define HERD_LINK_HEARTBEAT_TIMEOUT 3000

@@ -79,14 +79,9 @@ herd_link_destroy (herd_link_t **self_p)
 
 //  Monitor events are two frames: 16-bit event and 32-bit value, then the
 //  endpoint.
-static int
-s_on_monitor (zloop_t *loop, zsock_t *reader, void *arg)
+static void
+s_on_event (herd_link_t *self, zmsg_t *msg)
 {
-    (void) loop;
-    herd_link_t *self = (herd_link_t *) arg;
-    zmsg_t *msg = zmsg_recv_nowait (reader);
-    if (!msg)
-        return 0;
     zframe_t *frame = zmsg_first (msg);
     if (frame && zframe_size (frame) >= 2) {
         uint16_t event;
@@ -106,7 +101,22 @@ s_on_monitor (zloop_t *loop, zsock_t *reader, void *arg)
                 self->on_change (self->arg, self, false);
         }
     }
-    zmsg_destroy (&msg);
+}
+
+//  The monitor is read on a timer, not polled: every ZeroMQ socket in the
+//  loop's poll set costs system calls on every turn of the loop, and link
+//  events can wait a few milliseconds.
+static int
+s_on_monitor (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    herd_link_t *self = (herd_link_t *) arg;
+    zmsg_t *msg;
+    while ((msg = zmsg_recv_nowait (self->monitor))) {
+        s_on_event (self, msg);
+        zmsg_destroy (&msg);
+    }
     herd_log_flush (self->log);
     return 0;
 }
@@ -120,7 +130,9 @@ herd_link_start (herd_link_t *self,
     assert (self);
     self->on_change = on_change;
     self->arg = arg;
-    return zloop_reader (loop, self->monitor, s_on_monitor, self);
+    return zloop_timer (loop, HERD_LINK_MONITOR_MS, 0, s_on_monitor, self) == -1
+               ? -1
+               : 0;
 }
 
 int

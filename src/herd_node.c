@@ -659,14 +659,9 @@ s_open_links (herd_node_t *self)
 
 //  A connection to our inbox failed its handshake: a stranger's key, a
 //  plain peer on a CURVE herd, or garbage.  Logged and counted.
-static int
-s_on_inbox_monitor (zloop_t *loop, zsock_t *reader, void *arg)
+static void
+s_on_inbox_event (herd_node_t *self, zmsg_t *msg)
 {
-    (void) loop;
-    herd_node_t *self = (herd_node_t *) arg;
-    zmsg_t *msg = zmsg_recv_nowait (reader);
-    if (!msg)
-        return 0;
     zframe_t *frame = zmsg_first (msg);
     if (frame && zframe_size (frame) >= 6) {
         uint16_t event;
@@ -682,7 +677,20 @@ s_on_inbox_monitor (zloop_t *loop, zsock_t *reader, void *arg)
             value, self->refused);
         herd_log_flush (self->log);
     }
-    zmsg_destroy (&msg);
+}
+
+//  Read on a timer like the links' monitors (herd_link.h).
+static int
+s_on_inbox_monitor (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    herd_node_t *self = (herd_node_t *) arg;
+    zmsg_t *msg;
+    while ((msg = zmsg_recv_nowait (self->inbox_monitor))) {
+        s_on_inbox_event (self, msg);
+        zmsg_destroy (&msg);
+    }
     return 0;
 }
 
@@ -746,8 +754,7 @@ s_open_inbox (herd_node_t *self)
                  self->name, endpoint, zmq_strerror (zmq_errno ()));
         return -1;
     }
-    if (zloop_reader (self->loop, self->inbox_monitor, s_on_inbox_monitor,
-                      self))
+    if (zloop_timer (self->loop, 100, 0, s_on_inbox_monitor, self) == -1)
         return -1;
     return zloop_reader (self->loop, self->inbox, s_on_inbox, self);
 }
