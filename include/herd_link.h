@@ -60,6 +60,13 @@ int herd_link_start (herd_link_t *self,
                      herd_link_fn *on_change,
                      void *arg);
 
+//  Stop watching the monitor (before destroying a link whose loop goes
+//  on).
+void herd_link_stop (herd_link_t *self);
+
+//  The neighbour's herd endpoint, as connected to.
+const char *herd_link_endpoint (herd_link_t *self);
+
 //  Send a message without blocking; *msg_p is consumed either way.
 //  Returns 0, or -1 if it could not be queued (neighbour away too long).
 int herd_link_send (herd_link_t *self, zmsg_t **msg_p);

@@ -27,6 +27,11 @@ herd_node_t *herd_node_new (herd_topo_t *topo,
                             bool log_stderr,
                             const char *state_path);
 
+//  The file the topology came from: read again on SIGHUP (links to
+//  neighbours added or removed take effect at once; a bad file is refused
+//  and the old topology kept).  Without it, SIGHUP only reopens the log.
+void herd_node_set_topology_path (herd_node_t *self, const char *path);
+
 //  Stop and free everything; accepts NULL, sets *self_p to NULL.
 void herd_node_destroy (herd_node_t **self_p);
 

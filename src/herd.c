@@ -144,6 +144,7 @@ s_node (herd_topo_t *topo, const s_options_t *options)
                                        options->state);
     if (!node)
         return 1;
+    herd_node_set_topology_path (node, options->topology);
     herd_node_run (node);
     herd_node_destroy (&node);
     curl_global_cleanup ();

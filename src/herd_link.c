@@ -11,6 +11,8 @@ struct _herd_link_t {
     herd_link_state_t state;
     herd_link_fn *on_change;  //  Told when the link goes up or down
     void *arg;
+    zloop_t *loop;  //  Reading the monitor on a timer, once started
+    int timer;
 };
 
 herd_link_t *
@@ -130,9 +132,27 @@ herd_link_start (herd_link_t *self,
     assert (self);
     self->on_change = on_change;
     self->arg = arg;
-    return zloop_timer (loop, HERD_LINK_MONITOR_MS, 0, s_on_monitor, self) == -1
-               ? -1
-               : 0;
+    self->loop = loop;
+    self->timer =
+        zloop_timer (loop, HERD_LINK_MONITOR_MS, 0, s_on_monitor, self);
+    return self->timer == -1 ? -1 : 0;
+}
+
+void
+herd_link_stop (herd_link_t *self)
+{
+    assert (self);
+    if (self->loop && self->timer != -1)
+        zloop_timer_end (self->loop, self->timer);
+    self->loop = NULL;
+    self->timer = -1;
+}
+
+const char *
+herd_link_endpoint (herd_link_t *self)
+{
+    assert (self);
+    return self->endpoint;
 }
 
 int

@@ -33,9 +33,11 @@
 #define S_STOP_MS 500
 
 struct _herd_node_t {
-    herd_topo_t *topo;  //  Borrowed
-    size_t index;       //  Our node in topo
-    const char *name;   //  Our node name (topo's string)
+    herd_topo_t *topo;        //  Borrowed, or owned_topo after a reload
+    herd_topo_t *owned_topo;  //  The topology last reloaded, or NULL
+    char *topology_path;      //  Read again on SIGHUP, or NULL
+    size_t index;             //  Our node in topo
+    const char *name;         //  Our node name (topo's string)
     herd_log_t *log;
     herd_table_t *table;
     herd_front_t *front;
@@ -574,6 +576,8 @@ s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
+static void s_reload (herd_node_t *self);
+
 static int
 s_on_stop_deadline (zloop_t *loop, int timer_id, void *arg)
 {
@@ -611,6 +615,7 @@ s_on_signal (zloop_t *loop, zmq_pollitem_t *item, void *arg)
     if (info.ssi_signo == SIGHUP) {
         herd_log_reopen (self->log);
         herd_log_printf (self->log, "notice", "log reopened (SIGHUP)");
+        s_reload (self);
         herd_log_flush (self->log);
         return 0;
     }
@@ -622,39 +627,147 @@ s_on_signal (zloop_t *loop, zmq_pollitem_t *item, void *arg)
     return s_stop (self);
 }
 
+//  A started link to node other of topo (whose node we are at index), or
+//  NULL having said why (on stderr, and in the log).
+static herd_link_t *
+s_new_link (herd_node_t *self, herd_topo_t *topo, size_t index, size_t other)
+{
+    const char *neighbour = herd_topo_node_name (topo, other);
+    char *key = NULL;
+    if (self->cert) {
+        const char *directory = herd_topo_setting (topo, index, "keys_dir");
+        key = herd_keys_public (directory, neighbour);
+        if (!key) {
+            fprintf (stderr, "herd: %s: no public key %s/%s.key\n", self->name,
+                     directory, neighbour);
+            herd_log_printf (self->log, "error", "no public key %s/%s.key",
+                             directory, neighbour);
+            return NULL;
+        }
+    }
+    herd_link_t *link = herd_link_new (self->name, neighbour,
+                                       herd_topo_herd_endpoint (topo, other),
+                                       self->cert, key, self->log);
+    free (key);
+    if (link && herd_link_start (link, self->loop, s_on_link, self))
+        herd_link_destroy (&link);
+    return link;
+}
+
 static int
 s_open_links (herd_node_t *self)
 {
     size_t count = herd_topo_neighbour_count (self->topo, self->index);
     self->links = (herd_link_t **) zmalloc ((count + 1) * sizeof (void *));
     for (size_t i = 0; i < count; i++) {
-        size_t other = herd_topo_neighbour (self->topo, self->index, i);
-        const char *neighbour = herd_topo_node_name (self->topo, other);
-        char *key = NULL;
-        if (self->cert) {
-            const char *directory =
-                herd_topo_setting (self->topo, self->index, "keys_dir");
-            key = herd_keys_public (directory, neighbour);
-            if (!key) {
-                fprintf (stderr, "herd: %s: no public key %s/%s.key\n",
-                         self->name, directory, neighbour);
-                return -1;
-            }
-        }
-        herd_link_t *link = herd_link_new (
-            self->name, neighbour, herd_topo_herd_endpoint (self->topo, other),
-            self->cert, key, self->log);
-        free (key);
-        if (!link || herd_link_start (link, self->loop, s_on_link, self)) {
-            herd_link_destroy (&link);
+        herd_link_t *link =
+            s_new_link (self, self->topo, self->index,
+                        herd_topo_neighbour (self->topo, self->index, i));
+        if (!link)
             return -1;
-        }
         self->links[self->link_count++] = link;
     }
     self->sync = herd_sync_new (self->table, self->links, self->link_count,
                                 self->epoch, self->log);
     herd_sync_start (self->sync, self->loop);
     return 0;
+}
+
+//  Take next (loaded, our node at index, same endpoints) as the topology:
+//  links to neighbours that stay are kept as they are, links to new
+//  neighbours open, links to former ones close.  Every link then says
+//  HELLO, so that what either side missed flows both ways.
+static void
+s_relink (herd_node_t *self, herd_topo_t *next, size_t index)
+{
+    //  Held replies wait on link numbers that are about to change
+    herd_ack_expire (self->acks, INT64_MAX);
+    size_t count = herd_topo_neighbour_count (next, index);
+    herd_link_t **links =
+        (herd_link_t **) zmalloc ((count + 1) * sizeof (void *));
+    size_t linked = 0, kept = 0, added = 0, removed = 0;
+    for (size_t n = 0; n < count; n++) {
+        size_t other = herd_topo_neighbour (next, index, n);
+        const char *name = herd_topo_node_name (next, other);
+        const char *endpoint = herd_topo_herd_endpoint (next, other);
+        herd_link_t *link = NULL;
+        for (size_t i = 0; i < self->link_count && !link; i++)
+            if (self->links[i]
+                && streq (herd_link_neighbour (self->links[i]), name)
+                && streq (herd_link_endpoint (self->links[i]), endpoint)) {
+                link = self->links[i];
+                self->links[i] = NULL;
+                kept++;
+            }
+        if (!link && (link = s_new_link (self, next, index, other)))
+            added++;
+        if (link)
+            links[linked++] = link;
+    }
+    for (size_t i = 0; i < self->link_count; i++)
+        if (self->links[i]) {
+            herd_log_printf (self->log, "notice", "link closed %s",
+                             herd_link_neighbour (self->links[i]));
+            herd_link_stop (self->links[i]);
+            herd_link_destroy (&self->links[i]);
+            removed++;
+        }
+    free (self->links);
+    self->links = links;
+    self->link_count = linked;
+    herd_sync_destroy (&self->sync);
+    self->sync = herd_sync_new (self->table, self->links, self->link_count,
+                                self->epoch, self->log);
+    herd_sync_start (self->sync, self->loop);
+    for (size_t i = 0; i < self->link_count; i++)
+        if (herd_link_up (self->links[i]))
+            herd_sync_hello (self->sync, i, true);
+    //  Names and settings now come from next
+    self->topo = next;
+    self->index = index;
+    self->name = herd_topo_node_name (next, index);
+    herd_topo_destroy (&self->owned_topo);
+    self->owned_topo = next;
+    herd_log_printf (self->log, "notice",
+                     "topology reloaded: %zu nodes, links kept=%zu added=%zu "
+                     "removed=%zu",
+                     herd_topo_node_count (next), kept, added, removed);
+}
+
+//  SIGHUP: read the topology file again.  A file that does not load, that
+//  lacks this node, or that moves this node's endpoints is refused, and
+//  the node goes on as it was (proto/topology.md, Reloading).
+static void
+s_reload (herd_node_t *self)
+{
+    if (!self->topology_path)
+        return;
+    herd_topo_t *next = herd_topo_new ();
+    char *why = NULL;
+    int index = -1;
+    if (herd_topo_load (next, self->topology_path))
+        why = strdup (herd_topo_errors (next));
+    else if ((index = herd_topo_node_index (next, self->name)) < 0)
+        why = strdup ("this node is not in it");
+    else if (!streq (herd_topo_herd_endpoint (next, (size_t) index),
+                     herd_topo_herd_endpoint (self->topo, self->index))
+             || !streq (herd_topo_client_host (next, (size_t) index),
+                        herd_topo_client_host (self->topo, self->index))
+             || herd_topo_client_port (next, (size_t) index)
+                    != herd_topo_client_port (self->topo, self->index))
+        why = strdup ("this node's endpoints changed: restart it instead");
+    if (why) {
+        for (char *c = why; *c; c++)
+            if (*c == '\n')
+                *c = *(c + 1) ? ';' : 0;
+        herd_log_printf (self->log, "error",
+                         "topology %s not reloaded, the old one stays: %s",
+                         self->topology_path, why);
+        free (why);
+        herd_topo_destroy (&next);
+        return;
+    }
+    s_relink (self, next, (size_t) index);
 }
 
 //  A connection to our inbox failed its handshake: a stranger's key, a
@@ -989,9 +1102,19 @@ herd_node_destroy (herd_node_t **self_p)
             herd_log_printf (self->log, "notice", "stopped");
         herd_log_destroy (&self->log);
         free (self->state_path);
+        free (self->topology_path);
+        herd_topo_destroy (&self->owned_topo);
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+herd_node_set_topology_path (herd_node_t *self, const char *path)
+{
+    assert (self);
+    free (self->topology_path);
+    self->topology_path = path ? strdup (path) : NULL;
 }
 
 int

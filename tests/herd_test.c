@@ -72,6 +72,8 @@ struct _herd_test_herd_t {
     pid_t pids[S_NODES_MAX];
     size_t degrees[S_NODES_MAX];  //  Links per node
     size_t links;
+    char *settings;                    //  As given to herd_test_herd_new
+    char link_text[S_LINKS_MAX][140];  //  "A B"
 };
 
 static int
@@ -98,24 +100,18 @@ herd_test_herd_new (const char **names,
     assert_non_null (mkdtemp (self->directory));
     snprintf (self->topology, sizeof (self->topology), "%s/herd.zpl",
               self->directory);
+    assert_true (link_count <= S_LINKS_MAX);
     self->count = count;
     self->links = link_count;
-    FILE *file = fopen (self->topology, "w");
-    assert_non_null (file);
-    fprintf (file, "herd\n    log_dir = %s/logs\n%s\nnodes\n", self->directory,
-             settings ? settings : "");
+    self->settings = strdup (settings ? settings : "");
     for (size_t i = 0; i < count; i++) {
         snprintf (self->names[i], sizeof (self->names[i]), "%s", names[i]);
         self->client_ports[i] = s_reserve_port (&self->reserved[i][0]);
         self->herd_ports[i] = s_reserve_port (&self->reserved[i][1]);
-        fprintf (file,
-                 "    %s\n        client = 127.0.0.1:%u\n"
-                 "        herd = tcp://127.0.0.1:%u\n",
-                 names[i], self->client_ports[i], self->herd_ports[i]);
     }
-    fprintf (file, "links\n");
     for (size_t i = 0; i < link_count; i++) {
-        fprintf (file, "    link = %s\n", links[i]);
+        snprintf (self->link_text[i], sizeof (self->link_text[i]), "%s",
+                  links[i]);
         for (size_t n = 0; n < count; n++) {
             size_t size = strlen (names[n]);
             const char *space = strchr (links[i], ' ');
@@ -125,8 +121,26 @@ herd_test_herd_new (const char **names,
                 self->degrees[n]++;
         }
     }
-    fclose (file);
+    herd_test_herd_rewrite (self, count, link_count);
     return self;
+}
+
+void
+herd_test_herd_rewrite (herd_test_herd_t *self, size_t count, size_t links)
+{
+    FILE *file = fopen (self->topology, "w");
+    assert_non_null (file);
+    fprintf (file, "herd\n    log_dir = %s/logs\n%s\nnodes\n", self->directory,
+             self->settings);
+    for (size_t i = 0; i < count; i++)
+        fprintf (file,
+                 "    %s\n        client = 127.0.0.1:%u\n"
+                 "        herd = tcp://127.0.0.1:%u\n",
+                 self->names[i], self->client_ports[i], self->herd_ports[i]);
+    fprintf (file, "links\n");
+    for (size_t i = 0; i < links; i++)
+        fprintf (file, "    link = %s\n", self->link_text[i]);
+    fclose (file);
 }
 
 herd_test_herd_t *
@@ -335,6 +349,7 @@ herd_test_herd_destroy (herd_test_herd_t **self_p)
             fprintf (stderr, "could not remove %s\n", self->directory);
         free (command);
     }
+    free (self->settings);
     free (self);
     *self_p = NULL;
 }

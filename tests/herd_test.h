@@ -35,6 +35,11 @@ herd_test_herd_t *herd_test_herd_new (const char **names,
                                       size_t link_count,
                                       const char *settings);
 
+//  Write the topology file again with only the first count nodes and the
+//  first links links (same ports and settings): for reload tests.
+void
+herd_test_herd_rewrite (herd_test_herd_t *self, size_t count, size_t links);
+
 //  The same for the nodes and links of a topology file.
 herd_test_herd_t *herd_test_herd_from_file (const char *path,
                                             const char *settings);

@@ -255,6 +255,72 @@ test_a_killed_herd_keeps_what_was_saved (void **state)
     s_remove_states (directory);
 }
 
+static void
+test_a_sixth_node_joins_a_running_herd_on_sighup (void **state)
+{
+    (void) state;
+    //  The 2022 herd, and Newman, who will be linked to Clark and Bernard
+    const char *names[] = {"Juzang",  "Bernard", "Jaquez",
+                           "Johnson", "Clark",   "Newman"};
+    const char *links[] = {"Clark Jaquez",    "Clark Juzang",
+                           "Bernard Jaquez",  "Bernard Juzang",
+                           "Bernard Johnson", "Juzang Johnson",
+                           "Newman Clark",    "Newman Bernard"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 6, links, 8, NULL);
+    herd_test_herd_rewrite (herd, 5, 6);
+    for (int i = 0; i < 5; i++)
+        herd_test_herd_start (herd, names[i]);
+    assert_true (
+        herd_test_herd_log_wait (herd, "Clark", "link synced", 2, S_DEADLINE));
+    char *old = s_iamat (herd, "Johnson", "IAMAT before +1+1 1\n");
+    //  A bad file first: refused, nothing changes
+    FILE *file = fopen (herd_test_herd_topology (herd), "w");
+    fputs ("nodes\n    Clark\n        client = nonsense\n", file);
+    fclose (file);
+    herd_test_herd_signal (herd, "Clark", SIGHUP);
+    assert_true (
+        herd_test_herd_log_wait (herd, "Clark", "not reloaded", 1, S_DEADLINE));
+    //  Then the herd with Newman: every node reads it, Newman starts
+    herd_test_herd_rewrite (herd, 6, 8);
+    for (int i = 0; i < 5; i++)
+        herd_test_herd_signal (herd, names[i], SIGHUP);
+    for (int i = 0; i < 5; i++)
+        assert_true (herd_test_herd_log_wait (
+            herd, names[i], "topology reloaded", 1, S_DEADLINE));
+    herd_test_herd_start (herd, "Newman");
+    assert_true (
+        herd_test_herd_log_wait (herd, "Newman", "link synced", 2, S_DEADLINE));
+    //  Newman caught up with what came before it, and updates flow both
+    //  ways through its new links
+    char *line = s_at_line (herd, "Newman", "before");
+    assert_string_equal (line, old);
+    free (line);
+    char *from_newman = s_iamat (herd, "Newman", "IAMAT new +2+2 2\n");
+    s_everywhere_t check = {herd, "new", from_newman};
+    assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));
+    char *to_newman = s_iamat (herd, "Jaquez", "IAMAT other +3+3 3\n");
+    check.client = "other";
+    check.expected = to_newman;
+    assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));
+    //  And a link removed: closed on both sides, nothing else disturbed
+    herd_test_herd_rewrite (herd, 6, 7);
+    herd_test_herd_signal (herd, "Newman", SIGHUP);
+    herd_test_herd_signal (herd, "Bernard", SIGHUP);
+    assert_true (
+        herd_test_herd_log_wait (herd, "Newman", "removed=1", 1, S_DEADLINE));
+    assert_true (
+        herd_test_herd_log_wait (herd, "Bernard", "removed=1", 1, S_DEADLINE));
+    char *last = s_iamat (herd, "Newman", "IAMAT last +4+4 4\n");
+    check.client = "last";
+    check.expected = last;
+    assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));
+    free (last);
+    free (old);
+    free (from_newman);
+    free (to_newman);
+    herd_test_herd_destroy (&herd);
+}
+
 int
 main (void)
 {
@@ -264,6 +330,7 @@ main (void)
         cmocka_unit_test (test_a_healed_partition_converges),
         cmocka_unit_test (test_a_whole_herd_restart_loses_nothing),
         cmocka_unit_test (test_a_killed_herd_keeps_what_was_saved),
+        cmocka_unit_test (test_a_sixth_node_joins_a_running_herd_on_sighup),
     };
     return cmocka_run_group_tests_name ("e2e_sync", tests, NULL, NULL);
 }
