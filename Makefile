@@ -32,7 +32,7 @@ TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HARNESS   := $(BUILD)/tests/herd_test.o
 
 .SECONDARY:
-.PHONY: all run test check asan valgrind bench format format-check lint deps clean \
+.PHONY: all run test check asan valgrind bench soak format format-check lint deps clean \
     fuzz fuzz-short fuzz-run fuzz-replay
 
 all: $(BUILD)/herd $(TEST_BIN)
@@ -76,6 +76,13 @@ $(BUILD)/bench/herd_bench: tests/bench/herd_bench.c
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/herd $(BUILD)/bench/herd_bench
 	$(BUILD)/bench/herd_bench --herd $(BUILD)/herd --out $(BUILD)/bench.json $(BENCH_ARGS)
+
+#  The churn soak for as long as you like (make test runs it for 10 s).
+SOAK_SECONDS ?= 60
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@HERD_BIN=$(abspath $(BUILD)/herd) HERD_SOAK_SECONDS=$(SOAK_SECONDS) \
+	    tests/run.sh $(BUILD)/tests/test_e2e_sync
 
 #  Fuzz targets (tests/fuzz/): replayed over their seeds and every past
 #  crash by any compiler (part of check), and run under libFuzzer with

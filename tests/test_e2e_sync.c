@@ -321,6 +321,95 @@ test_a_sixth_node_joins_a_running_herd_on_sighup (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+//  Churn: nodes killed (-9) and restarted at random while IAMATs keep
+//  coming; at the end every node holds exactly the newest record of every
+//  client.  HERD_SOAK_SECONDS long (10 in make test, 60 in make soak).
+static void
+test_a_churned_herd_converges_to_the_newest_records (void **state)
+{
+    (void) state;
+    const char *seconds_text = getenv ("HERD_SOAK_SECONDS");
+    int64_t seconds = seconds_text ? atoll (seconds_text) : 10;
+    herd_test_herd_t *herd =
+        herd_test_herd_from_file ("deploy/topologies/cs131-2022.zpl", NULL);
+    herd_test_herd_start_all (herd);
+    size_t nodes = herd_test_herd_size (herd);
+    //  Clark is never killed: its memory must stay flat
+    int clark = herd_test_herd_pid (herd, "Clark");
+    enum { CLIENTS = 50 };
+    char *expected[CLIENTS] = {NULL};
+    bool down[8] = {false};
+    int64_t up_again[8] = {0};
+    unsigned seed = 2022;
+    uint64_t sent = 0, kills = 0;
+    size_t rss_start = 0;
+    int64_t start = zclock_mono (), end = start + seconds * 1000;
+    int64_t next_kill = start + 300;
+    while (zclock_mono () < end) {
+        int64_t now = zclock_mono ();
+        if (!rss_start && now > start + 1000)
+            rss_start = herd_test_rss_kib (clark);
+        //  Restarts that are due, then maybe a kill (two down at most)
+        size_t down_count = 0;
+        for (size_t i = 0; i < nodes; i++) {
+            if (down[i] && now >= up_again[i]) {
+                herd_test_herd_start (herd, herd_test_herd_name (herd, i));
+                down[i] = false;
+            }
+            down_count += down[i];
+        }
+        if (now >= next_kill && down_count < 2) {
+            size_t victim = (size_t) rand_r (&seed) % nodes;
+            const char *name = herd_test_herd_name (herd, victim);
+            if (!down[victim] && !streq (name, "Clark")) {
+                herd_test_herd_signal (herd, name, SIGKILL);
+                down[victim] = true;
+                up_again[victim] = now + 200 + rand_r (&seed) % 600;
+                kills++;
+            }
+            next_kill = now + 200 + rand_r (&seed) % 400;
+        }
+        //  An IAMAT at a live node, for a random client, newer than all
+        size_t at = (size_t) rand_r (&seed) % nodes;
+        if (down[at])
+            continue;
+        int client = rand_r (&seed) % CLIENTS;
+        char request[96];
+        snprintf (request, sizeof (request),
+                  "IAMAT churn%d +%d.5-%d.5 %" PRIu64 ".5\n", client, client,
+                  client, 1000 + sent);
+        char *reply = herd_test_grader (
+            herd_test_herd_port (herd, herd_test_herd_name (herd, at)), request,
+            S_DEADLINE);
+        assert_int_equal (strncmp (reply, "AT ", 3), 0);
+        reply[strlen (reply) - 1] = 0;
+        free (expected[client]);
+        expected[client] = reply;
+        sent++;
+    }
+    for (size_t i = 0; i < nodes; i++)
+        if (down[i])
+            herd_test_herd_start (herd, herd_test_herd_name (herd, i));
+    size_t rss_end = herd_test_rss_kib (clark);
+    print_message ("churn: %" PRId64 " s, %" PRIu64 " IAMATs, %" PRIu64
+                   " kills; Clark RSS %zu KiB then %zu KiB\n",
+                   seconds, sent, kills, rss_start, rss_end);
+    for (int c = 0; c < CLIENTS; c++) {
+        if (!expected[c])
+            continue;
+        char client[32];
+        snprintf (client, sizeof (client), "churn%d", c);
+        s_everywhere_t check = {herd, client, expected[c]};
+        if (!herd_test_wait_until (s_everywhere, &check, S_DEADLINE))
+            fail_msg ("%s: not every node holds %s", client, expected[c]);
+        free (expected[c]);
+    }
+    if (!getenv ("HERD_VALGRIND") && !getenv ("HERD_SANITIZED")
+        && rss_end > rss_start + rss_start / 5)
+        fail_msg ("Clark grew from %zu to %zu KiB", rss_start, rss_end);
+    herd_test_herd_destroy (&herd);
+}
+
 int
 main (void)
 {
@@ -331,6 +420,7 @@ main (void)
         cmocka_unit_test (test_a_whole_herd_restart_loses_nothing),
         cmocka_unit_test (test_a_killed_herd_keeps_what_was_saved),
         cmocka_unit_test (test_a_sixth_node_joins_a_running_herd_on_sighup),
+        cmocka_unit_test (test_a_churned_herd_converges_to_the_newest_records),
     };
     return cmocka_run_group_tests_name ("e2e_sync", tests, NULL, NULL);
 }
