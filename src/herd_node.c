@@ -404,6 +404,7 @@ s_snap (herd_node_t *self, zmsg_t *msg, size_t from)
         }
     }
     const char *sender = herd_link_neighbour (self->links[from]);
+    self->refused += refused;
     herd_log_printf (self->log, refused ? "warning" : "info",
                      "snap rx from=%s records=%zu stored=%zu refused=%zu",
                      sender, records, stored, refused);
@@ -454,8 +455,11 @@ s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
                  || memcmp (at.node.data, wire->originator.data, at.node.size)))
         reason = "AT line names another originator";
     if (reason) {
-        herd_log_printf (self->log, "warning", "update from %s dropped: %s",
-                         sender, reason);
+        self->refused++;
+        herd_log_printf (self->log, "warning",
+                         "update from %s dropped: %s; %" PRIu64
+                         " refused so far",
+                         sender, reason, self->refused);
         free (originator);
         return;
     }
@@ -514,7 +518,11 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
         work += 1 + (wire.command == HERD_WIRE_SNAP ? wire.count : 0);
         if (reason) {
             self->refused++;
-            herd_log_bytes (self->log, "warning", reason, sender,
+            char prefix[160];
+            snprintf (prefix, sizeof (prefix),
+                      "%s; %" PRIu64 " refused so far; sender", reason,
+                      self->refused);
+            herd_log_bytes (self->log, "warning", prefix, sender,
                             strlen (sender));
         } else if (wire.command == HERD_WIRE_ACK)
             s_ack (self, &wire, sender);
