@@ -59,8 +59,11 @@ run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/herd
 	$(BUILD)/herd up -t $(TOPOLOGY)
 
+#  make test: every test, then again under ASan and UBSan, then the fuzz
+#  targets for a few seconds each (about 7 minutes on 2 cores).
 test: deps
 	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-short
 
 check: all format-check fuzz-replay
