@@ -52,7 +52,17 @@ void herd_log_flush (herd_log_t *self);
 //  all; "notice" leaves out the per-line and per-update records).
 void herd_log_set_level (herd_log_t *self, const char *level);
 
-//  Would a record of level be written?
+//  Would a record of level be written (to the file or the tap)?
 bool herd_log_enabled (herd_log_t *self, const char *level);
+
+//  The tap: while tapping, every record of every level, without its
+//  newline, also goes to fn (valid during the call only), whatever the
+//  file's level.
+typedef void (herd_log_tap_fn) (void *arg, const char *record, size_t size);
+void herd_log_set_tap (herd_log_t *self, herd_log_tap_fn *fn, void *arg);
+
+//  Someone listens, or no one does any more: records are formatted for
+//  the tap only while someone does.
+void herd_log_tapping (herd_log_t *self, bool tapping);
 
 #endif

@@ -1,6 +1,7 @@
 /*  herd - the herd program: subcommands node, up, check  */
 
 #include "herd_keys.h"
+#include "herd_monitor.h"
 #include "herd_node.h"
 #include "herd_stubd.h"
 #include "herd_topo.h"
@@ -28,6 +29,13 @@ static const char *s_usage =
     "  herd up -t FILE\n"
     "      run every node of FILE on this machine, output prefixed with\n"
     "      the node name; prints \"herd: N nodes ready\"; Ctrl-C stops all\n"
+    "  herd monitor -t FILE [--node NAME]... [--kind KIND]... [--client TEXT]\n"
+    "               [--json] [--seconds N]\n"
+    "      every node's tap (topology setting tap) in one timeline, in time\n"
+    "      order: one aligned line per event, or one JSON object with\n"
+    "      --json; KIND is the event's first word (in, out, update, link,\n"
+    "      snap, connect, close, places...); --client keeps events that\n"
+    "      mention TEXT; stops on Ctrl-C or after N seconds\n"
     "  herd keys -t FILE [--force]\n"
     "      write a CURVE certificate pair for every node of FILE into its\n"
     "      keys_dir (NAME.key public, NAME.key_secret secret); pairs that\n"
@@ -46,13 +54,20 @@ static const char *s_usage =
 
 //  Options common to the subcommands.
 typedef struct {
-    const char *name;      //  node: the node to run
-    const char *topology;  //  -t FILE
-    bool log_stderr;       //  node: mirror the log on stderr
-    const char *state;     //  node: --state FILE
-    bool force;            //  keys: --force
-    const char *listen;    //  places-stub: --listen HOST:PORT
-    int delay_ms;          //  places-stub: --delay MS
+    const char *name;       //  node: the node to run
+    const char *topology;   //  -t FILE
+    bool log_stderr;        //  node: mirror the log on stderr
+    const char *state;      //  node: --state FILE
+    bool force;             //  keys: --force
+    const char *nodes[65];  //  monitor: --node, NULL-terminated
+    size_t node_count;
+    const char *kinds[65];  //  monitor: --kind
+    size_t kind_count;
+    const char *client;  //  monitor: --client
+    bool json;           //  monitor: --json
+    int seconds;         //  monitor: --seconds
+    const char *listen;  //  places-stub: --listen HOST:PORT
+    int delay_ms;        //  places-stub: --delay MS
 } s_options_t;
 
 static int
@@ -66,6 +81,18 @@ s_parse (int argc, char **argv, s_options_t *options, bool wants_name)
             options->log_stderr = true;
         else if (streq (argv[i], "--force"))
             options->force = true;
+        else if (streq (argv[i], "--json"))
+            options->json = true;
+        else if (streq (argv[i], "--node") && i + 1 < argc
+                 && options->node_count < 64)
+            options->nodes[options->node_count++] = argv[++i];
+        else if (streq (argv[i], "--kind") && i + 1 < argc
+                 && options->kind_count < 64)
+            options->kinds[options->kind_count++] = argv[++i];
+        else if (streq (argv[i], "--client") && i + 1 < argc)
+            options->client = argv[++i];
+        else if (streq (argv[i], "--seconds") && i + 1 < argc)
+            options->seconds = atoi (argv[++i]);
         else if (streq (argv[i], "--state") && i + 1 < argc)
             options->state = argv[++i];
         else if (streq (argv[i], "--listen") && i + 1 < argc)
@@ -119,6 +146,26 @@ s_check (herd_topo_t *topo)
         printf ("\n");
     }
     return 0;
+}
+
+static int
+s_monitor (herd_topo_t *topo, const s_options_t *options)
+{
+    sigset_t set;
+    sigemptyset (&set);
+    sigaddset (&set, SIGINT);
+    sigaddset (&set, SIGTERM);
+    pthread_sigmask (SIG_BLOCK, &set, NULL);
+    zsys_handler_set (NULL);
+    herd_monitor_options_t monitor = {
+        options->node_count ? options->nodes : NULL,
+        options->kind_count ? options->kinds : NULL,
+        options->client,
+        options->json,
+        isatty (fileno (stdout)) && !options->json,
+        (int64_t) options->seconds * 1000,
+    };
+    return herd_monitor_run (topo, &monitor, stdout);
 }
 
 //  Let the node hold as many connections as the hard limit allows.
@@ -365,7 +412,8 @@ main (int argc, char **argv)
     bool is_node = streq (command, "node");
     bool is_stub = streq (command, "places-stub");
     if (!is_node && !is_stub && !streq (command, "up")
-        && !streq (command, "check") && !streq (command, "keys")) {
+        && !streq (command, "check") && !streq (command, "keys")
+        && !streq (command, "monitor")) {
         fprintf (stderr, "herd: unknown command %s\n%s", command, s_usage);
         return 2;
     }
@@ -384,6 +432,8 @@ main (int argc, char **argv)
         rc = s_places_stub (topo, &options);
     else if (streq (command, "up"))
         rc = s_up (topo, options.topology);
+    else if (streq (command, "monitor"))
+        rc = s_monitor (topo, &options);
     else if (streq (command, "keys")) {
         int written = herd_keys_generate (topo, options.force, stdout);
         if (written >= 0)

@@ -4,6 +4,7 @@
 
 #include <czmq.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 
 //  Flush early past this many buffered bytes.
@@ -17,7 +18,12 @@ struct _herd_log_t {
     char *buffer;  //  Records not yet written
     size_t size;
     size_t capacity;
-    int level;       //  Records below it are not written (s_rank)
+    int level;             //  Records below it are not written (s_rank)
+    herd_log_tap_fn *tap;  //  Also given every record, while tapping
+    void *tap_arg;
+    bool tapping;
+    size_t record;  //  Where the record being written starts
+    int record_rank;
     time_t second;   //  The second whose text is in stamp
     char stamp[32];  //  "2026-11-23T10:24:33"
     size_t stamp_size;
@@ -40,7 +46,24 @@ herd_log_set_level (herd_log_t *self, const char *level)
 bool
 herd_log_enabled (herd_log_t *self, const char *level)
 {
-    return s_rank (level) >= self->level;
+    return self->tapping || s_rank (level) >= self->level;
+}
+
+void
+herd_log_set_tap (herd_log_t *self, herd_log_tap_fn *fn, void *arg)
+{
+    assert (self);
+    self->tap = fn;
+    self->tap_arg = arg;
+    if (!fn)
+        self->tapping = false;
+}
+
+void
+herd_log_tapping (herd_log_t *self, bool tapping)
+{
+    assert (self);
+    self->tapping = tapping && self->tap;
 }
 
 static int
@@ -49,10 +72,19 @@ s_open (const char *path)
     return open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }
 
+static bool
+s_is_directory (const char *path)
+{
+    struct stat info;
+    return stat (path, &info) == 0 && S_ISDIR (info.st_mode);
+}
+
 herd_log_t *
 herd_log_new (const char *dir, const char *node, bool mirror)
 {
-    if (zsys_dir_create ("%s", dir)) {
+    //  Nodes started together race to create it: one that finds it made by
+    //  another meanwhile is fine
+    if (zsys_dir_create ("%s", dir) && !s_is_directory (dir)) {
         fprintf (stderr, "herd: cannot create log directory %s: %s\n", dir,
                  strerror (errno));
         return NULL;
@@ -129,6 +161,8 @@ s_header (herd_log_t *self, const char *level)
 {
     struct timespec now;
     clock_gettime (CLOCK_REALTIME, &now);
+    self->record = self->size;
+    self->record_rank = s_rank (level);
     if (now.tv_sec != self->second || !self->stamp_size) {
         struct tm tm;
         gmtime_r (&now.tv_sec, &tm);
@@ -160,6 +194,13 @@ s_header (herd_log_t *self, const char *level)
 static void
 s_end (herd_log_t *self)
 {
+    if (self->tapping)
+        self->tap (self->tap_arg, self->buffer + self->record,
+                   self->size - self->record);
+    if (self->record_rank < self->level) {
+        self->size = self->record;  //  Only for the tap
+        return;
+    }
     s_append (self, "\n", 1);
     if (self->size >= S_BUFFER_HIGH)
         herd_log_flush (self);

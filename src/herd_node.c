@@ -45,6 +45,8 @@ struct _herd_node_t {
     zsock_t *inbox_monitor;  //  PAIR: refused handshakes on the inbox
     zcert_t *cert;           //  Ours, when links use CURVE; else NULL
     zactor_t *auth;          //  zauth: admits the members' keys only
+    zsock_t *tap;            //  XPUB: every event, while anyone listens
+    size_t tap_topics;       //  Subscriptions held by listeners
     uint64_t refused;        //  Herd messages and handshakes refused
     herd_link_t **links;     //  One DEALER per neighbour
     size_t link_count;
@@ -815,6 +817,74 @@ s_on_inbox_monitor (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  A record of the log goes out on the tap: topic "NODE KIND" (KIND is the
+//  event's first word), then the record (proto/monitor.md).  A listener
+//  too slow to take it loses it; the node never waits.
+static void
+s_on_tap_record (void *arg, const char *record, size_t size)
+{
+    herd_node_t *self = (herd_node_t *) arg;
+    //  "2026-...Z NODE LEVEL EVENT ...": the kind is the fourth word
+    const char *end = record + size, *kind = record;
+    for (int spaces = 0; kind < end && spaces < 3; kind++)
+        spaces += *kind == ' ';
+    const char *kind_end = kind;
+    while (kind_end < end && *kind_end != ' ')
+        kind_end++;
+    char topic[HERD_WIRE_NAME_MAX + 40];
+    int topic_size = snprintf (topic, sizeof (topic), "%s %.*s", self->name,
+                               (int) (kind_end - kind), kind);
+    if (topic_size < 0 || (size_t) topic_size >= sizeof (topic))
+        topic_size = (int) strlen (topic);
+    zmq_send (zsock_resolve (self->tap), topic, (size_t) topic_size,
+              ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (zsock_resolve (self->tap), record, size, ZMQ_DONTWAIT);
+}
+
+//  Subscriptions come and go on the XPUB: records are only formatted for
+//  the tap while at least one is held.  Read on a timer, like the monitors.
+static int
+s_on_tap_subscriptions (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    herd_node_t *self = (herd_node_t *) arg;
+    zframe_t *frame;
+    while ((frame = zframe_recv_nowait (self->tap))) {
+        if (zframe_size (frame) > 0) {
+            if (zframe_data (frame)[0] == 1)
+                self->tap_topics++;
+            else if (self->tap_topics > 0)
+                self->tap_topics--;
+        }
+        zframe_destroy (&frame);
+    }
+    herd_log_tapping (self->log, self->tap_topics > 0);
+    return 0;
+}
+
+static int
+s_open_tap (herd_node_t *self)
+{
+    const char *endpoint = herd_topo_setting (self->topo, self->index, "tap");
+    if (!*endpoint)
+        return 0;
+    self->tap = zsock_new (ZMQ_XPUB);
+    assert (self->tap);
+    zsock_set_sndhwm (self->tap, 10000);
+    zsock_set_sndtimeo (self->tap, 0);
+    zsock_set_linger (self->tap, 0);
+    if (zsock_bind (self->tap, "%s", endpoint) == -1) {
+        fprintf (stderr, "herd: %s: cannot bind tap %s: %s\n", self->name,
+                 endpoint, zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    herd_log_set_tap (self->log, s_on_tap_record, self);
+    return zloop_timer (self->loop, 50, 0, s_on_tap_subscriptions, self) == -1
+               ? -1
+               : 0;
+}
+
 //  CURVE when the topology names a keys_dir: our secret certificate, and
 //  zauth admitting the members' public certificates only.
 static int
@@ -1073,8 +1143,8 @@ herd_node_new (herd_topo_t *topo,
     zsock_set_sndtimeo (self->places, 0);
     zloop_timer (self->loop, 1000, 0, s_on_table_tick, self);
     if (s_open_state (self, state_path) || s_open_signals (self)
-        || s_open_front (self) || s_open_security (self) || s_open_inbox (self)
-        || s_open_links (self)
+        || s_open_front (self) || s_open_security (self) || s_open_tap (self)
+        || s_open_inbox (self) || s_open_links (self)
         || zloop_reader (self->loop, zactor_sock (self->places), s_on_places,
                          self)) {
         herd_node_destroy (&self);
@@ -1101,6 +1171,9 @@ herd_node_destroy (herd_node_t **self_p)
         zsock_destroy (&self->inbox);
         zactor_destroy (&self->auth);
         zcert_destroy (&self->cert);
+        if (self->log)
+            herd_log_set_tap (self->log, NULL, NULL);
+        zsock_destroy (&self->tap);
         herd_front_destroy (&self->front);
         herd_table_destroy (&self->table);
         herd_ack_destroy (&self->acks);

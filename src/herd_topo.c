@@ -28,6 +28,7 @@ static const s_setting_t s_settings[] = {
     {"max_age_s", "0", 0, 315360000},
     {"state_dir", "", 0, 0},
     {"keys_dir", "", 0, 0},
+    {"tap", "", 0, 0},
     {"state_interval_ms", "10000", 100, 86400000},
 };
 #define S_SETTINGS (sizeof (s_settings) / sizeof (s_settings[0]))

@@ -73,6 +73,7 @@ struct _herd_test_herd_t {
     size_t degrees[S_NODES_MAX];  //  Links per node
     size_t links;
     char *settings;                    //  As given to herd_test_herd_new
+    uint16_t tap_ports[S_NODES_MAX];   //  0: no tap
     char link_text[S_LINKS_MAX][140];  //  "A B"
 };
 
@@ -132,11 +133,15 @@ herd_test_herd_rewrite (herd_test_herd_t *self, size_t count, size_t links)
     assert_non_null (file);
     fprintf (file, "herd\n    log_dir = %s/logs\n%s\nnodes\n", self->directory,
              self->settings);
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         fprintf (file,
                  "    %s\n        client = 127.0.0.1:%u\n"
                  "        herd = tcp://127.0.0.1:%u\n",
                  self->names[i], self->client_ports[i], self->herd_ports[i]);
+        if (self->tap_ports[i])
+            fprintf (file, "        tap = tcp://127.0.0.1:%u\n",
+                     self->tap_ports[i]);
+    }
     fprintf (file, "links\n");
     for (size_t i = 0; i < links; i++)
         fprintf (file, "    link = %s\n", self->link_text[i]);
@@ -253,6 +258,14 @@ herd_test_herd_start (herd_test_herd_t *self, const char *name)
     if (!herd_test_wait_until (s_file_has, &wait, S_READY_MS))
         fail_msg ("node %s did not get ready (see %s)", name, out);
     free (out);
+}
+
+void
+herd_test_herd_taps (herd_test_herd_t *self)
+{
+    for (size_t i = 0; i < self->count; i++)
+        self->tap_ports[i] = herd_test_free_port ();
+    herd_test_herd_rewrite (self, self->count, self->links);
 }
 
 int

@@ -58,6 +58,9 @@ void herd_test_herd_start_all (herd_test_herd_t *self);
 int64_t
 herd_test_herd_signal (herd_test_herd_t *self, const char *name, int signal);
 
+//  Give every node a tap on a free port (rewrites the topology file).
+void herd_test_herd_taps (herd_test_herd_t *self);
+
 //  Process id of node name (0 if it is not running).
 int herd_test_herd_pid (herd_test_herd_t *self, const char *name);
 
