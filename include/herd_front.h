@@ -68,6 +68,10 @@ int herd_front_bind (herd_front_t *self, const char *host, uint16_t port);
 //  Register the front end's poller and timer in loop.  Returns 0 or -1.
 int herd_front_start (herd_front_t *self, zloop_t *loop);
 
+//  Connections open now, and accepted since the start.
+size_t herd_front_connections (herd_front_t *self);
+uint64_t herd_front_accepted (herd_front_t *self);
+
 //  Give the reply to ticket on connection.  data is copied.  Returns 0, or
 //  -1 when the connection is gone (the reply is dropped).
 int herd_front_reply (herd_front_t *self,

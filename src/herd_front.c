@@ -477,6 +477,20 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+size_t
+herd_front_connections (herd_front_t *self)
+{
+    assert (self);
+    return self->count;
+}
+
+uint64_t
+herd_front_accepted (herd_front_t *self)
+{
+    assert (self);
+    return self->numbers;
+}
+
 int
 herd_front_start (herd_front_t *self, zloop_t *loop)
 {

@@ -7,6 +7,7 @@
 #include "herd_keys.h"
 #include "herd_link.h"
 #include "herd_log.h"
+#include "herd_metrics.h"
 #include "herd_msg.h"
 #include "herd_places.h"
 #include "herd_state.h"
@@ -64,7 +65,24 @@ struct _herd_node_t {
     uint64_t changes;   //  Records stored since start
     uint64_t saved;     //  changes when the state was last saved
     uint64_t evicted;   //  Evictions already logged
+    //  Numbers for the metrics endpoint (proto/monitor.md, section 4)
+    herd_metrics_t *metrics;
+    uint64_t lines[HERD_MSG_AT + 1];         //  Client lines by herd_msg type
+    uint64_t updates[2][2];                  //  [from a client, from the herd]
+                                             //  [stored, stale]
+    uint64_t messages[HERD_WIRE_OTHER + 1];  //  Herd messages in
+    uint64_t answers[7];                     //  Places answers by s_statuses
+    herd_metrics_histogram_t places_time;    //  FETCH to answer
 };
+
+//  Places answer statuses counted apart; the last is every other.
+static const char *s_statuses[] = {"OK",
+                                   "ZERO_RESULTS",
+                                   "INVALID_REQUEST",
+                                   "REQUEST_DENIED",
+                                   "OVER_QUERY_LIMIT",
+                                   "UNKNOWN_ERROR",
+                                   "other"};
 
 void
 herd_node_block_signals (void)
@@ -84,6 +102,7 @@ herd_node_block_signals (void)
 typedef struct {
     uint64_t connection;
     uint64_t ticket;
+    int64_t asked;  //  Monotonic microseconds, for the metrics
 } s_context_t;
 
 static void
@@ -233,7 +252,9 @@ s_iamat (herd_node_t *self,
     //  Flood first, then answer once the neighbours hold it: a grader asks
     //  a neighbour the moment the reply arrives
     uint64_t waiting = 0;
-    if (herd_table_offer (self->table, &at, line, size)) {
+    bool stored = herd_table_offer (self->table, &at, line, size);
+    self->updates[0][stored ? 0 : 1]++;
+    if (stored) {
         self->changes++;
         self->sequence++;
         herd_log_printf (self->log, "info", "update stored seq=%" PRIu64,
@@ -311,7 +332,7 @@ s_whatsat (herd_node_t *self,
     assert (rc == 0);  //  Both were checked when parsed
     zchunk_t *context =
         zchunk_new (NULL, sizeof (s_context_t) + record.line.size);
-    s_context_t head = {connection, ticket};
+    s_context_t head = {connection, ticket, zclock_usecs ()};
     zchunk_append (context, &head, sizeof (head));
     zchunk_append (context, record.line.data, record.line.size);
     if (self->stopping)  //  The actor would answer after it said STOPPED
@@ -337,12 +358,15 @@ s_on_line (void *arg,
 {
     herd_node_t *self = (herd_node_t *) arg;
     if (truncated) {
+        self->lines[HERD_MSG_INVALID]++;
         s_reply_invalid (self, connection, ticket, line, size, "line too long");
         return;
     }
     herd_msg_t msg;
     const char *reason = NULL;
-    switch (herd_msg_parse_client (&msg, line, size, &reason)) {
+    herd_msg_type_t type = herd_msg_parse_client (&msg, line, size, &reason);
+    self->lines[type]++;
+    switch (type) {
         case HERD_MSG_BLANK:
             s_reply (self, connection, ticket, "", 0);
             break;
@@ -407,6 +431,8 @@ s_snap (herd_node_t *self, zmsg_t *msg, size_t from)
     }
     const char *sender = herd_link_neighbour (self->links[from]);
     self->refused += refused;
+    self->updates[1][0] += stored;
+    self->updates[1][1] += records - stored - refused;
     herd_log_printf (self->log, refused ? "warning" : "info",
                      "snap rx from=%s records=%zu stored=%zu refused=%zu",
                      sender, records, stored, refused);
@@ -473,8 +499,10 @@ s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
                     herd_wire_ack (originator, wire->epoch, wire->sequence);
                 herd_link_send (self->links[i], &ack);
             }
-    if (herd_table_offer (self->table, &at, wire->payload.data,
-                          wire->payload.size)) {
+    bool stored = herd_table_offer (self->table, &at, wire->payload.data,
+                                    wire->payload.size);
+    self->updates[1][stored ? 0 : 1]++;
+    if (stored) {
         self->changes++;
         herd_log_printf (self->log, "info", "update stored originator=%s",
                          originator);
@@ -518,6 +546,8 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
             reason = "routing id is not the name of the sender's key";
         char *sender = zframe_strdup (zmsg_first (msg));
         work += 1 + (wire.command == HERD_WIRE_SNAP ? wire.count : 0);
+        if (!reason)
+            self->messages[wire.command]++;
         if (reason) {
             self->refused++;
             char prefix[160];
@@ -553,6 +583,151 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
+//  An answer from Places, for the metrics: its status and how long.
+static void
+s_count_places (herd_node_t *self, const s_context_t *head, herd_span_t json)
+{
+    herd_metrics_observe (&self->places_time,
+                          (double) (zclock_usecs () - head->asked) / 1e6);
+    const char *key = "\"status\" : \"";
+    const char *end = json.data + json.size;
+    const char *status =
+        (const char *) memmem (json.data, json.size, key, strlen (key));
+    size_t index = 6;
+    if (status) {
+        status += strlen (key);
+        for (size_t i = 0; i < 6; i++) {
+            size_t size = strlen (s_statuses[i]);
+            if (status + size < end && memcmp (status, s_statuses[i], size) == 0
+                && status[size] == '"')
+                index = i;
+        }
+    }
+    self->answers[index]++;
+}
+
+//  The metrics endpoint's page, in the Prometheus text format.
+static void
+s_render_metrics (void *arg, FILE *out)
+{
+    herd_node_t *self = (herd_node_t *) arg;
+    const char *node = self->name;
+    fprintf (out, "# HELP herd_requests_total Client lines, by command.\n"
+                  "# TYPE herd_requests_total counter\n");
+    const char *commands[] = {"blank", "invalid", "IAMAT", "WHATSAT"};
+    const herd_msg_type_t types[] = {HERD_MSG_BLANK, HERD_MSG_INVALID,
+                                     HERD_MSG_IAMAT, HERD_MSG_WHATSAT};
+    for (size_t i = 0; i < 4; i++)
+        fprintf (out,
+                 "herd_requests_total{node=\"%s\",command=\"%s\"} %" PRIu64
+                 "\n",
+                 node, commands[i], self->lines[types[i]]);
+    fprintf (out,
+             "# HELP herd_connections Client connections open.\n"
+             "# TYPE herd_connections gauge\n"
+             "herd_connections{node=\"%s\"} %zu\n"
+             "# HELP herd_connections_total Client connections accepted.\n"
+             "# TYPE herd_connections_total counter\n"
+             "herd_connections_total{node=\"%s\"} %" PRIu64 "\n",
+             node, herd_front_connections (self->front), node,
+             herd_front_accepted (self->front));
+    fprintf (out,
+             "# HELP herd_clients Client records held.\n"
+             "# TYPE herd_clients gauge\n"
+             "herd_clients{node=\"%s\"} %zu\n"
+             "# HELP herd_records_evicted_total Records dropped for "
+             "max_clients or max_age_s.\n"
+             "# TYPE herd_records_evicted_total counter\n"
+             "herd_records_evicted_total{node=\"%s\"} %" PRIu64 "\n",
+             node, herd_table_size (self->table), node,
+             herd_table_evicted (self->table));
+    fprintf (out, "# HELP herd_updates_total Location updates offered, by "
+                  "source and result.\n"
+                  "# TYPE herd_updates_total counter\n");
+    const char *sources[] = {"client", "herd"};
+    const char *results[] = {"stored", "stale"};
+    for (int s = 0; s < 2; s++)
+        for (int r = 0; r < 2; r++)
+            fprintf (out,
+                     "herd_updates_total{node=\"%s\",source=\"%s\","
+                     "result=\"%s\"} %" PRIu64 "\n",
+                     node, sources[s], results[r], self->updates[s][r]);
+    fprintf (out, "# HELP herd_messages_received_total Herd messages "
+                  "received, by command.\n"
+                  "# TYPE herd_messages_received_total counter\n");
+    const char *names[] = {"AT", "ACK", "HELLO", "SNAP", "SNAPEND", "other"};
+    for (int c = 0; c <= HERD_WIRE_OTHER; c++)
+        fprintf (out,
+                 "herd_messages_received_total{node=\"%s\",command=\"%s\"} "
+                 "%" PRIu64 "\n",
+                 node, names[c], self->messages[c]);
+    fprintf (out,
+             "# HELP herd_messages_refused_total Herd messages and "
+             "handshakes refused.\n"
+             "# TYPE herd_messages_refused_total counter\n"
+             "herd_messages_refused_total{node=\"%s\"} %" PRIu64 "\n",
+             node, self->refused);
+    fprintf (out, "# HELP herd_link_state Each link's state: 1 for the one "
+                  "it is in.\n"
+                  "# TYPE herd_link_state gauge\n");
+    for (size_t i = 0; i < self->link_count; i++)
+        for (int s = HERD_LINK_DOWN; s <= HERD_LINK_SYNCED; s++)
+            fprintf (out,
+                     "herd_link_state{node=\"%s\",neighbour=\"%s\","
+                     "state=\"%s\"} %d\n",
+                     node, herd_link_neighbour (self->links[i]),
+                     herd_link_state_name ((herd_link_state_t) s),
+                     herd_link_state (self->links[i]) == (herd_link_state_t) s);
+    fprintf (out, "# HELP herd_places_answers_total Places answers given to "
+                  "WHATSAT, by status.\n"
+                  "# TYPE herd_places_answers_total counter\n");
+    for (size_t i = 0; i < 7; i++)
+        fprintf (out,
+                 "herd_places_answers_total{node=\"%s\",status=\"%s\"} "
+                 "%" PRIu64 "\n",
+                 node, s_statuses[i], self->answers[i]);
+    fprintf (out, "# HELP herd_places_duration_seconds From asking Places to "
+                  "its answer.\n"
+                  "# TYPE herd_places_duration_seconds histogram\n");
+    char labels[HERD_WIRE_NAME_MAX + 16];
+    snprintf (labels, sizeof (labels), "node=\"%s\"", node);
+    herd_metrics_write_histogram (out, "herd_places_duration_seconds", labels,
+                                  &self->places_time);
+}
+
+//  The metrics endpoint, when the topology names one ("host:port").
+static int
+s_open_metrics (herd_node_t *self)
+{
+    const char *setting =
+        herd_topo_setting (self->topo, self->index, "metrics");
+    if (!*setting)
+        return 0;
+    char *host = strdup (setting);
+    char *colon = strrchr (host, ':');
+    int port = colon ? atoi (colon + 1) : -1;
+    if (colon)
+        *colon = 0;
+    char *bare = host;
+    if (*bare == '[' && colon && colon[-1] == ']') {
+        bare++;
+        colon[-1] = 0;
+    }
+    int bound = -1;
+    if (port >= 0 && port <= 65535)
+        self->metrics = herd_metrics_new (self->loop, bare, (uint16_t) port,
+                                          s_render_metrics, self, &bound);
+    free (host);
+    if (!self->metrics) {
+        fprintf (stderr, "herd: %s: cannot serve metrics on %s\n", self->name,
+                 setting);
+        return -1;
+    }
+    herd_log_printf (self->log, "notice", "metrics on http://%s/metrics",
+                     setting);
+    return 0;
+}
+
 static int
 s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -578,6 +753,7 @@ s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
                                zframe_size (context) - sizeof (head)};
         herd_span_t places = {(const char *) zframe_data (json),
                               zframe_size (json)};
+        s_count_places (self, &head, places);
         s_whatsat_reply (self, head.connection, head.ticket, at_line, places);
         zframe_destroy (&context);
         zframe_destroy (&json);
@@ -1143,8 +1319,9 @@ herd_node_new (herd_topo_t *topo,
     zsock_set_sndtimeo (self->places, 0);
     zloop_timer (self->loop, 1000, 0, s_on_table_tick, self);
     if (s_open_state (self, state_path) || s_open_signals (self)
-        || s_open_front (self) || s_open_security (self) || s_open_tap (self)
-        || s_open_inbox (self) || s_open_links (self)
+        || s_open_front (self) || s_open_metrics (self)
+        || s_open_security (self) || s_open_tap (self) || s_open_inbox (self)
+        || s_open_links (self)
         || zloop_reader (self->loop, zactor_sock (self->places), s_on_places,
                          self)) {
         herd_node_destroy (&self);
@@ -1159,6 +1336,7 @@ herd_node_destroy (herd_node_t **self_p)
     assert (self_p);
     if (*self_p) {
         herd_node_t *self = *self_p;
+        herd_metrics_destroy (&self->metrics);  //  Needs the loop
         zloop_destroy (&self->loop);
         zactor_destroy (&self->places);
         herd_sync_destroy (&self->sync);

@@ -29,6 +29,7 @@ static const s_setting_t s_settings[] = {
     {"state_dir", "", 0, 0},
     {"keys_dir", "", 0, 0},
     {"tap", "", 0, 0},
+    {"metrics", "", 0, 0},
     {"state_interval_ms", "10000", 100, 86400000},
 };
 #define S_SETTINGS (sizeof (s_settings) / sizeof (s_settings[0]))

@@ -166,11 +166,70 @@ test_the_monitor_follows_an_update_across_the_herd (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+static void
+test_metrics_count_what_was_sent (void **state)
+{
+    (void) state;
+    uint16_t port = herd_test_free_port ();
+    char *settings = zsys_sprintf ("    metrics = 127.0.0.1:%u\n", port);
+    const char *names[] = {"Solo"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 1, NULL, 0, settings);
+    free (settings);
+    herd_test_herd_start_all (herd);
+    const char *traffic = "IAMAT a +1-1 1\nIAMAT b +1-1 2\nIAMAT a +1-1 3\n"
+                          "IAMAT a +1-1 2\nWHATSAT a 5 2\nWHATSAT b 5 2\n"
+                          "WHATSAT nobody 5 2\nnonsense\n\n";
+    free (herd_test_exchange (herd_test_herd_port (herd, "Solo"), traffic,
+                              S_DEADLINE));
+    char *page =
+        herd_test_grader (port, "GET /metrics HTTP/1.0\r\n\r\n", S_DEADLINE);
+    const char *expected[] = {
+        "HTTP/1.0 200 OK\r\n",
+        "Content-Type: text/plain; version=0.0.4",
+        "herd_requests_total{node=\"Solo\",command=\"IAMAT\"} 4\n",
+        "herd_requests_total{node=\"Solo\",command=\"WHATSAT\"} 3\n",
+        "herd_requests_total{node=\"Solo\",command=\"invalid\"} 1\n",
+        "herd_requests_total{node=\"Solo\",command=\"blank\"} 1\n",
+        "herd_clients{node=\"Solo\"} 2\n",
+        "herd_updates_total{node=\"Solo\",source=\"client\",result=\"stored\"} "
+        "3\n",
+        "herd_updates_total{node=\"Solo\",source=\"client\",result=\"stale\"} "
+        "1\n",
+        "herd_places_answers_total{node=\"Solo\",status=\"OK\"} 2\n",
+        "herd_places_duration_seconds_count{node=\"Solo\"} 2\n",
+        "herd_places_duration_seconds_bucket{node=\"Solo\",le=\"+Inf\"} 2\n",
+        "herd_connections_total{node=\"Solo\"} 1\n",
+    };
+    for (size_t i = 0; i < sizeof (expected) / sizeof (expected[0]); i++)
+        if (!strstr (page, expected[i]))
+            fail_msg ("no \"%s\" in:\n%s", expected[i], page);
+    //  Prometheus's own checker, when it is installed
+    if (system ("command -v promtool >/dev/null 2>&1") == 0) {
+        char path[] = "/tmp/herd-metrics-XXXXXX";
+        int fd = mkstemp (path);
+        const char *body = strstr (page, "\r\n\r\n") + 4;
+        assert_int_equal (write (fd, body, strlen (body)),
+                          (ssize_t) strlen (body));
+        close (fd);
+        char *command = zsys_sprintf ("promtool check metrics < %s", path);
+        assert_int_equal (system (command), 0);
+        free (command);
+        unlink (path);
+    }
+    free (page);
+    //  Anything else is a 404, and the node goes on
+    page = herd_test_grader (port, "POST /x HTTP/1.0\r\n\r\n", S_DEADLINE);
+    assert_int_equal (strncmp (page, "HTTP/1.0 404", 12), 0);
+    free (page);
+    herd_test_herd_destroy (&herd);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_the_monitor_follows_an_update_across_the_herd),
+        cmocka_unit_test (test_metrics_count_what_was_sent),
     };
     return cmocka_run_group_tests_name ("e2e_monitor", tests, NULL, NULL);
 }
