@@ -194,6 +194,8 @@ s_print (s_monitor_t *self, s_event_t *event)
 static void
 s_drain (s_monitor_t *self, int64_t until)
 {
+    if (self->count == 0)
+        return;  //  (qsort must not be given a NULL array)
     qsort (self->events, self->count, sizeof (s_event_t), s_compare);
     size_t printed = 0;
     while (printed < self->count && self->events[printed].time < until) {

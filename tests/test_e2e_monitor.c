@@ -5,6 +5,7 @@
 #include <cJSON.h>
 #include <czmq.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #define S_DEADLINE 10000
@@ -25,6 +26,7 @@ s_monitor (herd_test_herd_t *herd, const char *path)
     pid_t pid = fork ();
     assert_true (pid >= 0);
     if (pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGTERM);  //  Gone with the test
         if (!freopen (path, "w", stdout) || !freopen (err, "w", stderr))
             _exit (126);
         execl (s_binary (), "herd", "monitor", "-t",
