@@ -60,7 +60,7 @@ run: deps
 	$(BUILD)/herd up -t $(TOPOLOGY)
 
 #  make test: every test, then again under ASan and UBSan, then the fuzz
-#  targets for a few seconds each (about 7 minutes on 2 cores).
+#  targets for a few seconds each (about 5 minutes on 2 cores).
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
