@@ -32,7 +32,8 @@ TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HARNESS   := $(BUILD)/tests/herd_test.o
 
 .SECONDARY:
-.PHONY: all run test check asan valgrind bench soak format format-check lint deps clean \
+.PHONY: all run test check asan valgrind bench soak compose-test deps-docker format \
+    format-check lint deps clean \
     fuzz fuzz-short fuzz-run fuzz-replay
 
 all: $(BUILD)/herd $(TEST_BIN)
@@ -79,6 +80,19 @@ $(BUILD)/bench/herd_bench: tests/bench/herd_bench.c
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/herd $(BUILD)/bench/herd_bench
 	$(BUILD)/bench/herd_bench --herd $(BUILD)/herd --out $(BUILD)/bench.json $(BENCH_ARGS)
+
+#  The default herd under docker-compose, checked over 127.0.0.1 (needs
+#  root and Docker's engine: docker.io, docker-compose, debootstrap).
+compose-test: deps
+	@command -v dockerd >/dev/null && command -v docker-compose >/dev/null \
+	    || $(MAKE) --no-print-directory deps-docker
+	@$(MAKE) --no-print-directory $(BUILD)/herd
+	deploy/compose-test.sh
+
+deps-docker:
+	sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo \
+	    apt-get install -y -qq --no-install-recommends docker.io docker-compose debootstrap
 
 #  The churn soak for as long as you like (make test runs it for 10 s).
 SOAK_SECONDS ?= 60

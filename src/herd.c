@@ -8,9 +8,11 @@
 
 #include <czmq.h>
 #include <curl/curl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
@@ -36,6 +38,9 @@ static const char *s_usage =
     "      --json; KIND is the event's first word (in, out, update, link,\n"
     "      snap, connect, close, places...); --client keeps events that\n"
     "      mention TEXT; stops on Ctrl-C or after N seconds\n"
+    "  herd ping HOST:PORT\n"
+    "      exit 0 if a node answers there (it sends a line that is no\n"
+    "      command and expects its ? echo: nothing changes in the herd)\n"
     "  herd keys -t FILE [--force]\n"
     "      write a CURVE certificate pair for every node of FILE into its\n"
     "      keys_dir (NAME.key public, NAME.key_secret secret); pairs that\n"
@@ -401,6 +406,50 @@ s_up (herd_topo_t *topo, const char *topology)
     return failed;
 }
 
+//  herd ping HOST:PORT: is a node there and answering?  A line that is no
+//  command is sent, so nothing changes anywhere; its `? ` echo must come
+//  back within two seconds.  Exit 0 if it did, else 1.
+static int
+s_ping (const char *address)
+{
+    char *host = strdup (address);
+    char *colon = strrchr (host, ':');
+    if (!colon) {
+        fprintf (stderr, "herd: ping wants HOST:PORT\n");
+        free (host);
+        return 2;
+    }
+    *colon = 0;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *found = NULL;
+    int rc = 1;
+    if (getaddrinfo (host, colon + 1, &hints, &found) == 0) {
+        int fd = socket (found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct timeval limit = {2, 0};
+        setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof (limit));
+        setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof (limit));
+        const char *probe = "herd-ping\n";
+        char reply[32] = "";
+        size_t got = 0;
+        if (connect (fd, found->ai_addr, found->ai_addrlen) == 0
+            && send (fd, probe, strlen (probe), MSG_NOSIGNAL)
+                   == (ssize_t) strlen (probe)) {
+            shutdown (fd, SHUT_WR);
+            ssize_t size;
+            while (
+                got < sizeof (reply) - 1
+                && (size = recv (fd, reply + got, sizeof (reply) - 1 - got, 0))
+                       > 0)
+                got += (size_t) size;
+        }
+        rc = streq (reply, "? herd-ping\n") ? 0 : 1;
+        close (fd);
+        freeaddrinfo (found);
+    }
+    printf ("herd: %s %s\n", address, rc ? "does not answer" : "answers");
+    free (host);
+    return rc;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -409,6 +458,8 @@ main (int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *command = argv[1];
+    if (streq (command, "ping"))
+        return argc == 3 ? s_ping (argv[2]) : 2;
     bool is_node = streq (command, "node");
     bool is_stub = streq (command, "places-stub");
     if (!is_node && !is_stub && !streq (command, "up")

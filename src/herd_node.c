@@ -15,6 +15,8 @@
 #include "herd_table.h"
 #include "herd_wire.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <time.h>
@@ -1091,6 +1093,42 @@ s_open_security (herd_node_t *self)
     return 0;
 }
 
+//  libzmq binds to addresses and interface names, not host names: a herd
+//  endpoint named by host (tcp://juzang:12211, as under docker-compose) is
+//  bound on the address that name resolves to here.  Caller frees it.
+static char *
+s_bindable (const char *endpoint)
+{
+    const char *host = endpoint + strlen ("tcp://");
+    const char *colon = strrchr (host, ':');
+    if (strncmp (endpoint, "tcp://", 6) || !colon || *host == '['
+        || *host == '*')
+        return strdup (endpoint);
+    char *name = strndup (host, (size_t) (colon - host));
+    struct in_addr ip;
+    //  IPv4, as libzmq resolves the name when neighbours connect to it
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM},
+                    *found = NULL;
+    char *bindable = NULL;
+    if (inet_pton (AF_INET, name, &ip) != 1
+        && getaddrinfo (name, NULL, &hints, &found) == 0) {
+        char address[INET6_ADDRSTRLEN] = "";
+        const void *raw =
+            found->ai_family == AF_INET6
+                ? (const void *) &((struct sockaddr_in6 *) found->ai_addr)
+                      ->sin6_addr
+                : (const void *) &((struct sockaddr_in *) found->ai_addr)
+                      ->sin_addr;
+        if (inet_ntop (found->ai_family, raw, address, sizeof (address)))
+            bindable = zsys_sprintf (
+                found->ai_family == AF_INET6 ? "tcp://[%s]%s" : "tcp://%s%s",
+                address, colon);
+        freeaddrinfo (found);
+    }
+    free (name);
+    return bindable ? bindable : strdup (endpoint);
+}
+
 static int
 s_open_inbox (herd_node_t *self)
 {
@@ -1116,7 +1154,13 @@ s_open_inbox (herd_node_t *self)
     assert (rc == 0);
     self->inbox_monitor = zsock_new_pair (monitor);
     assert (self->inbox_monitor);
-    if (zsock_bind (self->inbox, "%s", endpoint) == -1) {
+    char *bindable = s_bindable (endpoint);
+    rc = zsock_bind (self->inbox, "%s", bindable);
+    if (rc != -1 && !streq (bindable, endpoint))
+        herd_log_printf (self->log, "notice", "herd endpoint %s bound as %s",
+                         endpoint, bindable);
+    free (bindable);
+    if (rc == -1) {
         fprintf (stderr, "herd: %s: cannot bind herd endpoint %s: %s\n",
                  self->name, endpoint, zmq_strerror (zmq_errno ()));
         return -1;
