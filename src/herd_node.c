@@ -19,6 +19,7 @@
 #include <netdb.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <time.h>
 
 //  Messages taken from the inbox or the Places actor per turn, so that
@@ -67,6 +68,10 @@ struct _herd_node_t {
     uint64_t changes;   //  Records stored since start
     uint64_t saved;     //  changes when the state was last saved
     uint64_t evicted;   //  Evictions already logged
+    pid_t saver;        //  Child writing the state file, or 0
+    uint64_t saving;    //  changes when it was forked
+    size_t saving_records;
+    int64_t saving_since;
     //  Numbers for the metrics endpoint (proto/monitor.md, section 4)
     herd_metrics_t *metrics;
     uint64_t lines[HERD_MSG_AT + 1];         //  Client lines by herd_msg type
@@ -1284,14 +1289,62 @@ s_save_state (herd_node_t *self)
     herd_log_flush (self->log);
 }
 
+//  Has the child writing the state file finished?  Logs how it went.
+//  With wait, waits for it.  Returns true if none is running now.
+static bool
+s_reap_saver (herd_node_t *self, bool wait)
+{
+    if (self->saver <= 0)
+        return true;
+    int status;
+    pid_t done = waitpid (self->saver, &status, wait ? 0 : WNOHANG);
+    if (done == 0)
+        return false;
+    if (done == self->saver && WIFEXITED (status)
+        && WEXITSTATUS (status) == 0) {
+        self->saved = self->saving;
+        herd_log_printf (
+            self->log, "notice",
+            "state saved records=%zu us=%" PRId64 " to %s (in the background)",
+            self->saving_records, zclock_usecs () - self->saving_since,
+            self->state_path);
+    } else
+        herd_log_printf (self->log, "error",
+                         "state not saved to %s: the saving process failed",
+                         self->state_path);
+    herd_log_flush (self->log);
+    self->saver = 0;
+    return true;
+}
+
+//  While the table changes, a child process writes it (a copy-on-write
+//  image of it, as Redis does), so that a large table never stops the
+//  loop; if there can be no child, the loop writes it itself.
 static int
 s_on_save_timer (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
     herd_node_t *self = (herd_node_t *) arg;
-    if (self->changes != self->saved)
+    if (!s_reap_saver (self, false) || self->changes == self->saved)
+        return 0;
+    if (getenv ("HERD_SAVE_IN_LOOP")) {  //  proto/herd.md, section 6
         s_save_state (self);
+        return 0;
+    }
+    herd_log_flush (self->log);  //  Or the child would hold a copy too
+    self->saving = self->changes;
+    self->saving_records = herd_table_size (self->table);
+    self->saving_since = zclock_usecs ();
+    pid_t pid = fork ();
+    if (pid == 0) {
+        size_t count;
+        _exit (herd_state_save (self->table, self->state_path, &count) ? 1 : 0);
+    }
+    if (pid < 0)
+        s_save_state (self);
+    else
+        self->saver = pid;
     return 0;
 }
 
@@ -1434,7 +1487,9 @@ herd_node_run (herd_node_t *self)
             endpoint);
     fflush (stdout);
     zloop_start (self->loop);
-    if (self->state_path)
+    if (self->state_path) {
+        s_reap_saver (self, true);
         s_save_state (self);
+    }
     return 0;
 }
