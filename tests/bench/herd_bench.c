@@ -521,6 +521,7 @@ typedef struct {
     uint16_t ports[S_NODES_MAX];
     size_t neighbours[S_NODES_MAX][S_NODES_MAX];
     size_t degrees[S_NODES_MAX];
+    uint16_t taps[S_NODES_MAX];  //  Set before s_herd_start: nodes get taps
     pid_t pids[S_NODES_MAX];
 } s_herd_t;
 
@@ -653,6 +654,8 @@ s_herd_start (s_herd_t *self, const char *settings)
                  "    %s\n        client = 127.0.0.1:%u\n"
                  "        herd = tcp://127.0.0.1:%u\n",
                  self->names[i], self->ports[i], s_free_port ());
+        if (self->taps[i])
+            fprintf (file, "        tap = tcp://127.0.0.1:%u\n", self->taps[i]);
     }
     fprintf (file, "links\n");
     for (size_t i = 0; i < self->count; i++)
@@ -1036,6 +1039,76 @@ s_stub_start (uint16_t *port, int delay_ms, const char *dir)
     return pid;
 }
 
+//  What a tap costs: the same load on a herd without taps, with taps and
+//  nobody listening, and with one listener taking every event.
+typedef struct {
+    zsock_t *sub;
+    volatile bool stop;
+    uint64_t events;
+} s_listener_t;
+
+static void *
+s_listen (void *arg)
+{
+    s_listener_t *self = (s_listener_t *) arg;
+    while (!self->stop) {
+        zmsg_t *msg = zmsg_recv_nowait (self->sub);
+        if (msg) {
+            self->events++;
+            zmsg_destroy (&msg);
+        } else
+            zmq_poll (NULL, 0, 1);
+    }
+    return NULL;
+}
+
+static void
+s_section_tap (cJSON *report)
+{
+    printf ("\n## What the tap costs\n\n"
+            "IAMAT at one node of the 2022 herd, 16 connections, depth 1:\n\n"
+            "| herd | IAMAT/s | p50 | p99 | events taken "
+            "|\n|---|---|---|---|---|\n");
+    cJSON *rows = cJSON_AddArrayToObject (report, "tap");
+    const char *cases[] = {"no taps", "taps, nobody listening",
+                           "taps, one listener"};
+    for (int c = 0; c < 3; c++) {
+        s_herd_t *herd = s_herd_from_file ("deploy/topologies/cs131-2022.zpl");
+        for (size_t i = 0; c > 0 && i < herd->count; i++)
+            herd->taps[i] = s_free_port ();
+        s_herd_start (herd, NULL);
+        s_listener_t listener = {NULL, false, 0};
+        pthread_t thread;
+        if (c == 2) {
+            listener.sub = zsock_new (ZMQ_SUB);
+            zsock_set_rcvhwm (listener.sub, 100000);
+            for (size_t i = 0; i < herd->count; i++)
+                zsock_connect (listener.sub, "tcp://127.0.0.1:%u",
+                               herd->taps[i]);
+            zsock_set_subscribe (listener.sub, "");
+            usleep (300000);  //  The taps read subscriptions every 50 ms
+            pthread_create (&thread, NULL, s_listen, &listener);
+        }
+        s_load_result_t result;
+        s_load (herd->ports[0], S_IAMAT, "t", 16, 1, &result);
+        if (c == 2) {
+            listener.stop = true;
+            pthread_join (thread, NULL);
+            zsock_destroy (&listener.sub);
+        }
+        printf ("| %s | %.0f | %" PRId64 " us | %" PRId64 " us | %" PRIu64
+                " |\n",
+                cases[c], result.rate, result.p50_us, result.p99_us,
+                listener.events);
+        fflush (stdout);
+        cJSON *row = s_load_json (&result);
+        cJSON_AddStringToObject (row, "case", cases[c]);
+        cJSON_AddNumberToObject (row, "events", (double) listener.events);
+        cJSON_AddItemToArray (rows, row);
+        s_herd_destroy (&herd);
+    }
+}
+
 //  4: WHATSAT against the stub, and IAMAT on the same node meanwhile.
 static void
 s_section_whatsat (cJSON *report)
@@ -1270,7 +1343,7 @@ main (int argc, char **argv)
         } else {
             fprintf (stderr,
                      "usage: herd_bench [--herd PATH] [--out FILE] [--quick] "
-                     "[--only iamat|propagation|whatsat|memory|flood]\n"
+                     "[--only iamat|tap|propagation|whatsat|memory|flood]\n"
                      "       herd_bench --drive PORT [--connections N] "
                      "[--depth N] [--seconds N]   (IAMATs at one server)\n");
             return 2;
@@ -1304,6 +1377,8 @@ main (int argc, char **argv)
     double peak = 0;
     if (!only || streq (only, "iamat"))
         peak = s_section_iamat (report);
+    if (!only || streq (only, "tap"))
+        s_section_tap (report);
     if (!only || streq (only, "propagation"))
         s_section_propagation (report, peak);
     if (!only || streq (only, "whatsat"))
