@@ -205,10 +205,12 @@ s_on_line (void *arg, const char *line, size_t size, bool truncated)
 {
     herd_front_conn_t *conn = (herd_front_conn_t *) arg;
     herd_front_t *self = conn->front;
-    char prefix[48];
-    snprintf (prefix, sizeof (prefix), "in conn=%" PRIu64 "%s", conn->number,
-              truncated ? " truncated" : "");
-    herd_log_bytes (self->log, "info", prefix, line, size);
+    if (herd_log_enabled (self->log, "info")) {  //  Not at log_level notice
+        char prefix[48];
+        snprintf (prefix, sizeof (prefix), "in conn=%" PRIu64 "%s",
+                  conn->number, truncated ? " truncated" : "");
+        herd_log_bytes (self->log, "info", prefix, line, size);
+    }
     uint64_t ticket = conn->next_ticket++;
     conn->tokens -= 1.0;
     self->on_line (self->arg, conn->id, ticket, line, size, truncated);
@@ -347,7 +349,7 @@ herd_front_reply (herd_front_t *self,
     if (!conn || conn->doomed)
         return -1;
     assert (ticket >= conn->flush_ticket && ticket < conn->next_ticket);
-    if (size > 0) {
+    if (size > 0 && herd_log_enabled (self->log, "info")) {
         char prefix[48];
         snprintf (prefix, sizeof (prefix), "out conn=%" PRIu64, conn->number);
         herd_log_bytes (self->log, "info", prefix, data, size);
