@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 //  Longest payload copied into one record; the rest is elided with "...".
 #define HERD_LOG_PAYLOAD_MAX 512
@@ -38,12 +39,32 @@ void
 herd_log_printf (herd_log_t *self, const char *level, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
 
+//  The same, stamped with the time when (CLOCK_REALTIME) instead of now:
+//  for a record written after what it tells of (an update's record, once
+//  its flood is sent, carries the time it was taken).
+void herd_log_printf_at (herd_log_t *self,
+                         const struct timespec *when,
+                         const char *level,
+                         const char *format,
+                         ...) __attribute__ ((format (printf, 4, 5)));
+
 //  Add a record whose last part is data escaped: "<prefix> \"<data>\"".
 void herd_log_bytes (herd_log_t *self,
                      const char *level,
                      const char *prefix,
                      const char *data,
                      size_t size);
+
+//  Write size bytes of data escaped as in payloads (\" \\ \n \r \t \xNN)
+//  to out, which has room for 4 * size bytes.  Returns the bytes written.
+size_t herd_log_escape (char *out, const char *data, size_t size);
+
+//  A short value (a client id) quoted and escaped, cut after
+//  HERD_LOG_QUOTE_MAX bytes with "..." after the closing quote, and
+//  NUL-terminated, into out (HERD_LOG_QUOTE_SIZE bytes).
+#define HERD_LOG_QUOTE_MAX  128
+#define HERD_LOG_QUOTE_SIZE (4 * HERD_LOG_QUOTE_MAX + 6)
+void herd_log_quote (char *out, const char *data, size_t size);
 
 //  Write what is buffered.
 void herd_log_flush (herd_log_t *self);

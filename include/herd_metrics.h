@@ -21,6 +21,9 @@ typedef struct {
     double sum;  //  Seconds
 } herd_metrics_histogram_t;
 
+//  The upper bound of bucket i in seconds (INFINITY for the last).
+double herd_metrics_bound (size_t bucket);
+
 //  Add an observation of seconds.
 void herd_metrics_observe (herd_metrics_histogram_t *self, double seconds);
 

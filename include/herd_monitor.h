@@ -16,6 +16,8 @@ typedef struct {
     const char *const *nodes;  //  Only these nodes (NULL-terminated), or NULL
     const char *const *kinds;  //  Only these kinds of event, or NULL
     const char *client;        //  Only records that mention this text, or NULL
+    const char *follow;        //  One client's updates hop by hop, or NULL
+    bool stats;                //  A live table of each node's numbers
     bool json;                 //  One JSON object per event
     bool colour;               //  ANSI colours (a terminal)
     int64_t duration_ms;       //  Stop after this long; 0: until a signal
@@ -28,7 +30,11 @@ int herd_monitor_run (herd_topo_t *topo,
                       FILE *out);
 
 //  One tap record as JSON: {"time", "node", "level", "event", "text",
-//  "fields": {key: value...}}.  Caller owns return value and must free it.
+//  "fields": {key: value...}}; quoted values unescaped.  Caller owns return
+//  value and must free it.
 char *herd_monitor_json (const char *record, size_t size);
+
+//  The same, as a cJSON tree (cJSON *, to be freed with cJSON_Delete).
+void *herd_monitor_parse (const char *record, size_t size);
 
 #endif

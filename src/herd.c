@@ -32,12 +32,15 @@ static const char *s_usage =
     "      run every node of FILE on this machine, output prefixed with\n"
     "      the node name; prints \"herd: N nodes ready\"; Ctrl-C stops all\n"
     "  herd monitor -t FILE [--node NAME]... [--kind KIND]... [--client TEXT]\n"
-    "               [--json] [--seconds N]\n"
+    "               [--json] [--seconds N] [--follow CLIENT | --stats]\n"
     "      every node's tap (topology setting tap) in one timeline, in time\n"
     "      order: one aligned line per event, or one JSON object with\n"
     "      --json; KIND is the event's first word (in, out, update, link,\n"
-    "      snap, connect, close, places...); --client keeps events that\n"
-    "      mention TEXT; stops on Ctrl-C or after N seconds\n"
+    "      snap, connect, close, places, stats...); --client keeps events\n"
+    "      that mention TEXT; --follow shows CLIENT's lines, replies and\n"
+    "      updates hop by hop with each hop's latency; --stats prints a\n"
+    "      table of every node's numbers each second; stops on Ctrl-C or\n"
+    "      after N seconds\n"
     "  herd ping HOST:PORT\n"
     "      exit 0 if a node answers there (it sends a line that is no\n"
     "      command and expects its ? echo: nothing changes in the herd)\n"
@@ -69,6 +72,8 @@ typedef struct {
     const char *kinds[65];  //  monitor: --kind
     size_t kind_count;
     const char *client;  //  monitor: --client
+    const char *follow;  //  monitor: --follow
+    bool stats;          //  monitor: --stats
     bool json;           //  monitor: --json
     int seconds;         //  monitor: --seconds
     const char *listen;  //  places-stub: --listen HOST:PORT
@@ -96,6 +101,10 @@ s_parse (int argc, char **argv, s_options_t *options, bool wants_name)
             options->kinds[options->kind_count++] = argv[++i];
         else if (streq (argv[i], "--client") && i + 1 < argc)
             options->client = argv[++i];
+        else if (streq (argv[i], "--follow") && i + 1 < argc)
+            options->follow = argv[++i];
+        else if (streq (argv[i], "--stats"))
+            options->stats = true;
         else if (streq (argv[i], "--seconds") && i + 1 < argc)
             options->seconds = atoi (argv[++i]);
         else if (streq (argv[i], "--state") && i + 1 < argc)
@@ -166,7 +175,9 @@ s_monitor (herd_topo_t *topo, const s_options_t *options)
         options->node_count ? options->nodes : NULL,
         options->kind_count ? options->kinds : NULL,
         options->client,
-        options->json,
+        options->follow,
+        options->stats,
+        options->json && !options->stats,
         isatty (fileno (stdout)) && !options->json,
         (int64_t) options->seconds * 1000,
     };

@@ -157,10 +157,13 @@ s_append (herd_log_t *self, const char *data, size_t size)
 //  "2026-11-23T10:24:33.123456Z Clark info ".  The date and time are
 //  formatted once a second; the microseconds by hand.
 static void
-s_header (herd_log_t *self, const char *level)
+s_header (herd_log_t *self, const char *level, const struct timespec *when)
 {
     struct timespec now;
-    clock_gettime (CLOCK_REALTIME, &now);
+    if (when)
+        now = *when;
+    else
+        clock_gettime (CLOCK_REALTIME, &now);
     self->record = self->size;
     self->record_rank = s_rank (level);
     if (now.tv_sec != self->second || !self->stamp_size) {
@@ -206,20 +209,21 @@ s_end (herd_log_t *self)
         herd_log_flush (self);
 }
 
-void
-herd_log_printf (herd_log_t *self, const char *level, const char *format, ...)
+static void
+s_vprintf (herd_log_t *self,
+           const struct timespec *when,
+           const char *level,
+           const char *format,
+           va_list args)
 {
-    assert (self);
-    if (!herd_log_enabled (self, level))
-        return;
-    s_header (self, level);
+    s_header (self, level, when);
     //  Straight into the buffer; grown and tried again if it did not fit
     for (int attempt = 0; attempt < 2; attempt++) {
         size_t room = self->capacity - self->size;
-        va_list args;
-        va_start (args, format);
-        int size = vsnprintf (self->buffer + self->size, room, format, args);
-        va_end (args);
+        va_list copy;
+        va_copy (copy, args);
+        int size = vsnprintf (self->buffer + self->size, room, format, copy);
+        va_end (copy);
         if (size < 0)
             break;
         if ((size_t) size < room) {
@@ -232,6 +236,34 @@ herd_log_printf (herd_log_t *self, const char *level, const char *format, ...)
 }
 
 void
+herd_log_printf (herd_log_t *self, const char *level, const char *format, ...)
+{
+    assert (self);
+    if (!herd_log_enabled (self, level))
+        return;
+    va_list args;
+    va_start (args, format);
+    s_vprintf (self, NULL, level, format, args);
+    va_end (args);
+}
+
+void
+herd_log_printf_at (herd_log_t *self,
+                    const struct timespec *when,
+                    const char *level,
+                    const char *format,
+                    ...)
+{
+    assert (self && when);
+    if (!herd_log_enabled (self, level))
+        return;
+    va_list args;
+    va_start (args, format);
+    s_vprintf (self, when, level, format, args);
+    va_end (args);
+}
+
+void
 herd_log_bytes (herd_log_t *self,
                 const char *level,
                 const char *prefix,
@@ -241,7 +273,7 @@ herd_log_bytes (herd_log_t *self,
     assert (self);
     if (!herd_log_enabled (self, level))
         return;
-    s_header (self, level);
+    s_header (self, level, NULL);
     s_append (self, prefix, strlen (prefix));
     bool elided = size > HERD_LOG_PAYLOAD_MAX;
     if (elided)
@@ -251,6 +283,18 @@ herd_log_bytes (herd_log_t *self,
     char *out = self->buffer + self->size;
     *out++ = ' ';
     *out++ = '"';
+    out += herd_log_escape (out, data, size);
+    *out++ = '"';
+    self->size = (size_t) (out - self->buffer);
+    if (elided)
+        s_append (self, "...", 3);
+    s_end (self);
+}
+
+size_t
+herd_log_escape (char *out, const char *data, size_t size)
+{
+    char *start = out;
     static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < size; i++) {
         unsigned char c = (unsigned char) data[i];
@@ -274,11 +318,23 @@ herd_log_bytes (herd_log_t *self,
         } else
             *out++ = (char) c;
     }
-    *out++ = '"';
-    self->size = (size_t) (out - self->buffer);
+    return (size_t) (out - start);
+}
+
+void
+herd_log_quote (char *out, const char *data, size_t size)
+{
+    bool elided = size > HERD_LOG_QUOTE_MAX;
     if (elided)
-        s_append (self, "...", 3);
-    s_end (self);
+        size = HERD_LOG_QUOTE_MAX;
+    *out++ = '"';
+    out += herd_log_escape (out, data, size);
+    *out++ = '"';
+    if (elided) {
+        memcpy (out, "...", 3);
+        out += 3;
+    }
+    *out = 0;
 }
 
 void

@@ -3,12 +3,20 @@
 #include "herd_metrics.h"
 #include "herd_net.h"
 
+#include <math.h>
+
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 static const double s_bounds[HERD_METRICS_BUCKETS] = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
     0.01,   0.025,   0.05,   0.1,   0.25,   1.0};
+
+double
+herd_metrics_bound (size_t bucket)
+{
+    return bucket < HERD_METRICS_BUCKETS ? s_bounds[bucket] : INFINITY;
+}
 
 void
 herd_metrics_observe (herd_metrics_histogram_t *self, double seconds)

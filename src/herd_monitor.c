@@ -1,6 +1,7 @@
 /*  herd_monitor - every node's tap in one timeline  */
 
 #include "herd_monitor.h"
+#include "herd_wire.h"
 
 #include <cJSON.h>
 #include <czmq.h>
@@ -54,17 +55,17 @@ s_word (const char *text, size_t size, size_t *at)
     return strndup (text + start, *at - start);
 }
 
-//  A quoted log payload back to its bytes (\" \\ \n \r \t \xNN).
+//  A quoted log payload back to its bytes (\" \\ \n \r \t \xNN); what
+//  follows the closing quote (the "..." of a cut value) is kept as it is.
 static char *
 s_unquote (const char *word)
 {
     size_t size = strlen (word);
-    size_t end = size >= 2 && word[size - 1] == '"' ? size - 1 : size;
     char *out = (char *) zmalloc (size + 1);
-    size_t o = 0;
-    for (size_t i = 1; i < end; i++) {
+    size_t o = 0, i = 1;
+    for (; i < size && word[i] != '"'; i++) {
         char c = word[i];
-        if (c == '\\' && i + 1 < end) {
+        if (c == '\\' && i + 1 < size) {
             char e = word[++i];
             if (e == 'n')
                 c = '\n';
@@ -72,7 +73,7 @@ s_unquote (const char *word)
                 c = '\r';
             else if (e == 't')
                 c = '\t';
-            else if (e == 'x' && i + 2 < end) {
+            else if (e == 'x' && i + 2 < size) {
                 char hex[3] = {word[i + 1], word[i + 2], 0};
                 c = (char) strtol (hex, NULL, 16);
                 i += 2;
@@ -81,12 +82,15 @@ s_unquote (const char *word)
         }
         out[o++] = c;
     }
+    if (i < size)  //  The closing quote
+        for (i++; i < size; i++)
+            out[o++] = word[i];
     out[o] = 0;
     return out;
 }
 
-char *
-herd_monitor_json (const char *record, size_t size)
+void *
+herd_monitor_parse (const char *record, size_t size)
 {
     size_t at = 0;
     char *time = s_word (record, size, &at);
@@ -103,7 +107,8 @@ herd_monitor_json (const char *record, size_t size)
     char *text = strndup (record + at, size - at);
     cJSON_AddStringToObject (root, "text", text);
     free (text);
-    //  key=value words become fields; a quoted word alone is the data
+    //  key=value words become fields (a quoted value unescaped); a quoted
+    //  word alone is the data
     cJSON *fields = cJSON_AddObjectToObject (root, "fields");
     char *word;
     while ((word = s_word (record, size, &at))) {
@@ -114,17 +119,38 @@ herd_monitor_json (const char *record, size_t size)
             free (data);
         } else if (equals && equals != word) {
             *equals = 0;
-            cJSON_AddStringToObject (fields, word, equals + 1);
+            if (equals[1] == '"') {
+                char *value = s_unquote (equals + 1);
+                cJSON_AddStringToObject (fields, word, value);
+                free (value);
+            } else
+                cJSON_AddStringToObject (fields, word, equals + 1);
         }
         free (word);
     }
-    char *json = cJSON_PrintUnformatted (root);
-    cJSON_Delete (root);
     free (time);
     free (node);
     free (level);
     free (event);
+    return root;
+}
+
+char *
+herd_monitor_json (const char *record, size_t size)
+{
+    cJSON *root = (cJSON *) herd_monitor_parse (record, size);
+    char *json = cJSON_PrintUnformatted (root);
+    cJSON_Delete (root);
     return json;
+}
+
+//  A field of a parsed record, or "".
+static const char *
+s_field (cJSON *root, const char *name)
+{
+    cJSON *fields = cJSON_GetObjectItemCaseSensitive (root, "fields");
+    cJSON *value = cJSON_GetObjectItemCaseSensitive (fields, name);
+    return cJSON_IsString (value) ? value->valuestring : "";
 }
 
 static int
@@ -134,13 +160,31 @@ s_compare (const void *a, const void *b)
     return (x->time > y->time) - (x->time < y->time);
 }
 
+//  Follow mode remembers when each node took each update, to give the
+//  time of each hop: the newest S_HOPS (originator, sequence, node).
+#define S_HOPS 4096
+
+typedef struct {
+    char key[160];  //  "ORIGINATOR SEQ NODE"
+    int64_t time;
+} s_hop_t;
+
+//  Stats mode keeps the last two stats records of each node.
+typedef struct {
+    cJSON *now, *before;
+    int64_t now_time, before_time;
+} s_stats_t;
+
 typedef struct {
     herd_topo_t *topo;
     const herd_monitor_options_t *options;
     FILE *out;
     s_event_t *events;  //  Held for the window
     size_t count, capacity;
-    int width;  //  Of the longest node name
+    int width;      //  Of the longest node name
+    s_hop_t *hops;  //  Follow mode: a ring of S_HOPS
+    size_t hop_next;
+    s_stats_t *stats;  //  Stats mode: one per node of the topology
 } s_monitor_t;
 
 static bool
@@ -152,6 +196,50 @@ s_listed (const char *const *list, const char *text, size_t size)
         if (strlen (list[i]) == size && memcmp (list[i], text, size) == 0)
             return true;
     return false;
+}
+
+static void
+s_hop_key (char *key, const char *originator, const char *seq, const char *node)
+{
+    snprintf (key, sizeof (((s_hop_t *) 0)->key), "%s %s %s", originator, seq,
+              node);
+}
+
+//  When node took the update, or 0 if not seen.  O(S_HOPS), newest first:
+//  follow mode sees one client's updates only.
+static int64_t
+s_hop_time (s_monitor_t *self,
+            const char *originator,
+            const char *seq,
+            const char *node)
+{
+    char key[sizeof (((s_hop_t *) 0)->key)];
+    s_hop_key (key, originator, seq, node);
+    for (size_t i = 1; i <= S_HOPS; i++) {
+        s_hop_t *hop = &self->hops[(self->hop_next + S_HOPS - i) % S_HOPS];
+        if (hop->time && streq (hop->key, key))
+            return hop->time;
+    }
+    return 0;
+}
+
+//  Does this record concern the followed client?  Updates and Places calls
+//  name it (client=); client lines and replies carry it in their payload:
+//  "IAMAT ID ...", "WHATSAT ID ...", "AT NODE SKEW ID ...".
+static bool
+s_follows (const char *client, cJSON *root)
+{
+    if (streq (s_field (root, "client"), client))
+        return true;
+    const char *data = s_field (root, "data");
+    char word[4][256] = {{0}};
+    if (sscanf (data, "%255s %255s %255s %255s", word[0], word[1], word[2],
+                word[3])
+        < 2)
+        return false;
+    if (streq (word[0], "IAMAT") || streq (word[0], "WHATSAT"))
+        return streq (word[1], client);
+    return streq (word[0], "AT") && streq (word[3], client);
 }
 
 static void
@@ -172,6 +260,23 @@ s_print (s_monitor_t *self, s_event_t *event)
     char *level = s_word (record, size, &at);
     while (at < size && record[at] == ' ')
         at++;
+    //  Follow mode: how long the hop from the sender took, and since the
+    //  originator took it
+    char hop[96] = "";
+    if (self->options->follow) {
+        cJSON *root = (cJSON *) herd_monitor_parse (record, size);
+        const char *from = s_field (root, "from");
+        const char *originator = s_field (root, "originator");
+        const char *seq = s_field (root, "seq");
+        int64_t sent = *from ? s_hop_time (self, originator, seq, from) : 0;
+        int64_t first =
+            *from ? s_hop_time (self, originator, seq, originator) : 0;
+        if (sent)
+            snprintf (hop, sizeof (hop), "  (hop %.3f ms, %.3f ms since %s)",
+                      (double) (event->time - sent) / 1000,
+                      (double) (event->time - first) / 1000, originator);
+        cJSON_Delete (root);
+    }
     const char *clock = time && strlen (time) > 11 ? time + 11 : "";
     static const char *colours[] = {"36", "32", "35", "34", "33", "96"};
     const char *level_colour = streq (level ? level : "", "error")     ? "31"
@@ -179,12 +284,12 @@ s_print (s_monitor_t *self, s_event_t *event)
                                                                        : "0";
     if (self->options->colour)
         fprintf (self->out,
-                 "%.15s  \033[%sm%-*s\033[0m  \033[%sm%-7s\033[0m  %s\n", clock,
-                 colours[event->node % 6], self->width, node ? node : "",
-                 level_colour, level ? level : "", record + at);
+                 "%.15s  \033[%sm%-*s\033[0m  \033[%sm%-7s\033[0m  %s%s\n",
+                 clock, colours[event->node % 6], self->width, node ? node : "",
+                 level_colour, level ? level : "", record + at, hop);
     else
-        fprintf (self->out, "%.15s  %-*s  %-7s  %s\n", clock, self->width,
-                 node ? node : "", level ? level : "", record + at);
+        fprintf (self->out, "%.15s  %-*s  %-7s  %s%s\n", clock, self->width,
+                 node ? node : "", level ? level : "", record + at, hop);
     free (time);
     free (node);
     free (level);
@@ -210,43 +315,177 @@ s_drain (s_monitor_t *self, int64_t until)
         fflush (self->out);
 }
 
+//  A per-second rate of a counter between a node's last two stats
+//  records, or "-".
+static void
+s_rate (char *out, size_t room, const s_stats_t *stats, const char *name)
+{
+    double seconds = (double) (stats->now_time - stats->before_time) / 1e6;
+    if (!stats->before || seconds <= 0) {
+        snprintf (out, room, "-");
+        return;
+    }
+    double now = atof (s_field (stats->now, name));
+    double before = atof (s_field (stats->before, name));
+    snprintf (out, room, "%.0f", (now - before) / seconds);
+}
+
+//  The live table: one row per node from its last stats records.
+static void
+s_print_stats (s_monitor_t *self)
+{
+    if (self->options->colour)
+        fprintf (self->out, "\033[H\033[J");
+    time_t now = time (NULL);
+    struct tm tm;
+    localtime_r (&now, &tm);
+    fprintf (self->out,
+             "herd stats %02d:%02d:%02d (per second over the last second)\n"
+             "%-*s  %5s  %7s  %9s  %9s  %7s  %7s  %7s  %8s  %8s  %7s  %s\n",
+             tm.tm_hour, tm.tm_min, tm.tm_sec, self->width, "node", "conns",
+             "IAMAT", "WHATSAT", "invalid", "flood_in", "flood_out", "stale",
+             "clients", "places50", "places99", "links");
+    int64_t wall = zclock_time () * 1000;
+    for (size_t i = 0; i < herd_topo_node_count (self->topo); i++) {
+        const char *name = herd_topo_node_name (self->topo, i);
+        s_stats_t *stats = &self->stats[i];
+        if (!s_listed (self->options->nodes, name, strlen (name))
+            || !*herd_topo_setting (self->topo, i, "tap"))
+            continue;
+        if (!stats->now || wall - stats->now_time > 3000000) {
+            fprintf (self->out, "%-*s  (no stats: node down or not heard)\n",
+                     self->width, name);
+            continue;
+        }
+        char rates[6][32];
+        const char *names[] = {"iamat",   "whatsat",  "invalid",
+                               "herd_in", "herd_out", "stale"};
+        for (int r = 0; r < 6; r++)
+            s_rate (rates[r], sizeof (rates[r]), stats, names[r]);
+        const char *p50 = s_field (stats->now, "places_p50_ms");
+        const char *p99 = s_field (stats->now, "places_p99_ms");
+        fprintf (self->out,
+                 "%-*s  %5s  %7s  %9s  %9s  %7s  %7s  %7s  %8s  %8s  %7s  %s\n",
+                 self->width, name, s_field (stats->now, "conns"), rates[0],
+                 rates[1], rates[2], rates[3], rates[4], rates[5],
+                 s_field (stats->now, "clients"), streq (p50, "-1") ? "-" : p50,
+                 streq (p99, "-1") ? "-" : p99, s_field (stats->now, "links"));
+    }
+    fprintf (self->out, "\n");
+    fflush (self->out);
+}
+
+//  One record from node's tap.
+static void
+s_take (s_monitor_t *self,
+        size_t node,
+        const char *kind,
+        size_t kind_size,
+        const char *text,
+        size_t size)
+{
+    if (!s_listed (self->options->kinds, kind, kind_size))
+        return;
+    if (self->options->stats) {
+        s_stats_t *stats = &self->stats[node];
+        cJSON_Delete (stats->before);
+        stats->before = stats->now;
+        stats->before_time = stats->now_time;
+        stats->now = (cJSON *) herd_monitor_parse (text, size);
+        stats->now_time = s_time (stats->now ? text : "");
+        return;
+    }
+    char *line = strndup (text, size);
+    const char *client = self->options->client;
+    if (client && !strstr (line, client)) {
+        free (line);
+        return;
+    }
+    int64_t time = s_time (line);
+    if (self->options->follow) {
+        cJSON *root = (cJSON *) herd_monitor_parse (line, size);
+        bool follows = s_follows (self->options->follow, root);
+        if (follows && *s_field (root, "seq")) {
+            s_hop_t *hop = &self->hops[self->hop_next++ % S_HOPS];
+            cJSON *name = cJSON_GetObjectItemCaseSensitive (root, "node");
+            s_hop_key (hop->key, s_field (root, "originator"),
+                       s_field (root, "seq"),
+                       cJSON_IsString (name) ? name->valuestring : "");
+            hop->time = time;
+        }
+        cJSON_Delete (root);
+        if (!follows) {
+            free (line);
+            return;
+        }
+    }
+    if (self->count == self->capacity) {
+        self->capacity = self->capacity ? self->capacity * 2 : 256;
+        self->events = (s_event_t *) realloc (
+            self->events, self->capacity * sizeof (s_event_t));
+        assert (self->events);
+    }
+    s_event_t event = {time, node, line};
+    self->events[self->count++] = event;
+}
+
+//  Each message is a topic, "NODE KIND", and records joined by LF.
 static void
 s_receive (s_monitor_t *self, zsock_t *sub)
 {
     zmsg_t *msg;
     while ((msg = zmsg_recv_nowait (sub))) {
         zframe_t *topic = zmsg_first (msg);
-        zframe_t *record = zmsg_next (msg);
-        if (topic && record) {
-            //  Topic: "NODE KIND"
+        zframe_t *body = zmsg_next (msg);
+        if (topic && body) {
             const char *text = (const char *) zframe_data (topic);
             size_t size = zframe_size (topic);
             const char *space = (const char *) memchr (text, ' ', size);
             size_t name_size = space ? (size_t) (space - text) : size;
             const char *kind = space ? space + 1 : "";
             size_t kind_size = space ? size - name_size - 1 : 0;
-            char *line = strndup ((const char *) zframe_data (record),
-                                  zframe_size (record));
-            const char *client = self->options->client;
-            if (s_listed (self->options->kinds, kind, kind_size)
-                && (!client || strstr (line, client))) {
-                char name[HERD_TOPO_NODES_MAX];
-                snprintf (name, sizeof (name), "%.*s", (int) name_size, text);
-                int node = herd_topo_node_index (self->topo, name);
-                if (self->count == self->capacity) {
-                    self->capacity = self->capacity ? self->capacity * 2 : 256;
-                    self->events = (s_event_t *) realloc (
-                        self->events, self->capacity * sizeof (s_event_t));
-                    assert (self->events);
-                }
-                s_event_t event = {s_time (line), node < 0 ? 0 : (size_t) node,
-                                   line};
-                self->events[self->count++] = event;
-                line = NULL;
+            char name[HERD_WIRE_NAME_MAX + 1];
+            snprintf (name, sizeof (name), "%.*s", (int) name_size, text);
+            int node = herd_topo_node_index (self->topo, name);
+            const char *record = (const char *) zframe_data (body);
+            const char *end = record + zframe_size (body);
+            while (node >= 0 && record < end) {
+                const char *lf = (const char *) memchr (
+                    record, '\n', (size_t) (end - record));
+                const char *stop = lf ? lf : end;
+                s_take (self, (size_t) node, kind, kind_size, record,
+                        (size_t) (stop - record));
+                record = stop + 1;
             }
-            free (line);
         }
         zmsg_destroy (&msg);
+    }
+}
+
+//  What to subscribe to on every node watched: everything, or the kinds
+//  the mode needs.
+static void
+s_subscribe (zsock_t *sub,
+             const char *name,
+             const herd_monitor_options_t *options)
+{
+    const char *follow[] = {"in", "out", "update", "places", NULL};
+    const char *stats[] = {"stats", NULL};
+    const char *const *kinds = options->stats    ? stats
+                               : options->follow ? follow
+                                                 : options->kinds;
+    if (!kinds) {
+        char *topic = zsys_sprintf ("%s ", name);
+        zsock_set_subscribe (sub, topic);
+        free (topic);
+        return;
+    }
+    for (size_t k = 0; kinds[k]; k++) {
+        //  "NODE KIND" would also take kinds that start with KIND: s_take
+        //  checks the kind again
+        char *topic = zsys_sprintf ("%s %s", name, kinds[k]);
+        zsock_set_subscribe (sub, topic);
+        free (topic);
     }
 }
 
@@ -255,7 +494,12 @@ herd_monitor_run (herd_topo_t *topo,
                   const herd_monitor_options_t *options,
                   FILE *out)
 {
-    s_monitor_t self = {topo, options, out, NULL, 0, 0, 4};
+    s_monitor_t self = {topo, options, out, NULL, 0, 0, 4, NULL, 0, NULL};
+    if (options->follow)
+        self.hops = (s_hop_t *) zmalloc (S_HOPS * sizeof (s_hop_t));
+    if (options->stats)
+        self.stats = (s_stats_t *) zmalloc (herd_topo_node_count (topo)
+                                            * sizeof (s_stats_t));
     zsock_t *sub = zsock_new (ZMQ_SUB);
     assert (sub);
     zsock_set_rcvhwm (sub, 100000);
@@ -269,44 +513,50 @@ herd_monitor_run (herd_topo_t *topo,
             taps++;
             if ((int) strlen (name) > self.width)
                 self.width = (int) strlen (name);
-            if (options->nodes) {
-                char *topic = zsys_sprintf ("%s ", name);
-                zsock_set_subscribe (sub, topic);
-                free (topic);
-            }
+            s_subscribe (sub, name, options);
         }
     }
+    int status = 0;
     if (taps == 0) {
         fprintf (stderr, "herd: no node to monitor has a tap (set tap = "
                          "tcp://HOST:PORT in the topology)\n");
-        zsock_destroy (&sub);
-        return 1;
-    }
-    if (!options->nodes)
-        zsock_set_subscribe (sub, "");
-    fprintf (stderr, "herd: monitor ready (%zu taps)\n", taps);
-    sigset_t set;
-    sigemptyset (&set);
-    sigaddset (&set, SIGINT);
-    sigaddset (&set, SIGTERM);
-    int signal_fd = signalfd (-1, &set, SFD_CLOEXEC);
-    int64_t stop_at = options->duration_ms > 0
-                          ? zclock_mono () + options->duration_ms
-                          : INT64_MAX;
-    while (zclock_mono () < stop_at) {
-        zmq_pollitem_t items[] = {{zsock_resolve (sub), 0, ZMQ_POLLIN, 0},
-                                  {NULL, signal_fd, ZMQ_POLLIN, 0}};
-        if (zmq_poll (items, 2, 20) == -1 && errno != EINTR)
-            break;
-        if (items[1].revents & ZMQ_POLLIN)
-            break;
+        status = 1;
+    } else {
+        fprintf (stderr, "herd: monitor ready (%zu taps)\n", taps);
+        sigset_t set;
+        sigemptyset (&set);
+        sigaddset (&set, SIGINT);
+        sigaddset (&set, SIGTERM);
+        int signal_fd = signalfd (-1, &set, SFD_CLOEXEC);
+        int64_t stop_at = options->duration_ms > 0
+                              ? zclock_mono () + options->duration_ms
+                              : INT64_MAX;
+        int64_t table_at = zclock_mono () + 1000;
+        while (zclock_mono () < stop_at) {
+            zmq_pollitem_t items[] = {{zsock_resolve (sub), 0, ZMQ_POLLIN, 0},
+                                      {NULL, signal_fd, ZMQ_POLLIN, 0}};
+            if (zmq_poll (items, 2, 20) == -1 && errno != EINTR)
+                break;
+            if (items[1].revents & ZMQ_POLLIN)
+                break;
+            s_receive (&self, sub);
+            if (options->stats && zclock_mono () >= table_at) {
+                s_print_stats (&self);
+                table_at += 1000;
+            } else
+                s_drain (&self, zclock_time () * 1000 - S_WINDOW_US);
+        }
         s_receive (&self, sub);
-        s_drain (&self, zclock_time () * 1000 - S_WINDOW_US);
+        s_drain (&self, INT64_MAX);
+        close (signal_fd);
     }
-    s_receive (&self, sub);
-    s_drain (&self, INT64_MAX);
+    for (size_t i = 0; self.stats && i < herd_topo_node_count (topo); i++) {
+        cJSON_Delete (self.stats[i].now);
+        cJSON_Delete (self.stats[i].before);
+    }
+    free (self.stats);
+    free (self.hops);
     free (self.events);
-    close (signal_fd);
     zsock_destroy (&sub);
-    return 0;
+    return status;
 }

@@ -13,6 +13,7 @@
 #include "herd_state.h"
 #include "herd_sync.h"
 #include "herd_table.h"
+#include "herd_tap.h"
 #include "herd_wire.h"
 
 #include <arpa/inet.h>
@@ -35,6 +36,8 @@
 //  How long a stopping node waits for the Places actor to answer what it
 //  holds before it stops anyway.
 #define S_STOP_MS 500
+//  How long the tap holds records before it publishes them.
+#define S_TAP_TICK_MS 20
 
 struct _herd_node_t {
     herd_topo_t *topo;        //  Borrowed, or owned_topo after a reload
@@ -49,8 +52,8 @@ struct _herd_node_t {
     zsock_t *inbox_monitor;  //  PAIR: refused handshakes on the inbox
     zcert_t *cert;           //  Ours, when links use CURVE; else NULL
     zactor_t *auth;          //  zauth: admits the members' keys only
-    zsock_t *tap;            //  XPUB: every event, while anyone listens
-    size_t tap_topics;       //  Subscriptions held by listeners
+    herd_tap_t *tap;         //  Every event, while anyone listens; or NULL
+    bool tapped;             //  Someone listens
     uint64_t refused;        //  Herd messages and handshakes refused
     herd_link_t **links;     //  One DEALER per neighbour
     size_t link_count;
@@ -80,6 +83,9 @@ struct _herd_node_t {
     uint64_t messages[HERD_WIRE_OTHER + 1];  //  Herd messages in
     uint64_t answers[7];                     //  Places answers by s_statuses
     herd_metrics_histogram_t places_time;    //  FETCH to answer
+    herd_metrics_histogram_t places_shown;   //  places_time at the last stats
+    uint64_t sent;                           //  AT messages sent
+    uint64_t places_id;                      //  Places calls asked, for the tap
 };
 
 //  Places answer statuses counted apart; the last is every other.
@@ -110,6 +116,7 @@ typedef struct {
     uint64_t connection;
     uint64_t ticket;
     int64_t asked;  //  Monotonic microseconds, for the metrics
+    uint64_t id;    //  In the tap's places records
 } s_context_t;
 
 static void
@@ -144,6 +151,31 @@ s_reply_invalid (herd_node_t *self,
 //  Send a stored update to every neighbour that is neither its sender nor
 //  in its seen set; O(neighbours).  Returns the mask of links that were up
 //  and took it: those will ACK an update we originated.
+//  Room for a list of neighbour names in a record ("B,C,D"); a longer
+//  list ends with "...".
+#define S_NAMES_SIZE 1024
+
+//  Append name to the list list..end; returns the new end.
+static char *
+s_add_name (char *list, char *end, const char *name)
+{
+    size_t size = strlen (name);
+    size_t room = S_NAMES_SIZE - (size_t) (end - list);
+    if (room < 5)
+        return end;  //  "..." is there already
+    if (size + 2 > room - 4) {
+        strcpy (end, "...");
+        return end + 3;
+    }
+    if (end > list)
+        *end++ = ',';
+    memcpy (end, name, size + 1);
+    return end + size;
+}
+
+//  The names of the links that took it go to tx ("B,C"; "-" for none),
+//  those that were down to down ("" for none): both hold
+//  HERD_TOPO_NODES_MAX names.
 static uint64_t
 s_flood (herd_node_t *self,
          herd_span_t originator,
@@ -151,7 +183,9 @@ s_flood (herd_node_t *self,
          uint64_t sequence,
          herd_span_t seen,
          herd_span_t payload,
-         const char *sender)
+         const char *sender,
+         char *tx,
+         char *down)
 {
     //  Who gets it: the seen set we send names them too, so that they are
     //  not sent it again by each other (proto/herd.md, section 3)
@@ -171,6 +205,8 @@ s_flood (herd_node_t *self,
     zmsg_t *update = herd_wire_at (origin, epoch, sequence, next_seen,
                                    payload.data, payload.size);
     uint64_t sent = 0;
+    char *tx_end = tx, *down_end = down;
+    *tx = *down = 0;
     for (size_t i = 0; i < self->link_count; i++) {
         const char *neighbour = herd_link_neighbour (self->links[i]);
         if (!target[i])
@@ -178,21 +214,19 @@ s_flood (herd_node_t *self,
         zmsg_t *msg = zmsg_dup (update);
         bool up = herd_link_up (self->links[i]);
         if (herd_link_send (self->links[i], &msg) == 0) {
-            herd_log_printf (self->log, "info",
-                             "update tx to=%s originator=%s seq=%" PRIu64,
-                             neighbour, origin, sequence);
+            self->sent++;
+            tx_end = s_add_name (tx, tx_end, neighbour);
             if (up && i < HERD_ACK_LINKS_MAX)
                 sent |= 1ull << i;
         } else if (up)
             herd_log_printf (self->log, "error",
                              "update lost for %s: its queue is full",
                              neighbour);
-        else
-            herd_log_printf (self->log, "info",
-                             "update not sent to %s: link down (catch-up "
-                             "brings it)",
-                             neighbour);
+        else  //  Catch-up brings it when the link comes back
+            down_end = s_add_name (down, down_end, neighbour);
     }
+    if (tx_end == tx)
+        strcpy (tx, "-");
     zmsg_destroy (&update);
     free (origin);
     free (next_seen);
@@ -264,14 +298,26 @@ s_iamat (herd_node_t *self,
     if (stored) {
         self->changes++;
         self->sequence++;
-        herd_log_printf (self->log, "info", "update stored seq=%" PRIu64,
-                         self->sequence);
         herd_span_t none = {"", 0};
         herd_span_t payload = {line, size};
+        char tx[S_NAMES_SIZE], down[S_NAMES_SIZE];
         waiting = s_flood (self, at.node, self->epoch, self->sequence, none,
-                           payload, NULL);
-    } else
-        herd_log_printf (self->log, "info", "update stale (not newer)");
+                           payload, NULL, tx, down);
+        if (herd_log_enabled (self->log, "info")) {
+            char client[HERD_LOG_QUOTE_SIZE];
+            herd_log_quote (client, at.client_id.data, at.client_id.size);
+            herd_log_printf_at (self->log, &now, "info",
+                                "update stored originator=%s seq=%" PRIu64
+                                " client=%s tx=%s%s%s",
+                                self->name, self->sequence, client, tx,
+                                *down ? " down=" : "", down);
+        }
+    } else if (herd_log_enabled (self->log, "info")) {
+        char client[HERD_LOG_QUOTE_SIZE];
+        herd_log_quote (client, at.client_id.data, at.client_id.size);
+        herd_log_printf (self->log, "info",
+                         "update stale client=%s (not newer)", client);
+    }
     line[size] = '\n';  //  herd_msg_at_line left room for the terminator
     herd_ack_hold (self->acks, self->sequence, waiting, connection, ticket,
                    line, size + 1, zclock_mono ());
@@ -339,7 +385,7 @@ s_whatsat (herd_node_t *self,
     assert (rc == 0);  //  Both were checked when parsed
     zchunk_t *context =
         zchunk_new (NULL, sizeof (s_context_t) + record.line.size);
-    s_context_t head = {connection, ticket, zclock_usecs ()};
+    s_context_t head = {connection, ticket, zclock_usecs (), ++self->places_id};
     zchunk_append (context, &head, sizeof (head));
     zchunk_append (context, record.line.data, record.line.size);
     if (self->stopping)  //  The actor would answer after it said STOPPED
@@ -351,6 +397,15 @@ s_whatsat (herd_node_t *self,
         herd_log_printf (self->log, "warning", "Places queue full");
         s_whatsat_refused (self, connection, ticket, record.line,
                            "OVER_QUERY_LIMIT", "herd: Places queue full");
+    } else if (herd_log_enabled (self->log, "info")) {
+        char client[HERD_LOG_QUOTE_SIZE];
+        herd_log_quote (client, whatsat->client_id.data,
+                        whatsat->client_id.size);
+        herd_log_printf (self->log, "info",
+                         "places ask id=%" PRIu64 " conn=%" PRIu64
+                         " client=%s radius_m=%s max=%d",
+                         head.id, connection >> 32, client, metres,
+                         (int) whatsat->bound);
     }
     zchunk_destroy (&context);
 }
@@ -474,11 +529,9 @@ s_on_link (void *arg, herd_link_t *link, bool up)
 static void
 s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
 {
+    struct timespec taken;  //  For the record, written once it is flooded
+    clock_gettime (CLOCK_REALTIME, &taken);
     char *originator = strndup (wire->originator.data, wire->originator.size);
-    herd_log_printf (
-        self->log, "info",
-        "update rx from=%s originator=%s seq=%" PRIu64 " seen=%.*s", sender,
-        originator, wire->sequence, (int) wire->seen.size, wire->seen.data);
     herd_msg_t at;
     const char *reason = NULL;
     if (herd_topo_node_index (self->topo, originator) < 0)
@@ -509,15 +562,23 @@ s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
     bool stored = herd_table_offer (self->table, &at, wire->payload.data,
                                     wire->payload.size);
     self->updates[1][stored ? 0 : 1]++;
+    char tx[S_NAMES_SIZE] = "-", down[S_NAMES_SIZE] = "";
     if (stored) {
         self->changes++;
-        herd_log_printf (self->log, "info", "update stored originator=%s",
-                         originator);
         s_flood (self, wire->originator, wire->epoch, wire->sequence,
-                 wire->seen, wire->payload, sender);
-    } else
-        herd_log_printf (self->log, "info", "update stale originator=%s",
-                         originator);
+                 wire->seen, wire->payload, sender, tx, down);
+    }
+    //  One record per update taken: what came, from whom, and where it went
+    if (herd_log_enabled (self->log, "info")) {
+        char client[HERD_LOG_QUOTE_SIZE];
+        herd_log_quote (client, at.client_id.data, at.client_id.size);
+        herd_log_printf_at (self->log, &taken, "info",
+                            "update %s from=%s originator=%s seq=%" PRIu64
+                            " client=%s seen=%.*s tx=%s%s%s",
+                            stored ? "stored" : "stale", sender, originator,
+                            wire->sequence, client, (int) wire->seen.size,
+                            wire->seen.data, tx, *down ? " down=" : "", down);
+    }
     free (originator);
 }
 
@@ -590,12 +651,16 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
-//  An answer from Places, for the metrics: its status and how long.
+//  An answer from Places, for the metrics and the tap: its status and how
+//  long.
 static void
-s_count_places (herd_node_t *self, const s_context_t *head, herd_span_t json)
+s_count_places (herd_node_t *self,
+                const s_context_t *head,
+                herd_span_t at_line,
+                herd_span_t json)
 {
-    herd_metrics_observe (&self->places_time,
-                          (double) (zclock_usecs () - head->asked) / 1e6);
+    int64_t took = zclock_usecs () - head->asked;
+    herd_metrics_observe (&self->places_time, (double) took / 1e6);
     const char *key = "\"status\" : \"";
     const char *end = json.data + json.size;
     const char *status =
@@ -611,6 +676,18 @@ s_count_places (herd_node_t *self, const s_context_t *head, herd_span_t json)
         }
     }
     self->answers[index]++;
+    if (herd_log_enabled (self->log, "info")) {
+        //  The client is the AT line's fourth word
+        herd_msg_t at;
+        char client[HERD_LOG_QUOTE_SIZE] = "\"\"";
+        if (herd_msg_parse_at (&at, at_line.data, at_line.size, NULL) == 0)
+            herd_log_quote (client, at.client_id.data, at.client_id.size);
+        herd_log_printf (self->log, "info",
+                         "places answer id=%" PRIu64 " conn=%" PRIu64
+                         " client=%s status=%s ms=%.3f bytes=%zu",
+                         head->id, head->connection >> 32, client,
+                         s_statuses[index], (double) took / 1000, json.size);
+    }
 }
 
 //  The metrics endpoint's page, in the Prometheus text format.
@@ -760,7 +837,7 @@ s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
                                zframe_size (context) - sizeof (head)};
         herd_span_t places = {(const char *) zframe_data (json),
                               zframe_size (json)};
-        s_count_places (self, &head, places);
+        s_count_places (self, &head, at_line, places);
         s_whatsat_reply (self, head.connection, head.ticket, at_line, places);
         zframe_destroy (&context);
         zframe_destroy (&json);
@@ -1000,49 +1077,89 @@ s_on_inbox_monitor (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-//  A record of the log goes out on the tap: topic "NODE KIND" (KIND is the
-//  event's first word), then the record (proto/monitor.md).  A listener
-//  too slow to take it loses it; the node never waits.
+//  The log's records go out on the tap (proto/monitor.md), held for up to
+//  S_TAP_TICK_MS: a message per kind per tick costs the node and its
+//  listeners far less than one per record, or one per handler.
 static void
 s_on_tap_record (void *arg, const char *record, size_t size)
 {
-    herd_node_t *self = (herd_node_t *) arg;
-    //  "2026-...Z NODE LEVEL EVENT ...": the kind is the fourth word
-    const char *end = record + size, *kind = record;
-    for (int spaces = 0; kind < end && spaces < 3; kind++)
-        spaces += *kind == ' ';
-    const char *kind_end = kind;
-    while (kind_end < end && *kind_end != ' ')
-        kind_end++;
-    char topic[HERD_WIRE_NAME_MAX + 40];
-    int topic_size = snprintf (topic, sizeof (topic), "%s %.*s", self->name,
-                               (int) (kind_end - kind), kind);
-    if (topic_size < 0 || (size_t) topic_size >= sizeof (topic))
-        topic_size = (int) strlen (topic);
-    zmq_send (zsock_resolve (self->tap), topic, (size_t) topic_size,
-              ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send (zsock_resolve (self->tap), record, size, ZMQ_DONTWAIT);
+    herd_tap_record (((herd_node_t *) arg)->tap, record, size);
 }
 
-//  Subscriptions come and go on the XPUB: records are only formatted for
-//  the tap while at least one is held.  Read on a timer, like the monitors.
+//  Publish what the tap holds.  And subscriptions come and go on the XPUB:
+//  records are only formatted for the tap while at least one is held.
 static int
-s_on_tap_subscriptions (zloop_t *loop, int timer_id, void *arg)
+s_on_tap_tick (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
     herd_node_t *self = (herd_node_t *) arg;
-    zframe_t *frame;
-    while ((frame = zframe_recv_nowait (self->tap))) {
-        if (zframe_size (frame) > 0) {
-            if (zframe_data (frame)[0] == 1)
-                self->tap_topics++;
-            else if (self->tap_topics > 0)
-                self->tap_topics--;
-        }
-        zframe_destroy (&frame);
+    herd_tap_flush (self->tap);
+    self->tapped = herd_tap_listened (self->tap);
+    herd_log_tapping (self->log, self->tapped);
+    return 0;
+}
+
+//  The p-quantile of the Places calls answered between two histograms, as
+//  the upper bound of its bucket in milliseconds; -1 if none were.
+static double
+s_places_quantile (const herd_metrics_histogram_t *now,
+                   const herd_metrics_histogram_t *before,
+                   double p)
+{
+    uint64_t count = now->count - before->count;
+    if (count == 0)
+        return -1;
+    uint64_t rank = (uint64_t) (p * (double) count + 0.999999), seen = 0;
+    for (size_t i = 0; i <= HERD_METRICS_BUCKETS; i++) {
+        seen += now->counts[i] - before->counts[i];
+        if (seen >= rank)
+            return herd_metrics_bound (i) * 1000;
     }
-    herd_log_tapping (self->log, self->tap_topics > 0);
+    return herd_metrics_bound (HERD_METRICS_BUCKETS) * 1000;
+}
+
+//  Once a second, while someone listens: the node's numbers in one "stats"
+//  record, for `herd monitor --stats` (proto/monitor.md, section 2).
+static int
+s_on_stats (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    herd_node_t *self = (herd_node_t *) arg;
+    if (!self->tapped)
+        return 0;
+    char links[S_NAMES_SIZE * 2] = "-";
+    size_t used = 0;
+    for (size_t i = 0; i < self->link_count && used + 100 < sizeof (links);
+         i++) {
+        int n =
+            snprintf (links + used, sizeof (links) - used, "%s%s:%s",
+                      i ? "," : "", herd_link_neighbour (self->links[i]),
+                      herd_link_state_name (herd_link_state (self->links[i])));
+        if (n > 0)
+            used += (size_t) n;
+    }
+    double p50 =
+        s_places_quantile (&self->places_time, &self->places_shown, 0.5);
+    double p99 =
+        s_places_quantile (&self->places_time, &self->places_shown, 0.99);
+    self->places_shown = self->places_time;
+    herd_log_printf (
+        self->log, "info",
+        "stats conns=%zu accepted=%" PRIu64 " iamat=%" PRIu64
+        " whatsat=%" PRIu64 " invalid=%" PRIu64 " blank=%" PRIu64
+        " stored=%" PRIu64 " stale=%" PRIu64 " herd_in=%" PRIu64
+        " herd_out=%" PRIu64 " refused=%" PRIu64 " clients=%zu places=%" PRIu64
+        " places_p50_ms=%g places_p99_ms=%g links=%s",
+        herd_front_connections (self->front), herd_front_accepted (self->front),
+        self->lines[HERD_MSG_IAMAT], self->lines[HERD_MSG_WHATSAT],
+        self->lines[HERD_MSG_INVALID], self->lines[HERD_MSG_BLANK],
+        self->updates[0][0] + self->updates[1][0],
+        self->updates[0][1] + self->updates[1][1], self->messages[HERD_WIRE_AT],
+        self->sent, self->refused, herd_table_size (self->table),
+        self->places_time.count, p50, p99, links);
+    herd_log_flush (self->log);
     return 0;
 }
 
@@ -1052,18 +1169,15 @@ s_open_tap (herd_node_t *self)
     const char *endpoint = herd_topo_setting (self->topo, self->index, "tap");
     if (!*endpoint)
         return 0;
-    self->tap = zsock_new (ZMQ_XPUB);
-    assert (self->tap);
-    zsock_set_sndhwm (self->tap, 10000);
-    zsock_set_sndtimeo (self->tap, 0);
-    zsock_set_linger (self->tap, 0);
-    if (zsock_bind (self->tap, "%s", endpoint) == -1) {
+    self->tap = herd_tap_new (endpoint, self->name);
+    if (!self->tap) {
         fprintf (stderr, "herd: %s: cannot bind tap %s: %s\n", self->name,
                  endpoint, zmq_strerror (zmq_errno ()));
         return -1;
     }
     herd_log_set_tap (self->log, s_on_tap_record, self);
-    return zloop_timer (self->loop, 50, 0, s_on_tap_subscriptions, self) == -1
+    return zloop_timer (self->loop, S_TAP_TICK_MS, 0, s_on_tap_tick, self) == -1
+                   || zloop_timer (self->loop, 1000, 0, s_on_stats, self) == -1
                ? -1
                : 0;
 }
@@ -1448,7 +1562,9 @@ herd_node_destroy (herd_node_t **self_p)
         zcert_destroy (&self->cert);
         if (self->log)
             herd_log_set_tap (self->log, NULL, NULL);
-        zsock_destroy (&self->tap);
+        if (self->tap)
+            herd_tap_flush (self->tap);
+        herd_tap_destroy (&self->tap);
         herd_front_destroy (&self->front);
         herd_table_destroy (&self->table);
         herd_ack_destroy (&self->acks);

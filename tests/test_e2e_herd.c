@@ -70,11 +70,20 @@ s_total (herd_test_herd_t *herd, const char *needle)
     return total;
 }
 
+//  Herd messages carrying updates that nodes took: each is logged once, as
+//  "update stored from=" or "update stale from=" (proto/monitor.md).
+static size_t
+s_messages (herd_test_herd_t *herd)
+{
+    return s_total (herd, "update stored from=")
+           + s_total (herd, "update stale from=");
+}
+
 static bool
 s_all_stored (void *arg)
 {
     herd_test_herd_t *herd = (herd_test_herd_t *) arg;
-    //  The origin logs "stored seq=", the others "stored originator="
+    //  The origin logs "stored originator=", the others "stored from="
     return s_total (herd, "update stored") == herd_test_herd_size (herd);
 }
 
@@ -97,7 +106,7 @@ test_an_update_reaches_every_node_of_every_topology (void **state)
         //  Each node stores once and forwards once; the origin to all its
         //  links, every other node to all but the sender: at most
         //  2L - N + 1 messages, and at least N - 1 (one per node reached)
-        size_t messages = s_total (herd, "update rx ");
+        size_t messages = s_messages (herd);
         if (messages > 2 * links - nodes + 1 || messages < nodes - 1)
             fail_msg ("cs131-%s: %zu messages for %zu nodes, %zu links",
                       s_years[y], messages, nodes, links);
@@ -120,7 +129,7 @@ test_a_complete_herd_needs_one_message_per_node (void **state)
     at[strlen (at) - 1] = 0;
     s_assert_everywhere (herd, "kiwi", at);
     assert_true (herd_test_wait_until (s_all_stored, herd, S_DEADLINE));
-    assert_int_equal (s_total (herd, "update rx "), 3);
+    assert_int_equal (s_messages (herd), 3);
     free (at);
     herd_test_herd_destroy (&herd);
 }
@@ -134,16 +143,17 @@ test_a_stale_iamat_changes_nothing_anywhere (void **state)
     at[strlen (at) - 1] = 0;
     s_assert_everywhere (herd, "mover", at);
     assert_true (herd_test_wait_until (s_all_stored, herd, S_DEADLINE));
-    size_t before = s_total (herd, "update rx ");
+    size_t before = s_messages (herd);
     //  Older, at another node: answered there, stored and sent nowhere
     char *old = s_iamat (herd, "Johnson", "IAMAT mover +2-2 1000\n");
     assert_non_null (strstr (old, "AT Johnson "));
     assert_non_null (strstr (old, " mover +2-2 1000\n"));
     assert_int_equal (
-        herd_test_herd_log_count (herd, "Johnson", "update stale (not newer)"),
+        herd_test_herd_log_count (herd, "Johnson",
+                                  "update stale client=\"mover\" (not newer)"),
         1);
     s_assert_everywhere (herd, "mover", at);
-    assert_int_equal (s_total (herd, "update rx "), before);
+    assert_int_equal (s_messages (herd), before);
     free (old);
     free (at);
     herd_test_herd_destroy (&herd);

@@ -17,10 +17,13 @@ s_binary (void)
     return binary ? binary : "build/herd";
 }
 
-//  `herd monitor -t topology --json` writing to path; returns its pid once
-//  it says it is ready.
+//  `herd monitor -t topology MODE [ARG]` writing to path; returns its pid
+//  once it says it is ready.
 static int
-s_monitor (herd_test_herd_t *herd, const char *path)
+s_monitor (herd_test_herd_t *herd,
+           const char *path,
+           const char *mode,
+           const char *arg)
 {
     char *err = zsys_sprintf ("%s.err", path);
     pid_t pid = fork ();
@@ -30,7 +33,7 @@ s_monitor (herd_test_herd_t *herd, const char *path)
         if (!freopen (path, "w", stdout) || !freopen (err, "w", stderr))
             _exit (126);
         execl (s_binary (), "herd", "monitor", "-t",
-               herd_test_herd_topology (herd), "--json", (char *) NULL);
+               herd_test_herd_topology (herd), mode, arg, (char *) NULL);
         _exit (127);
     }
     int64_t deadline = zclock_mono () + S_DEADLINE;
@@ -87,8 +90,8 @@ test_the_monitor_follows_an_update_across_the_herd (void **state)
     herd_test_herd_start_all (herd);
     char path[] = "/tmp/herd-monitor-XXXXXX";
     close (mkstemp (path));
-    int monitor = s_monitor (herd, path);
-    //  Subscriptions reach the nodes' taps within their 50 ms poll: the
+    int monitor = s_monitor (herd, path, "--json", NULL);
+    //  Subscriptions reach the nodes' taps within their 20 ms tick: the
     //  first IAMATs may go unseen, so send until one is seen everywhere
     s_seen_t seen = {path, "\"event\":\"update\",\"text\":\"stored", 5};
     int sent = 0;
@@ -121,11 +124,15 @@ test_the_monitor_follows_an_update_across_the_herd (void **state)
     int status;
     waitpid (monitor, &status, 0);
     assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
-    //  Every line is JSON, and in causal order: wherever a node received
-    //  Clark's update seq=N, Clark's "stored seq=N" came before it (the
-    //  first updates may be missing at some taps, not yet subscribed)
+    //  Every line is JSON, and in causal order: wherever a node took
+    //  Clark's update seq=N, the sender's record of it came before, and
+    //  Clark's first of all (the first updates may be missing at some taps,
+    //  not yet subscribed).  Originator, client and seen sets are right.
     enum { SEQS = 200 };
     size_t stored_at[SEQS] = {0}, rx_at[SEQS] = {0};
+    char *taken[SEQS][5] = {{NULL}};    //  Nodes that had seq, in order
+    char *senders[SEQS][5] = {{NULL}};  //  Whom each had it from
+    size_t took[SEQS] = {0}, whole = 0;
     FILE *file = fopen (path, "r");
     char line[8192];
     size_t lines = 0, checked = 0;
@@ -139,18 +146,69 @@ test_the_monitor_follows_an_update_across_the_herd (void **state)
             cJSON_GetStringValue (cJSON_GetObjectItem (event, "text"));
         const char *kind =
             cJSON_GetStringValue (cJSON_GetObjectItem (event, "event"));
+        cJSON *fields = cJSON_GetObjectItem (event, "fields");
         const char *seq = strstr (text, "seq=");
         size_t n = seq ? (size_t) atoi (seq + 4) : 0;
         if (streq (kind, "update") && n > 0 && n < SEQS) {
-            if (streq (node, "Clark") && strncmp (text, "stored ", 7) == 0)
+            const char *from =
+                cJSON_GetStringValue (cJSON_GetObjectItem (fields, "from"));
+            const char *set =
+                cJSON_GetStringValue (cJSON_GetObjectItem (fields, "seen"));
+            const char *originator = cJSON_GetStringValue (
+                cJSON_GetObjectItem (fields, "originator"));
+            const char *client =
+                cJSON_GetStringValue (cJSON_GetObjectItem (fields, "client"));
+            assert_string_equal (originator, "Clark");
+            assert_non_null (client);
+            assert_true (strncmp (client, "kiwi", 4) == 0
+                         || strncmp (client, "again", 5) == 0);
+            if (streq (node, "Clark") && !from)
                 stored_at[n] = lines;
-            else if (strncmp (text, "rx ", 3) == 0
-                     && strstr (text, "originator=Clark ") && !rx_at[n])
-                rx_at[n] = lines;
+            else {
+                assert_non_null (from);
+                if (!rx_at[n])
+                    rx_at[n] = lines;
+                //  The seen set names the originator, the sender and us
+                char *names = zsys_sprintf (",%s,", set);
+                char *me = zsys_sprintf (",%s,", node);
+                char *sender = zsys_sprintf (",%s,", from);
+                assert_non_null (strstr (names, ",Clark,"));
+                assert_non_null (strstr (names, me));
+                assert_non_null (strstr (names, sender));
+                free (names);
+                free (me);
+                free (sender);
+            }
+            if (took[n] < 5) {
+                senders[n][took[n]] = from ? strdup (from) : NULL;
+                taken[n][took[n]++] = strdup (node);
+            }
         }
         cJSON_Delete (event);
     }
     fclose (file);
+    //  Updates seen at all five taps: Clark first, and each node after the
+    //  node it had the update from
+    for (size_t n = 0; n < SEQS; n++) {
+        if (took[n] == 5) {
+            whole++;
+            assert_string_equal (taken[n][0], "Clark");
+            assert_null (senders[n][0]);
+            for (size_t i = 1; i < 5; i++) {
+                bool before = false;
+                for (size_t j = 0; j < i; j++)
+                    before |= streq (taken[n][j], senders[n][i]);
+                if (!before)
+                    fail_msg ("seq=%zu: %s had it from %s, not seen before", n,
+                              taken[n][i], senders[n][i]);
+            }
+        }
+        for (size_t i = 0; i < took[n]; i++) {
+            free (taken[n][i]);
+            free (senders[n][i]);
+        }
+    }
+    assert_true (whole > 0);  //  One update at least was seen everywhere
     for (size_t n = 1; n < SEQS; n++)
         if (stored_at[n] && rx_at[n]) {
             if (rx_at[n] < stored_at[n])
@@ -161,6 +219,179 @@ test_the_monitor_follows_an_update_across_the_herd (void **state)
         }
     assert_true (lines > 10);
     assert_true (checked > 0);
+    unlink (path);
+    char *err = zsys_sprintf ("%s.err", path);
+    unlink (err);
+    free (err);
+    herd_test_herd_destroy (&herd);
+}
+
+//  Lines of path that hold every needle given (NULL-terminated).
+static size_t
+s_count_all (const char *path, const char *const needles[])
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    char line[8192];
+    size_t count = 0;
+    while (fgets (line, sizeof (line), file)) {
+        bool all = true;
+        for (size_t i = 0; needles[i]; i++)
+            all &= strstr (line, needles[i]) != NULL;
+        count += all;
+    }
+    fclose (file);
+    return count;
+}
+
+typedef struct {
+    const char *path;
+    char seq[32];  //  " seq=N "
+} s_journey_t;
+
+//  Has one update of Clark's reached all five nodes in the --follow
+//  output?  Its " seq=N " goes to journey->seq.
+static bool
+s_whole_journey (void *arg)
+{
+    s_journey_t *journey = (s_journey_t *) arg;
+    for (int n = 1; n < 60; n++) {
+        snprintf (journey->seq, sizeof (journey->seq), " seq=%d ", n);
+        const char *needles[] = {" update stored ", journey->seq, NULL};
+        if (s_count_all (journey->path, needles) == 5)
+            return true;
+    }
+    return false;
+}
+
+static void
+test_the_monitor_follows_one_client_hop_by_hop (void **state)
+{
+    (void) state;
+    herd_test_herd_t *herd =
+        herd_test_herd_from_file ("deploy/topologies/cs131-2022.zpl", NULL);
+    herd_test_herd_taps (herd);
+    herd_test_herd_start_all (herd);
+    char path[] = "/tmp/herd-follow-XXXXXX";
+    close (mkstemp (path));
+    int monitor = s_monitor (herd, path, "--follow", "kiwi");
+    uint16_t clark = herd_test_herd_port (herd, "Clark");
+    //  Someone else's updates are not shown; the first of kiwi's may be
+    //  missed while the subscriptions reach the taps
+    s_journey_t journey = {path, ""};
+    for (int i = 0; i < 50 && !s_whole_journey (&journey); i++) {
+        char request[96];
+        snprintf (request, sizeof (request),
+                  "IAMAT other +1-1 %d\nIAMAT kiwi +34.068930-118.445127 %d\n",
+                  i + 1, i + 1);
+        free (herd_test_exchange (clark, request, S_DEADLINE));
+        herd_test_wait_until (s_whole_journey, &journey, 200);
+    }
+    assert_true (s_whole_journey (&journey));
+    //  And its WHATSAT: the line, the Places call and the reply
+    free (herd_test_grader (clark, "WHATSAT kiwi 10 1\n", S_DEADLINE));
+    const char *asked[] = {"Clark", " places ask ", "client=\"kiwi\"", NULL};
+    const char *answered[] = {"Clark", " places answer ", "status=OK",
+                              " ms=", NULL};
+    const char *reply[] = {"Clark", " out ", "\"AT Clark ", " kiwi +34", NULL};
+    s_seen_t done = {path, " places answer ", 1};
+    assert_true (herd_test_wait_until (s_has, &done, S_DEADLINE));
+    kill (monitor, SIGTERM);
+    int status;
+    waitpid (monitor, &status, 0);
+    assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    assert_int_equal (s_count_all (path, asked), 1);
+    assert_int_equal (s_count_all (path, answered), 1);
+    assert_true (s_count_all (path, reply) >= 2);  //  IAMATs and WHATSAT
+    assert_int_equal (s_count (path, "other"), 0);
+    //  The whole journey: Clark stored it first; every other node says
+    //  whom it had it from, how long that hop took and how long since Clark
+    FILE *file = fopen (path, "r");
+    char line[8192];
+    size_t hops = 0;
+    bool origin = false;
+    while (fgets (line, sizeof (line), file)) {
+        if (!strstr (line, " update stored ") || !strstr (line, journey.seq))
+            continue;
+        assert_non_null (strstr (line, "originator=Clark "));
+        assert_non_null (strstr (line, "client=\"kiwi\""));
+        if (!strstr (line, " from=")) {
+            assert_false (origin);
+            assert_int_equal (hops, 0);  //  Printed first
+            assert_non_null (strstr (line, "  Clark "));
+            origin = true;
+            continue;
+        }
+        const char *hop = strstr (line, "(hop ");
+        assert_non_null (hop);
+        double took = -1, since = -1;
+        assert_int_equal (
+            sscanf (hop, "(hop %lf ms, %lf ms since Clark)", &took, &since), 2);
+        assert_true (took >= 0 && since >= took && since < 1000);
+        hops++;
+    }
+    fclose (file);
+    assert_true (origin);
+    assert_int_equal (hops, 4);
+    unlink (path);
+    char *err = zsys_sprintf ("%s.err", path);
+    unlink (err);
+    free (err);
+    herd_test_herd_destroy (&herd);
+}
+
+//  The --stats table's row for node, once it shows clients and links as
+//  wanted.
+typedef struct {
+    const char *path;
+    const char *row;      //  "C  ": the node's row
+    const char *also[3];  //  What it must hold, NULL-terminated
+} s_row_t;
+
+static bool
+s_row (void *arg)
+{
+    s_row_t *row = (s_row_t *) arg;
+    const char *needles[] = {row->row, row->also[0], row->also[1], NULL};
+    return s_count_all (row->path, needles) > 0;
+}
+
+static void
+test_the_monitor_prints_each_nodes_numbers (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B", "C"};
+    const char *links[] = {"A B", "B C"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 3, links, 2, NULL);
+    herd_test_herd_taps (herd);
+    herd_test_herd_start_all (herd);
+    char path[] = "/tmp/herd-stats-XXXXXX";
+    close (mkstemp (path));
+    int monitor = s_monitor (herd, path, "--stats", NULL);
+    char request[4096] = "";
+    for (int i = 0; i < 20; i++) {
+        size_t used = strlen (request);
+        snprintf (request + used, sizeof (request) - used,
+                  "IAMAT client%d +1-1 %d\n", i, i + 1);
+    }
+    free (herd_test_exchange (herd_test_herd_port (herd, "A"), request,
+                              S_DEADLINE));
+    //  "NODE  CONNS  IAMAT/s ...  CLIENTS  P50  P99  LINKS", once a second
+    s_row_t header = {path, "node  conns    IAMAT", {"links\n", NULL}};
+    assert_true (herd_test_wait_until (s_row, &header, S_DEADLINE));
+    s_row_t c = {path, "C ", {" 20 ", " B:synced\n", NULL}};
+    assert_true (herd_test_wait_until (s_row, &c, S_DEADLINE));
+    s_row_t b = {path, "B ", {" 20 ", " A:synced,C:synced\n", NULL}};
+    assert_true (herd_test_wait_until (s_row, &b, S_DEADLINE));
+    //  A node that stops sending numbers is shown as such
+    herd_test_herd_signal (herd, "C", SIGKILL);
+    s_row_t gone = {path, "C ", {"(no stats: node down or not heard)", NULL}};
+    assert_true (herd_test_wait_until (s_row, &gone, S_DEADLINE));
+    kill (monitor, SIGTERM);
+    int status;
+    waitpid (monitor, &status, 0);
+    assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
     unlink (path);
     char *err = zsys_sprintf ("%s.err", path);
     unlink (err);
@@ -231,6 +462,8 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_the_monitor_follows_an_update_across_the_herd),
+        cmocka_unit_test (test_the_monitor_follows_one_client_hop_by_hop),
+        cmocka_unit_test (test_the_monitor_prints_each_nodes_numbers),
         cmocka_unit_test (test_metrics_count_what_was_sent),
     };
     return cmocka_run_group_tests_name ("e2e_monitor", tests, NULL, NULL);
