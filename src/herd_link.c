@@ -49,9 +49,13 @@ herd_link_new (const char *name,
     char monitor[64];
     snprintf (monitor, sizeof (monitor), "inproc://herd-link-%p",
               (void *) self);
-    int rc = zmq_socket_monitor (zsock_resolve (self->dealer), monitor,
-                                 ZMQ_EVENT_HANDSHAKE_SUCCEEDED
-                                     | ZMQ_EVENT_DISCONNECTED);
+    int rc = zmq_socket_monitor (
+        zsock_resolve (self->dealer), monitor,
+        ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED
+            | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED
+            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+            | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     assert (rc == 0);
     self->monitor = zsock_new_pair (monitor);
     assert (self->monitor);
@@ -85,9 +89,28 @@ static void
 s_on_event (herd_link_t *self, zmsg_t *msg)
 {
     zframe_t *frame = zmsg_first (msg);
-    if (frame && zframe_size (frame) >= 2) {
+    if (frame && zframe_size (frame) >= 6) {
         uint16_t event;
+        uint32_t value;
         memcpy (&event, zframe_data (frame), sizeof (event));
+        memcpy (&value, zframe_data (frame) + 2, sizeof (value));
+        //  The socket's own events, for the monitor's timeline
+        //  (proto/monitor.md): what the link state below is made of
+        if (event == ZMQ_EVENT_CONNECTED)
+            herd_log_printf (self->log, "info", "socket connected to=%s %s",
+                             self->neighbour, self->endpoint);
+        else if (event == ZMQ_EVENT_CONNECT_RETRIED)
+            herd_log_printf (self->log, "info",
+                             "socket retrying to=%s %s in_ms=%" PRIu32,
+                             self->neighbour, self->endpoint, value);
+        else if (event == ZMQ_EVENT_DISCONNECTED)
+            herd_log_printf (self->log, "info", "socket disconnected to=%s %s",
+                             self->neighbour, self->endpoint);
+        else if (event != ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            herd_log_printf (self->log, "warning",
+                             "socket handshake failed to=%s %s event=%u "
+                             "error=%" PRIu32,
+                             self->neighbour, self->endpoint, event, value);
         bool up = self->state != HERD_LINK_DOWN;
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !up) {
             self->state = HERD_LINK_UP;

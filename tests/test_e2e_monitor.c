@@ -120,6 +120,14 @@ test_the_monitor_follows_an_update_across_the_herd (void **state)
         herd_test_wait_until (s_has, &back, 200);
     }
     assert_true (s_has (&back));
+    //  Bernard's neighbours' sockets saw it go and come back
+    assert_true (
+        s_count (path,
+                 "\"event\":\"socket\",\"text\":\"disconnected to=Bernard ")
+        >= 1);
+    assert_true (
+        s_count (path, "\"event\":\"socket\",\"text\":\"connected to=Bernard ")
+        >= 1);
     kill (monitor, SIGTERM);
     int status;
     waitpid (monitor, &status, 0);
