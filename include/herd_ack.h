@@ -46,7 +46,8 @@ void herd_ack_hold (herd_ack_t *self,
                     size_t size,
                     int64_t now_ms);
 
-//  Link link ACKed update sequence; releases the reply if it was the last.
+//  Link link ACKed every update up to sequence (ACKs are cumulative: one
+//  link delivers in order); releases the replies it was the last for.
 //  ACKs for unknown sequences or links are ignored.
 void herd_ack_receive (herd_ack_t *self, uint64_t sequence, size_t link);
 

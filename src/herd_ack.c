@@ -86,20 +86,25 @@ herd_ack_hold (herd_ack_t *self,
     zlistx_add_end (self->held, held);
 }
 
-//  O(held); ACKs come nearly in order, so the match is near the head.
+//  O(replies held up to sequence): an ACK covers every update before it.
 void
 herd_ack_receive (herd_ack_t *self, uint64_t sequence, size_t link)
 {
     assert (self);
-    for (s_held_t *held = (s_held_t *) zlistx_first (self->held); held;
-         held = (s_held_t *) zlistx_next (self->held)) {
-        if (held->sequence != sequence)
-            continue;
-        if (link < HERD_ACK_LINKS_MAX)
-            held->waiting &= ~(1ull << link);
-        if (held->waiting == 0)
-            s_release (self, held, true);
+    if (link >= HERD_ACK_LINKS_MAX)
         return;
+    s_held_t *held = (s_held_t *) zlistx_first (self->held);
+    while (held && held->sequence <= sequence) {
+        held->waiting &= ~(1ull << link);
+        if (held->waiting == 0) {
+            //  Step past it before it goes: the cursor moves to the next
+            void *handle = zlistx_cursor (self->held);
+            self->fn (self->arg, held->connection, held->ticket, held->reply,
+                      held->size, true);
+            held = (s_held_t *) zlistx_next (self->held);
+            zlistx_delete (self->held, handle);
+        } else
+            held = (s_held_t *) zlistx_next (self->held);
     }
 }
 

@@ -209,6 +209,12 @@ s_end (herd_log_t *self)
         herd_log_flush (self);
 }
 
+static void s_vprintf (herd_log_t *self,
+                       const struct timespec *when,
+                       const char *level,
+                       const char *format,
+                       va_list args) __attribute__ ((format (printf, 4, 0)));
+
 static void
 s_vprintf (herd_log_t *self,
            const struct timespec *when,

@@ -10,8 +10,9 @@
 #include <time.h>
 
 //  Events are held this long before they are printed, so that events from
-//  several nodes come out in time order.
-#define S_WINDOW_US 100000
+//  several nodes come out in time order (a tap holds its records up to
+//  20 ms, and a busy node's tap may be later still).
+#define S_WINDOW_US 250000
 
 typedef struct {
     int64_t time;  //  Microseconds since the epoch, from the record

@@ -39,6 +39,14 @@
 //  How long the tap holds records before it publishes them.
 #define S_TAP_TICK_MS 20
 
+//  A ZeroMQ socket the loop reads through its ZMQ_FD (s_watch).
+typedef struct {
+    herd_node_t *node;
+    zsock_t *socket;
+    zloop_reader_fn *handler;  //  Reads a batch from socket
+    bool again;                //  A zero-delay timer will call it again
+} s_watch_t;
+
 struct _herd_node_t {
     herd_topo_t *topo;        //  Borrowed, or owned_topo after a reload
     herd_topo_t *owned_topo;  //  The topology last reloaded, or NULL
@@ -85,7 +93,14 @@ struct _herd_node_t {
     herd_metrics_histogram_t places_time;    //  FETCH to answer
     herd_metrics_histogram_t places_shown;   //  places_time at the last stats
     uint64_t sent;                           //  AT messages sent
-    uint64_t places_id;                      //  Places calls asked, for the tap
+    s_watch_t inbox_watch, places_watch;
+    //  ACKs owed to each link's originator, sent once per inbox turn: the
+    //  highest sequence taken this turn covers those before it
+    struct {
+        uint64_t epoch, sequence;
+        bool owed;
+    } acks_owed[HERD_TOPO_NODES_MAX];
+    uint64_t places_id;  //  Places calls asked, for the tap
 };
 
 //  Places answer statuses counted apart; the last is every other.
@@ -118,6 +133,65 @@ typedef struct {
     int64_t asked;  //  Monotonic microseconds, for the metrics
     uint64_t id;    //  In the tap's places records
 } s_context_t;
+
+//  The inbox and the Places actor's pipe are watched through their ZMQ_FD
+//  as plain descriptors, not as ZeroMQ sockets: zmq_poll asks every
+//  ZeroMQ socket in its set for its events, two system calls each, on every
+//  turn of the loop whatever woke it, and the node's turns are many and
+//  short.  The descriptor only says "look": the handler reads a batch, and
+//  reading ZMQ_EVENTS afterwards re-arms the descriptor and tells whether
+//  more is waiting (a full batch, or messages that came meanwhile), in
+//  which case a zero-delay timer calls the handler again on the next turn.
+static int s_on_watched (zloop_t *loop, zmq_pollitem_t *item, void *arg);
+
+static int
+s_on_watch_again (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) timer_id;
+    s_watch_t *watch = (s_watch_t *) arg;
+    watch->again = false;
+    return s_on_watched (loop, NULL, arg);
+}
+
+static int
+s_on_watched (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    (void) item;
+    s_watch_t *watch = (s_watch_t *) arg;
+    if (watch->handler (loop, watch->socket, watch->node) == -1)
+        return -1;
+    if ((zsock_events (watch->socket) & ZMQ_POLLIN) && !watch->again) {
+        watch->again = true;
+        zloop_timer (loop, 0, 1, s_on_watch_again, watch);
+    }
+    return 0;
+}
+
+//  We sent on a watched socket: the send may have taken in the very
+//  notice that its descriptor was to show (libzmq processes a socket's
+//  commands on any call), so look again on the next turn.
+static void
+s_watch_poke (s_watch_t *watch)
+{
+    if (!watch->again) {
+        watch->again = true;
+        zloop_timer (watch->node->loop, 0, 1, s_on_watch_again, watch);
+    }
+}
+
+static int
+s_watch (herd_node_t *self,
+         s_watch_t *watch,
+         zsock_t *socket,
+         zloop_reader_fn *handler)
+{
+    watch->node = self;
+    watch->socket = socket;
+    watch->handler = handler;
+    watch->again = false;
+    zmq_pollitem_t item = {NULL, zsock_fd (socket), ZMQ_POLLIN, 0};
+    return zloop_poller (self->loop, &item, s_on_watched, watch);
+}
 
 static void
 s_reply (herd_node_t *self,
@@ -397,15 +471,18 @@ s_whatsat (herd_node_t *self,
         herd_log_printf (self->log, "warning", "Places queue full");
         s_whatsat_refused (self, connection, ticket, record.line,
                            "OVER_QUERY_LIMIT", "herd: Places queue full");
-    } else if (herd_log_enabled (self->log, "info")) {
-        char client[HERD_LOG_QUOTE_SIZE];
-        herd_log_quote (client, whatsat->client_id.data,
-                        whatsat->client_id.size);
-        herd_log_printf (self->log, "info",
-                         "places ask id=%" PRIu64 " conn=%" PRIu64
-                         " client=%s radius_m=%s max=%d",
-                         head.id, connection >> 32, client, metres,
-                         (int) whatsat->bound);
+    } else {
+        s_watch_poke (&self->places_watch);
+        if (herd_log_enabled (self->log, "info")) {
+            char client[HERD_LOG_QUOTE_SIZE];
+            herd_log_quote (client, whatsat->client_id.data,
+                            whatsat->client_id.size);
+            herd_log_printf (self->log, "info",
+                             "places ask id=%" PRIu64 " conn=%" PRIu64
+                             " client=%s radius_m=%s max=%d",
+                             head.id, connection >> 32, client, metres,
+                             (int) whatsat->bound);
+        }
     }
     zchunk_destroy (&context);
 }
@@ -526,6 +603,17 @@ s_on_link (void *arg, herd_link_t *link, bool up)
         herd_sync_link_down (self->sync, index);
 }
 
+//  Send link i's originator the ACK it is owed (proto/herd.md, section 4).
+static void
+s_send_ack (herd_node_t *self, size_t i)
+{
+    zmsg_t *ack =
+        herd_wire_ack (herd_link_neighbour (self->links[i]),
+                       self->acks_owed[i].epoch, self->acks_owed[i].sequence);
+    herd_link_send (self->links[i], &ack);  //  Refused: the reply times out
+    self->acks_owed[i].owed = false;
+}
+
 static void
 s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
 {
@@ -551,13 +639,17 @@ s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
         free (originator);
         return;
     }
-    //  The originator may be holding its client's reply for this
+    //  The originator may be holding its client's reply for this: it is
+    //  owed an ACK, sent at the end of the turn
     if (streq (originator, sender))
         for (size_t i = 0; i < self->link_count; i++)
             if (streq (herd_link_neighbour (self->links[i]), sender)) {
-                zmsg_t *ack =
-                    herd_wire_ack (originator, wire->epoch, wire->sequence);
-                herd_link_send (self->links[i], &ack);
+                if (self->acks_owed[i].owed
+                    && self->acks_owed[i].epoch != wire->epoch)
+                    s_send_ack (self, i);  //  It restarted meanwhile
+                self->acks_owed[i].epoch = wire->epoch;
+                self->acks_owed[i].sequence = wire->sequence;
+                self->acks_owed[i].owed = true;
             }
     bool stored = herd_table_offer (self->table, &at, wire->payload.data,
                                     wire->payload.size);
@@ -647,6 +739,10 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
         free (sender);
         zmsg_destroy (&msg);
     }
+    //  One ACK per originator for the whole batch
+    for (size_t i = 0; i < self->link_count; i++)
+        if (self->acks_owed[i].owed)
+            s_send_ack (self, i);
     herd_log_flush (self->log);
     return 0;
 }
@@ -870,6 +966,7 @@ s_stop (herd_node_t *self)
     herd_ack_expire (self->acks, INT64_MAX);
     if (herd_places_stop (self->places))
         return -1;
+    s_watch_poke (&self->places_watch);
     zloop_timer (self->loop, S_STOP_MS, 1, s_on_stop_deadline, self);
     return 0;
 }
@@ -1286,7 +1383,7 @@ s_open_inbox (herd_node_t *self)
     }
     if (zloop_timer (self->loop, 100, 0, s_on_inbox_monitor, self) == -1)
         return -1;
-    return zloop_reader (self->loop, self->inbox, s_on_inbox, self);
+    return s_watch (self, &self->inbox_watch, self->inbox, s_on_inbox);
 }
 
 static int
@@ -1533,8 +1630,8 @@ herd_node_new (herd_topo_t *topo,
         || s_open_front (self) || s_open_metrics (self)
         || s_open_security (self) || s_open_tap (self) || s_open_inbox (self)
         || s_open_links (self)
-        || zloop_reader (self->loop, zactor_sock (self->places), s_on_places,
-                         self)) {
+        || s_watch (self, &self->places_watch, zactor_sock (self->places),
+                    s_on_places)) {
         herd_node_destroy (&self);
         return NULL;
     }

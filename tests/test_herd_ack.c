@@ -63,8 +63,9 @@ test_receive_releases_after_the_last_link (void **state)
     herd_ack_hold (ack, 1, 0x5, 7, 0, "AT a", 4, 0);  //  Links 0 and 2
     herd_ack_hold (ack, 2, 0x1, 8, 0, "AT b", 4, 0);
     herd_ack_receive (ack, 1, 0);
-    herd_ack_receive (ack, 1, 1);  //  Not waited for: ignored
-    herd_ack_receive (ack, 9, 2);  //  Unknown sequence: ignored
+    herd_ack_receive (ack, 1, 1);   //  Not waited for: ignored
+    herd_ack_receive (ack, 0, 2);   //  Before every held one: ignored
+    herd_ack_receive (ack, 1, 70);  //  No such link: ignored
     assert_int_equal (sink.count, 0);
     herd_ack_receive (ack, 2, 0);  //  The second may finish first
     assert_int_equal (sink.count, 1);
@@ -75,6 +76,31 @@ test_receive_releases_after_the_last_link (void **state)
     assert_true (sink.complete[1]);
     herd_ack_receive (ack, 1, 2);  //  Again: ignored
     assert_int_equal (sink.count, 2);
+    herd_ack_destroy (&ack);
+}
+
+static void
+test_an_ack_covers_every_update_before_it (void **state)
+{
+    (void) state;
+    s_sink_t sink = {0};
+    herd_ack_t *ack = herd_ack_new (s_release, &sink);
+    herd_ack_hold (ack, 1, 0x3, 7, 0, "AT a", 4, 0);  //  Links 0 and 1
+    herd_ack_hold (ack, 2, 0x1, 7, 1, "AT b", 4, 0);  //  Link 0 only
+    herd_ack_hold (ack, 3, 0x3, 7, 2, "AT c", 4, 0);
+    herd_ack_hold (ack, 4, 0x3, 7, 3, "AT d", 4, 0);
+    herd_ack_receive (ack, 3, 0);  //  1, 2, 3 on link 0: only 2 is done
+    assert_int_equal (sink.count, 1);
+    assert_string_equal (sink.released[0], "7/1 AT b");
+    herd_ack_receive (ack, 9, 1);  //  Past the last: every one on link 1
+    assert_int_equal (sink.count, 3);
+    assert_string_equal (sink.released[1], "7/0 AT a");
+    assert_string_equal (sink.released[2], "7/2 AT c");
+    assert_int_equal (herd_ack_size (ack), 1);  //  4 waits for link 0
+    herd_ack_receive (ack, 4, 0);
+    assert_int_equal (sink.count, 4);
+    assert_string_equal (sink.released[3], "7/3 AT d");
+    assert_int_equal (herd_ack_size (ack), 0);
     herd_ack_destroy (&ack);
 }
 
@@ -102,6 +128,7 @@ main (void)
         cmocka_unit_test (test_new_and_destroy_drop_what_is_held),
         cmocka_unit_test (test_hold_with_no_link_releases_at_once),
         cmocka_unit_test (test_receive_releases_after_the_last_link),
+        cmocka_unit_test (test_an_ack_covers_every_update_before_it),
         cmocka_unit_test (test_expire_releases_what_is_due),
     };
     return cmocka_run_group_tests_name ("herd_ack", tests, NULL, NULL);
