@@ -35,12 +35,25 @@ typedef struct {
     uint64_t sequence;            //  AT: originator's update counter
     herd_span_t seen;             //  AT: comma list of nodes holding it
     herd_span_t payload;          //  AT: the AT line
-    uint64_t count;               //  SNAP: records; SNAPEND: records sent
+    uint64_t count;               //  AT: updates; SNAP: records; SNAPEND:
+                                  //  records sent
     bool answer;                  //  HELLO: wants a HELLO back
 } herd_wire_t;
 
-//  Build an AT update (without routing id: a DEALER sends it).  Caller owns
-//  return value and must destroy it.
+//  Build an empty AT (without routing id: a DEALER sends it); add one or
+//  more updates with herd_wire_at_add.  Caller owns return value and must
+//  destroy it.
+zmsg_t *herd_wire_at_new (void);
+void herd_wire_at_add (zmsg_t *at,
+                       const char *originator,
+                       uint64_t epoch,
+                       uint64_t sequence,
+                       const char *seen,
+                       const char *payload,
+                       size_t size);
+
+//  Build an AT of one update.  Caller owns return value and must destroy
+//  it.
 zmsg_t *herd_wire_at (const char *originator,
                       uint64_t epoch,
                       uint64_t sequence,
@@ -74,7 +87,18 @@ bool herd_wire_next_record (zmsg_t *msg, herd_span_t *record);
 //  Decode a message as a ROUTER received it: routing id, then the frames.
 //  Returns 0 and fills self, or -1 and sets *reason (static string).  An
 //  unknown command with the right signature decodes as HERD_WIRE_OTHER.
+//  An AT decodes its first update into self; count says how many it has.
 int herd_wire_decode (herd_wire_t *self, zmsg_t *msg, const char **reason);
+
+//  Decode update index (1 to count - 1, in order, after herd_wire_decode)
+//  of a decoded AT into self, using msg's frame cursor: nothing else may
+//  move it from herd_wire_decode on.  Returns 1, 0 when index is past the
+//  last, or -1 and sets *reason if it is malformed (the rest of the message
+//  is then not to be read).
+int herd_wire_next_update (herd_wire_t *self,
+                           zmsg_t *msg,
+                           size_t index,
+                           const char **reason);
 
 //  Is name a valid node name?
 bool herd_wire_name_valid (const char *name, size_t size);

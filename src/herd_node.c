@@ -92,8 +92,14 @@ struct _herd_node_t {
     uint64_t answers[7];                     //  Places answers by s_statuses
     herd_metrics_histogram_t places_time;    //  FETCH to answer
     herd_metrics_histogram_t places_shown;   //  places_time at the last stats
-    uint64_t sent;                           //  AT messages sent
+    uint64_t sent;                           //  Updates sent in ATs
+    uint64_t taken;                          //  Updates taken from ATs
     s_watch_t inbox_watch, places_watch;
+    struct {
+        zmsg_t *msg;  //  An AT of the updates not sent yet, or NULL
+        size_t updates, bytes;
+    } batches[HERD_TOPO_NODES_MAX];  //  Per link (s_batch_add)
+    bool batch_timer;                //  Set to send them
     //  ACKs owed to each link's originator, sent once per inbox turn: the
     //  highest sequence taken this turn covers those before it
     struct {
@@ -225,6 +231,78 @@ s_reply_invalid (herd_node_t *self,
 //  Send a stored update to every neighbour that is neither its sender nor
 //  in its seen set; O(neighbours).  Returns the mask of links that were up
 //  and took it: those will ACK an update we originated.
+//  Updates are sent to each neighbour in batches: every update flooded in
+//  one turn of the loop goes out in one AT message per link at the start
+//  of the next (a zero-delay timer), or as soon as a batch holds
+//  S_AT_BATCH updates or S_AT_BATCH_BYTES.  Under load this sends one
+//  message where there were dozens: each costs system calls and thread
+//  wake-ups in both nodes and in ZeroMQ's I/O threads.
+#define S_AT_BATCH       256
+#define S_AT_BATCH_BYTES (64 * 1024)
+
+//  Send link i's batch, if it holds any.
+static void
+s_batch_send (herd_node_t *self, size_t i)
+{
+    if (!self->batches[i].msg)
+        return;
+    size_t updates = self->batches[i].updates;
+    if (herd_link_send (self->links[i], &self->batches[i].msg) == 0)
+        self->sent += updates;
+    else if (herd_link_up (self->links[i]))
+        herd_log_printf (self->log, "error",
+                         "update lost for %s: its queue is full (%zu "
+                         "updates)",
+                         herd_link_neighbour (self->links[i]), updates);
+    //  Refused while the link is down: catch-up brings them
+    self->batches[i].msg = NULL;
+    self->batches[i].updates = 0;
+    self->batches[i].bytes = 0;
+}
+
+static void
+s_batch_send_all (herd_node_t *self)
+{
+    for (size_t i = 0; i < self->link_count; i++)
+        s_batch_send (self, i);
+}
+
+static int
+s_on_batch_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    herd_node_t *self = (herd_node_t *) arg;
+    self->batch_timer = false;
+    s_batch_send_all (self);
+    return 0;
+}
+
+//  Queue an update for link i.
+static void
+s_batch_add (herd_node_t *self,
+             size_t i,
+             const char *originator,
+             uint64_t epoch,
+             uint64_t sequence,
+             const char *seen,
+             herd_span_t payload)
+{
+    if (!self->batches[i].msg)
+        self->batches[i].msg = herd_wire_at_new ();
+    herd_wire_at_add (self->batches[i].msg, originator, epoch, sequence, seen,
+                      payload.data, payload.size);
+    self->batches[i].updates++;
+    self->batches[i].bytes += payload.size + strlen (seen) + 40;
+    if (self->batches[i].updates >= S_AT_BATCH
+        || self->batches[i].bytes >= S_AT_BATCH_BYTES)
+        s_batch_send (self, i);
+    else if (!self->batch_timer) {
+        self->batch_timer = true;
+        zloop_timer (self->loop, 0, 1, s_on_batch_timer, self);
+    }
+}
+
 //  Room for a list of neighbour names in a record ("B,C,D"); a longer
 //  list ends with "...".
 #define S_NAMES_SIZE 1024
@@ -275,9 +353,6 @@ s_flood (herd_node_t *self,
     }
     char *next_seen = herd_flood_add_all (seen, names, count);
     char *origin = strndup (originator.data, originator.size);
-    //  Encoded once; each link gets a copy (the send consumes it)
-    zmsg_t *update = herd_wire_at (origin, epoch, sequence, next_seen,
-                                   payload.data, payload.size);
     uint64_t sent = 0;
     char *tx_end = tx, *down_end = down;
     *tx = *down = 0;
@@ -285,23 +360,19 @@ s_flood (herd_node_t *self,
         const char *neighbour = herd_link_neighbour (self->links[i]);
         if (!target[i])
             continue;
-        zmsg_t *msg = zmsg_dup (update);
-        bool up = herd_link_up (self->links[i]);
-        if (herd_link_send (self->links[i], &msg) == 0) {
-            self->sent++;
+        //  Queued even when the link looks down: the socket monitor is read
+        //  every few milliseconds, and a send the link refuses costs
+        //  nothing (catch-up brings the neighbour what it missed)
+        s_batch_add (self, i, origin, epoch, sequence, next_seen, payload);
+        if (herd_link_up (self->links[i])) {
             tx_end = s_add_name (tx, tx_end, neighbour);
-            if (up && i < HERD_ACK_LINKS_MAX)
+            if (i < HERD_ACK_LINKS_MAX)
                 sent |= 1ull << i;
-        } else if (up)
-            herd_log_printf (self->log, "error",
-                             "update lost for %s: its queue is full",
-                             neighbour);
-        else  //  Catch-up brings it when the link comes back
+        } else
             down_end = s_add_name (down, down_end, neighbour);
     }
     if (tx_end == tx)
         strcpy (tx, "-");
-    zmsg_destroy (&update);
     free (origin);
     free (next_seen);
     return sent;
@@ -674,17 +745,40 @@ s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
     free (originator);
 }
 
+//  Every update of an AT message, in order (proto/herd.md, section 2).
+static void
+s_updates (herd_node_t *self,
+           herd_wire_t *wire,
+           zmsg_t *msg,
+           const char *sender)
+{
+    size_t count = wire->count;
+    for (size_t index = 0; index < count; index++) {
+        const char *reason = NULL;
+        if (index > 0
+            && herd_wire_next_update (wire, msg, index, &reason) == -1) {
+            self->refused++;
+            herd_log_printf (self->log, "warning",
+                             "updates from %s dropped from the %zuth of %zu "
+                             "on: %s; %" PRIu64 " refused so far",
+                             sender, index + 1, count, reason, self->refused);
+            return;
+        }
+        self->taken++;
+        s_update (self, wire, sender);
+    }
+}
+
 //  Over CURVE, zauth binds each connection to the name in the member's
 //  certificate (ZAP metadata "name"): the routing id must be that name, or
 //  a member could pose as another.
 static bool
-s_key_matches (zmsg_t *msg, herd_span_t sender)
+s_key_matches (zmsg_t *msg, const char *sender)
 {
     zmsg_first (msg);
     zframe_t *signature = zmsg_next (msg);  //  From the wire: has metadata
     const char *name = signature ? zframe_meta (signature, "name") : NULL;
-    return name && strlen (name) == sender.size
-           && memcmp (name, sender.data, sender.size) == 0;
+    return name && streq (name, sender);
 }
 
 static int
@@ -696,16 +790,23 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
         zmsg_t *msg = zmsg_recv_nowait (reader);
         if (!msg)
             break;
+        //  Before the decode: an AT's updates are read with msg's frame
+        //  cursor, which nothing may move in between
+        char *sender = zframe_strdup (zmsg_first (msg));
+        bool key_matches = !self->cert || s_key_matches (msg, sender);
         herd_wire_t wire;
         const char *reason = NULL;
         int from = -1;
         if (herd_wire_decode (&wire, msg, &reason) == 0
             && (from = s_link_index (self, wire.sender)) == -1)
             reason = "not a neighbour";
-        if (!reason && self->cert && !s_key_matches (msg, wire.sender))
+        if (!reason && !key_matches)
             reason = "routing id is not the name of the sender's key";
-        char *sender = zframe_strdup (zmsg_first (msg));
-        work += 1 + (wire.command == HERD_WIRE_SNAP ? wire.count : 0);
+        work +=
+            1
+            + (wire.command == HERD_WIRE_SNAP || wire.command == HERD_WIRE_AT
+                   ? wire.count
+                   : 0);
         if (!reason)
             self->messages[wire.command]++;
         if (reason) {
@@ -735,7 +836,7 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
             herd_log_bytes (self->log, "info", "ignored newer command",
                             wire.name.data, wire.name.size);
         else
-            s_update (self, &wire, sender);
+            s_updates (self, &wire, msg, sender);
         free (sender);
         zmsg_destroy (&msg);
     }
@@ -1047,6 +1148,7 @@ s_open_links (herd_node_t *self)
 static void
 s_relink (herd_node_t *self, herd_topo_t *next, size_t index)
 {
+    s_batch_send_all (self);  //  Batches are kept by link index
     //  Held replies wait on link numbers that are about to change
     herd_ack_expire (self->acks, INT64_MAX);
     size_t count = herd_topo_neighbour_count (next, index);
@@ -1253,9 +1355,9 @@ s_on_stats (zloop_t *loop, int timer_id, void *arg)
         self->lines[HERD_MSG_IAMAT], self->lines[HERD_MSG_WHATSAT],
         self->lines[HERD_MSG_INVALID], self->lines[HERD_MSG_BLANK],
         self->updates[0][0] + self->updates[1][0],
-        self->updates[0][1] + self->updates[1][1], self->messages[HERD_WIRE_AT],
-        self->sent, self->refused, herd_table_size (self->table),
-        self->places_time.count, p50, p99, links);
+        self->updates[0][1] + self->updates[1][1], self->taken, self->sent,
+        self->refused, herd_table_size (self->table), self->places_time.count,
+        p50, p99, links);
     herd_log_flush (self->log);
     return 0;
 }
@@ -1648,8 +1750,11 @@ herd_node_destroy (herd_node_t **self_p)
         zloop_destroy (&self->loop);
         zactor_destroy (&self->places);
         herd_sync_destroy (&self->sync);
-        for (size_t i = 0; i < self->link_count; i++)
+        for (size_t i = 0; i < self->link_count; i++) {
+            if (self->batches[i].msg)
+                s_batch_send (self, i);
             herd_link_destroy (&self->links[i]);
+        }
         free (self->links);
         if (self->inbox_monitor)
             zmq_socket_monitor (zsock_resolve (self->inbox), NULL, 0);

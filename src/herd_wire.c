@@ -75,6 +75,29 @@ herd_wire_ack (const char *originator, uint64_t epoch, uint64_t sequence)
 }
 
 zmsg_t *
+herd_wire_at_new (void)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
+    zmsg_addstr (msg, "AT");
+    return msg;
+}
+
+void
+herd_wire_at_add (zmsg_t *at,
+                  const char *originator,
+                  uint64_t epoch,
+                  uint64_t sequence,
+                  const char *seen,
+                  const char *payload,
+                  size_t size)
+{
+    s_add_stamp (at, originator, epoch, sequence);
+    zmsg_addstr (at, seen);
+    zmsg_addmem (at, payload, size);
+}
+
+zmsg_t *
 herd_wire_at (const char *originator,
               uint64_t epoch,
               uint64_t sequence,
@@ -82,12 +105,8 @@ herd_wire_at (const char *originator,
               const char *payload,
               size_t size)
 {
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
-    zmsg_addstr (msg, "AT");
-    s_add_stamp (msg, originator, epoch, sequence);
-    zmsg_addstr (msg, seen);
-    zmsg_addmem (msg, payload, size);
+    zmsg_t *msg = herd_wire_at_new ();
+    herd_wire_at_add (msg, originator, epoch, sequence, seen, payload, size);
     return msg;
 }
 
@@ -196,14 +215,10 @@ s_decode_stamp (herd_wire_t *self, zmsg_t *msg, const char **reason)
     return 0;
 }
 
+//  One update of an AT: four frames from the message's cursor.
 static int
-s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
+s_decode_update (herd_wire_t *self, zmsg_t *msg, const char **reason)
 {
-    //  Extra trailing frames are a newer version's additions: ignored
-    if (zmsg_size (msg) < 7) {
-        *reason = "AT has too few frames";
-        return -1;
-    }
     if (s_decode_stamp (self, msg, reason))
         return -1;
     self->seen = s_span (zmsg_next (msg));
@@ -213,6 +228,34 @@ s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
         return -1;
     }
     return 0;
+}
+
+static int
+s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
+{
+    //  Frames after the last whole update are a newer version's
+    //  additions: ignored
+    if (zmsg_size (msg) < 7) {
+        *reason = "AT has too few frames";
+        return -1;
+    }
+    self->count = (zmsg_size (msg) - 3) / 4;
+    return s_decode_update (self, msg, reason);
+}
+
+int
+herd_wire_next_update (herd_wire_t *self,
+                       zmsg_t *msg,
+                       size_t index,
+                       const char **reason)
+{
+    assert (self && msg && self->command == HERD_WIRE_AT);
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    if (index >= self->count)
+        return 0;
+    return s_decode_update (self, msg, reason) ? -1 : 1;
 }
 
 int

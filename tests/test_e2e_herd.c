@@ -298,6 +298,34 @@ test_bad_herd_frames_are_dropped_and_logged (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+//  Found when updates began to travel in batches (one AT message holds
+//  every update a node floods in one turn): the node read the second and
+//  later updates of a message from the wrong frame and dropped them all.
+static void
+test_a_burst_of_iamats_reaches_every_node (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B", "C"};
+    const char *links[] = {"A B", "B C"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 3, links, 2, NULL);
+    herd_test_herd_start_all (herd);
+    enum { BURST = 300 };
+    char *burst = (char *) zmalloc (BURST * 40);
+    for (int i = 0; i < BURST; i++)
+        sprintf (burst + strlen (burst), "IAMAT burst%d +1-1 %d\n", i, i + 1);
+    free (herd_test_exchange (herd_test_herd_port (herd, "A"), burst,
+                              S_DEADLINE));
+    free (burst);
+    //  All of them stored at the far end, nothing refused on the way
+    assert_true (herd_test_herd_log_wait (herd, "C", "update stored from=B ",
+                                          BURST, S_DEADLINE));
+    assert_int_equal (herd_test_herd_log_count (herd, "B", "dropped"), 0);
+    assert_int_equal (herd_test_herd_log_count (herd, "C", "dropped"), 0);
+    s_assert_everywhere (herd, "burst0", "AT A ");
+    s_assert_everywhere (herd, "burst299", "AT A ");
+    herd_test_herd_destroy (&herd);
+}
+
 int
 main (void)
 {
@@ -309,6 +337,7 @@ main (void)
         cmocka_unit_test (test_a_node_stops_cleanly_within_a_second),
         cmocka_unit_test (test_sighup_reopens_the_log),
         cmocka_unit_test (test_bad_herd_frames_are_dropped_and_logged),
+        cmocka_unit_test (test_a_burst_of_iamats_reaches_every_node),
     };
     return cmocka_run_group_tests_name ("e2e_herd", tests, NULL, NULL);
 }

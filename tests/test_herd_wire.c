@@ -32,6 +32,48 @@ test_at_round_trips (void **state)
 }
 
 static void
+test_an_at_carries_several_updates (void **state)
+{
+    (void) state;
+    zmsg_t *msg = herd_wire_at_new ();
+    herd_wire_at_add (msg, "Clark", 7, 1, "Clark,Jaquez", "AT one", 6);
+    herd_wire_at_add (msg, "Juzang", 8, 2, "Juzang", "AT two", 6);
+    herd_wire_at_add (msg, "Clark", 7, 3, "Clark", "AT three", 8);
+    assert_int_equal (zmsg_size (msg), 2 + 3 * 4);
+    zmsg_pushstr (msg, "Jaquez");
+    herd_wire_t wire;
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_int_equal (wire.command, HERD_WIRE_AT);
+    assert_int_equal (wire.count, 3);
+    s_assert_span (wire.payload, "AT one");
+    assert_int_equal (herd_wire_next_update (&wire, msg, 1, NULL), 1);
+    s_assert_span (wire.originator, "Juzang");
+    assert_int_equal (wire.epoch, 8);
+    assert_int_equal (wire.sequence, 2);
+    s_assert_span (wire.seen, "Juzang");
+    s_assert_span (wire.payload, "AT two");
+    assert_int_equal (herd_wire_next_update (&wire, msg, 2, NULL), 1);
+    assert_int_equal (wire.sequence, 3);
+    s_assert_span (wire.payload, "AT three");
+    assert_int_equal (herd_wire_next_update (&wire, msg, 3, NULL), 0);
+    zmsg_destroy (&msg);
+    //  A bad update stops the rest; a short tail is ignored
+    msg = herd_wire_at ("Clark", 7, 1, "Clark", "AT one", 6);
+    zmsg_addstr (msg, "bad name!");
+    zmsg_addmem (msg, "0123456789abcdef", 16);
+    zmsg_addstr (msg, "Clark");
+    zmsg_addstr (msg, "AT two");
+    zmsg_addstr (msg, "newer");
+    zmsg_pushstr (msg, "Jaquez");
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_int_equal (wire.count, 2);
+    const char *reason = NULL;
+    assert_int_equal (herd_wire_next_update (&wire, msg, 1, &reason), -1);
+    assert_non_null (reason);
+    zmsg_destroy (&msg);
+}
+
+static void
 test_ack_round_trips (void **state)
 {
     (void) state;
@@ -159,6 +201,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_at_round_trips),
+        cmocka_unit_test (test_an_at_carries_several_updates),
         cmocka_unit_test (test_ack_round_trips),
         cmocka_unit_test (test_decode_refuses_malformed),
         cmocka_unit_test (test_decode_ignores_newer_commands),

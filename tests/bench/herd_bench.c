@@ -983,7 +983,7 @@ s_section_propagation (cJSON *report, double peak)
     printf ("\n## Propagation to the farthest node\n\n"
             "From the origin storing an IAMAT to the farthest node receiving "
             "it (node log timestamps).\n\n"
-            "| topology | load | hops | updates | p50 | p99 | messages/update "
+            "| topology | load | hops | updates | p50 | p99 | deliveries/update "
             "(minimum N-1) |\n|---|---|---|---|---|---|---|\n");
     cJSON *rows = cJSON_AddArrayToObject (report, "propagation");
     const char *years[] = {"2018", "2020", "2021", "2022", "2023"};
@@ -1302,7 +1302,7 @@ s_section_flood (cJSON *report)
     printf ("\n## Flood cost as the herd grows\n\n"
             "200 IAMATs/s for the run at one node (a leaf of the star), "
             "generated topologies on this machine:\n\n"
-            "| shape | nodes | links | hops | messages/update (minimum N-1) | "
+            "| shape | nodes | links | hops | deliveries/update (minimum N-1) | "
             "p50 | p99 |\n|---|---|---|---|---|---|---|\n");
     cJSON *rows = cJSON_AddArrayToObject (report, "flood");
     const char *shapes[] = {"ring", "random-regular", "star"};

@@ -2,8 +2,8 @@
 
     The input is a list of frames, each a length byte then that many bytes.
     Whatever they hold, decoding either refuses with a reason or gives
-    fields that stay inside the message; a decoded AT re-encodes to the
-    same frames.  */
+    fields that stay inside the message; a decoded AT's updates re-encode to
+    the same frames.  */
 
 #include "herd_wire.h"
 
@@ -27,24 +27,33 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     const char *reason = NULL;
     if (herd_wire_decode (&wire, msg, &reason) == 0) {
         if (wire.command == HERD_WIRE_AT) {
-            char *originator =
-                strndup (wire.originator.data, wire.originator.size);
-            char *seen = strndup (wire.seen.data, wire.seen.size);
-            zmsg_t *again =
-                herd_wire_at (originator, wire.epoch, wire.sequence, seen,
-                              wire.payload.data, wire.payload.size);
-            //  The routing id and the AT's own frames, nothing else
+            //  Every whole update, until one is malformed
+            assert (wire.count >= 1);
+            zmsg_t *again = herd_wire_at_new ();
+            size_t index = 0;
+            int rc = 1;
+            while (rc == 1) {
+                char *originator =
+                    strndup (wire.originator.data, wire.originator.size);
+                char *seen = strndup (wire.seen.data, wire.seen.size);
+                herd_wire_at_add (again, originator, wire.epoch, wire.sequence,
+                                  seen, wire.payload.data, wire.payload.size);
+                free (originator);
+                free (seen);
+                herd_msg_t line;
+                herd_msg_parse_at (&line, wire.payload.data, wire.payload.size,
+                                   NULL);
+                rc = herd_wire_next_update (&wire, msg, ++index, &reason);
+                assert (rc != -1 || reason);
+            }
+            assert (rc == -1 || index == wire.count);
+            //  The routing id, then the AT's own frames as decoded
             zframe_t *frame = zmsg_first (msg);
             frame = zmsg_next (msg);
             for (zframe_t *copy = zmsg_first (again); copy;
                  copy = zmsg_next (again), frame = zmsg_next (msg))
                 assert (frame && zframe_eq (frame, copy));
             zmsg_destroy (&again);
-            free (originator);
-            free (seen);
-            herd_msg_t line;
-            herd_msg_parse_at (&line, wire.payload.data, wire.payload.size,
-                               NULL);
         } else if (wire.command == HERD_WIRE_SNAP) {
             uint64_t count = 0;
             herd_span_t record;
