@@ -977,15 +977,126 @@ s_paced_spread (s_herd_t *herd,
 }
 
 //  3: propagation to the farthest node, light load and half the peak.
+//  The floor under a herd's propagation on this machine: ZeroMQ alone
+//  carrying a timestamp from A through B, which passes it on at once, to
+//  C, over DEALER to ROUTER on loopback, paced like the light-load rows.
+//  Each of A, B and C has its own context (its own I/O thread), as each
+//  node has.
+typedef struct {
+    void *context;
+    uint16_t port;         //  Its ROUTER binds here
+    uint16_t next;         //  B: where it passes messages on
+    size_t count;          //  C: how many to take
+    int64_t *delays;       //  C: one-way times, microseconds
+    volatile bool *ready;  //  Set once bound
+} s_hop_t;
+
+static void *
+s_hop_run (void *arg)
+{
+    s_hop_t *self = (s_hop_t *) arg;
+    void *router = zmq_socket (self->context, ZMQ_ROUTER);
+    char endpoint[64];
+    snprintf (endpoint, sizeof (endpoint), "tcp://127.0.0.1:%u", self->port);
+    int rc = zmq_bind (router, endpoint);
+    assert (rc == 0);
+    void *dealer = NULL;
+    if (self->next) {
+        dealer = zmq_socket (self->context, ZMQ_DEALER);
+        snprintf (endpoint, sizeof (endpoint), "tcp://127.0.0.1:%u",
+                  self->next);
+        zmq_connect (dealer, endpoint);
+    }
+    *self->ready = true;
+    char id[256], stamp[8];
+    for (size_t n = 0; !self->next ? n < self->count : true; n++) {
+        if (zmq_recv (router, id, sizeof (id), 0) < 0
+            || zmq_recv (router, stamp, sizeof (stamp), 0) != 8)
+            break;  //  The context was shut down
+        if (dealer)
+            zmq_send (dealer, stamp, sizeof (stamp), 0);
+        else {
+            int64_t sent;
+            memcpy (&sent, stamp, sizeof (sent));
+            self->delays[n] = zclock_usecs () - sent;
+        }
+    }
+    int linger = 0;
+    zmq_setsockopt (router, ZMQ_LINGER, &linger, sizeof (linger));
+    zmq_close (router);
+    if (dealer) {
+        zmq_setsockopt (dealer, ZMQ_LINGER, &linger, sizeof (linger));
+        zmq_close (dealer);
+    }
+    return NULL;
+}
+
+static void
+s_zmq_floor (int rate, size_t count, int64_t *p50, int64_t *p99)
+{
+    volatile bool ready_b = false, ready_c = false;
+    int64_t *delays = (int64_t *) calloc (count, sizeof (int64_t));
+    s_hop_t c = {zmq_ctx_new (), s_free_port (), 0, count, delays, &ready_c};
+    s_hop_t b = {zmq_ctx_new (), s_free_port (), c.port, 0, NULL, &ready_b};
+    pthread_t thread_b, thread_c;
+    pthread_create (&thread_c, NULL, s_hop_run, &c);
+    pthread_create (&thread_b, NULL, s_hop_run, &b);
+    while (!ready_b || !ready_c)
+        usleep (1000);
+    void *context = zmq_ctx_new ();
+    void *dealer = zmq_socket (context, ZMQ_DEALER);
+    char endpoint[64];
+    snprintf (endpoint, sizeof (endpoint), "tcp://127.0.0.1:%u", b.port);
+    zmq_connect (dealer, endpoint);
+    usleep (300000);  //  Both connections made before the first stamp
+    int64_t start = zclock_usecs ();
+    for (size_t n = 0; n < count; n++) {
+        int64_t due = start + (int64_t) n * 1000000 / rate;
+        int64_t now = zclock_usecs ();
+        if (due > now)
+            usleep ((useconds_t) (due - now));
+        int64_t stamp = zclock_usecs ();
+        zmq_send (dealer, &stamp, sizeof (stamp), 0);
+    }
+    pthread_join (thread_c, NULL);
+    int linger = 0;
+    zmq_setsockopt (dealer, ZMQ_LINGER, &linger, sizeof (linger));
+    zmq_close (dealer);
+    zmq_ctx_term (context);
+    zmq_ctx_shutdown (b.context);  //  Its blocking recv returns
+    pthread_join (thread_b, NULL);
+    zmq_ctx_term (b.context);
+    zmq_ctx_term (c.context);
+    qsort (delays, count, sizeof (int64_t), s_compare_i64);
+    *p50 = s_percentile (delays, count, 50);
+    *p99 = s_percentile (delays, count, 99);
+    free (delays);
+}
+
 static void
 s_section_propagation (cJSON *report, double peak)
 {
-    printf ("\n## Propagation to the farthest node\n\n"
-            "From the origin storing an IAMAT to the farthest node receiving "
-            "it (node log timestamps).\n\n"
-            "| topology | load | hops | updates | p50 | p99 | deliveries/update "
-            "(minimum N-1) |\n|---|---|---|---|---|---|---|\n");
+    printf (
+        "\n## Propagation to the farthest node\n\n"
+        "From the origin storing an IAMAT to the farthest node receiving "
+        "it (node log timestamps).\n\n"
+        "| topology | load | hops | updates | p50 | p99 | deliveries/update "
+        "(minimum N-1) |\n|---|---|---|---|---|---|---|\n");
     cJSON *rows = cJSON_AddArrayToObject (report, "propagation");
+    //  The floor first: what two ZeroMQ hops cost with no work at all
+    int64_t floor_p50, floor_p99;
+    s_zmq_floor (200, 400, &floor_p50, &floor_p99);
+    printf ("| ZeroMQ alone (A to B to C, nothing else) | 200/s | 2 | 400 | "
+            "%" PRId64 " us | %" PRId64 " us | - |\n",
+            floor_p50, floor_p99);
+    fflush (stdout);
+    cJSON *floor = cJSON_CreateObject ();
+    cJSON_AddStringToObject (floor, "topology", "zeromq-floor");
+    cJSON_AddNumberToObject (floor, "rate", 200);
+    cJSON_AddNumberToObject (floor, "hops", 2);
+    cJSON_AddNumberToObject (floor, "p50_us", (double) floor_p50);
+    cJSON_AddNumberToObject (floor, "p99_us", (double) floor_p99);
+    cJSON_AddItemToArray (rows, floor);
     const char *years[] = {"2018", "2020", "2021", "2022", "2023"};
     for (int y = 0; y < 5; y++) {
         s_herd_t *herd = s_shipped (years[y], NULL);
@@ -1299,11 +1410,12 @@ s_generated (const char *shape, size_t nodes, unsigned *seed)
 static void
 s_section_flood (cJSON *report)
 {
-    printf ("\n## Flood cost as the herd grows\n\n"
-            "200 IAMATs/s for the run at one node (a leaf of the star), "
-            "generated topologies on this machine:\n\n"
-            "| shape | nodes | links | hops | deliveries/update (minimum N-1) | "
-            "p50 | p99 |\n|---|---|---|---|---|---|---|\n");
+    printf (
+        "\n## Flood cost as the herd grows\n\n"
+        "200 IAMATs/s for the run at one node (a leaf of the star), "
+        "generated topologies on this machine:\n\n"
+        "| shape | nodes | links | hops | deliveries/update (minimum N-1) | "
+        "p50 | p99 |\n|---|---|---|---|---|---|---|\n");
     cJSON *rows = cJSON_AddArrayToObject (report, "flood");
     const char *shapes[] = {"ring", "random-regular", "star"};
     const size_t sizes[] = {5, 20, 50};
