@@ -9,8 +9,8 @@ TOPOLOGY ?= deploy/topologies/cs131-2022.zpl
 PKGS     := libczmq libzmq libcurl libcjson
 APT_PKGS := libczmq-dev libzmq3-dev libcurl4-openssl-dev libcjson-dev \
             libcmocka-dev pkg-config clang-format netcat-openbsd gcc libc6-dev \
-            clang libclang-rt-14-dev
-TOOLS    := cc pkg-config clang-format nc clang
+            clang libclang-rt-14-dev cppcheck
+TOOLS    := cc pkg-config clang-format nc clang cppcheck
 
 #  Project flags live apart from CFLAGS so `make CFLAGS=...` keeps them.
 #  pkg-config is expanded lazily: `deps` may have just installed it.
@@ -67,7 +67,7 @@ test: deps
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-short
 
-check: all format-check fuzz-replay
+check: all format-check lint fuzz-replay
 	@HERD_BIN=$(abspath $(BUILD)/herd) tests/run.sh $(TEST_BIN)
 
 #  The benchmark (tests/bench/herd_bench.c): not a test, asserts nothing;

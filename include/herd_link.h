@@ -37,7 +37,7 @@ typedef enum {
 } herd_link_state_t;
 
 //  The link went up or down.
-typedef void (herd_link_fn) (void *arg, herd_link_t *link, bool up);
+typedef void (herd_link_fn) (void *arg, const herd_link_t *link, bool up);
 
 //  Create a link from node name to neighbour at endpoint; it connects at
 //  once and retries by itself.  With cert (ours) and server_key (the

@@ -440,11 +440,11 @@ s_ping (const char *address)
         setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof (limit));
         const char *probe = "herd-ping\n";
         char reply[32] = "";
-        size_t got = 0;
         if (connect (fd, found->ai_addr, found->ai_addrlen) == 0
             && send (fd, probe, strlen (probe), MSG_NOSIGNAL)
                    == (ssize_t) strlen (probe)) {
             shutdown (fd, SHUT_WR);
+            size_t got = 0;
             ssize_t size;
             while (
                 got < sizeof (reply) - 1

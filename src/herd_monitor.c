@@ -279,16 +279,16 @@ s_print (s_monitor_t *self, s_event_t *event)
         cJSON_Delete (root);
     }
     const char *clock = time && strlen (time) > 11 ? time + 11 : "";
-    static const char *colours[] = {"36", "32", "35", "34", "33", "96"};
     const char *level_colour = streq (level ? level : "", "error")     ? "31"
                                : streq (level ? level : "", "warning") ? "33"
                                                                        : "0";
-    if (self->options->colour)
+    if (self->options->colour) {
+        static const char *colours[] = {"36", "32", "35", "34", "33", "96"};
         fprintf (self->out,
                  "%.15s  \033[%sm%-*s\033[0m  \033[%sm%-7s\033[0m  %s%s\n",
                  clock, colours[event->node % 6], self->width, node ? node : "",
                  level_colour, level ? level : "", record + at, hop);
-    else
+    } else
         fprintf (self->out, "%.15s  %-*s  %-7s  %s%s\n", clock, self->width,
                  node ? node : "", level ? level : "", record + at, hop);
     free (time);

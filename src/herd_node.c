@@ -308,7 +308,7 @@ s_batch_add (herd_node_t *self,
 
 //  Append name to the list list..end; returns the new end.
 static char *
-s_add_name (char *list, char *end, const char *name)
+s_add_name (const char *list, char *end, const char *name)
 {
     size_t size = strlen (name);
     size_t room = S_NAMES_SIZE - (size_t) (end - list);
@@ -343,7 +343,7 @@ s_flood (herd_node_t *self,
     //  Who gets it: the seen set we send names them too, so that they are
     //  not sent it again by each other (proto/herd.md, section 3)
     const char *names[HERD_TOPO_NODES_MAX + 1];
-    bool target[HERD_TOPO_NODES_MAX];
+    bool target[HERD_TOPO_NODES_MAX] = {false};
     size_t count = 0;
     names[count++] = self->name;
     for (size_t i = 0; i < self->link_count; i++) {
@@ -663,7 +663,7 @@ s_snap (herd_node_t *self, zmsg_t *msg, size_t from)
 //  One of our links went up or down.  Up: ask the neighbour for what we
 //  lack.
 static void
-s_on_link (void *arg, herd_link_t *link, bool up)
+s_on_link (void *arg, const herd_link_t *link, bool up)
 {
     herd_node_t *self = (herd_node_t *) arg;
     size_t index = 0;

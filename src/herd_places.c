@@ -65,8 +65,8 @@ s_on_socket (CURL *easy, curl_socket_t fd, int what, void *arg, void *socket)
         return 0;
     }
     struct epoll_event event = {.events =
-                                    (what & CURL_POLL_IN ? EPOLLIN : 0u)
-                                    | (what & CURL_POLL_OUT ? EPOLLOUT : 0u),
+                                    ((what & CURL_POLL_IN) ? EPOLLIN : 0u)
+                                    | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u),
                                 .data.fd = fd};
     if (epoll_ctl (self->epoll_fd, EPOLL_CTL_MOD, fd, &event) == -1
         && errno == ENOENT)
@@ -322,9 +322,10 @@ s_turn (s_places_t *self)
         if (events[i].data.fd == zsock_fd (self->pipe))
             continue;  //  Read at the top of the next turn
         int flags =
-            (events[i].events & EPOLLIN ? CURL_CSELECT_IN : 0)
-            | (events[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0)
-            | (events[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+            ((events[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0)
+            | ((events[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0)
+            | ((events[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR
+                                                          : 0);
         curl_multi_socket_action (self->multi, events[i].data.fd, flags,
                                   &running);
     }

@@ -187,9 +187,11 @@ test_eviction_matches_a_model (void **state)
             expected = true;
         else {
             //  The oldest goes unless the newcomer is older still
-            int oldest = -1;
-            for (int i = 0; i < CLIENTS; i++)
-                if (model[i] >= 0 && (oldest < 0 || model[i] < model[oldest]))
+            int oldest = 0;  //  held == LIMIT > 0: one is held
+            while (model[oldest] < 0)
+                oldest++;
+            for (int i = oldest + 1; i < CLIENTS; i++)
+                if (model[i] >= 0 && model[i] < model[oldest])
                     oldest = i;
             expected = time > model[oldest];
             if (expected) {

@@ -751,8 +751,10 @@ s_log_seq_times (const char *path, const char *needle, size_t *size)
             continue;
         size_t n = (size_t) strtoull (seq + 4, NULL, 10);
         while (n >= capacity) {
-            times =
+            int64_t *more =
                 (int64_t *) realloc (times, 2 * capacity * sizeof (int64_t));
+            assert (more);  //  A benchmark: out of memory ends it
+            times = more;
             for (size_t i = capacity; i < 2 * capacity; i++)
                 times[i] = -1;
             capacity *= 2;

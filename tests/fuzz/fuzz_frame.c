@@ -48,8 +48,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             }
             assert (rc == -1 || index == wire.count);
             //  The routing id, then the AT's own frames as decoded
-            zframe_t *frame = zmsg_first (msg);
-            frame = zmsg_next (msg);
+            zmsg_first (msg);
+            zframe_t *frame = zmsg_next (msg);
             for (zframe_t *copy = zmsg_first (again); copy;
                  copy = zmsg_next (again), frame = zmsg_next (msg))
                 assert (frame && zframe_eq (frame, copy));

@@ -1,6 +1,7 @@
 /*  replay - run a fuzz target over files, without libFuzzer: so that the
     seed corpus and every past crash are checked by any compiler  */
 
+#include <assert.h>
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +22,9 @@ s_run (const char *path)
     for (;;) {
         if (size == capacity) {
             capacity = capacity ? capacity * 2 : 4096;
-            data = (uint8_t *) realloc (data, capacity);
+            uint8_t *more = (uint8_t *) realloc (data, capacity);
+            assert (more);
+            data = more;
         }
         size_t got = fread (data + size, 1, capacity - size, file);
         if (got == 0)
