@@ -173,7 +173,8 @@ typedef struct {
 //  Stats mode keeps the last two stats records of each node.
 typedef struct {
     cJSON *now, *before;
-    int64_t now_time, before_time;
+    int64_t now_time, before_time;  //  The records' own times
+    int64_t heard;                  //  When the last came, by our clock
 } s_stats_t;
 
 typedef struct {
@@ -353,7 +354,8 @@ s_print_stats (s_monitor_t *self)
         if (!s_listed (self->options->nodes, name, strlen (name))
             || !*herd_topo_setting (self->topo, i, "tap"))
             continue;
-        if (!stats->now || wall - stats->now_time > 3000000) {
+        //  By our clock: the node's may be another host's
+        if (!stats->now || wall - stats->heard > 3000000) {
             fprintf (self->out, "%-*s  (no stats: node down or not heard)\n",
                      self->width, name);
             continue;
@@ -394,6 +396,7 @@ s_take (s_monitor_t *self,
         stats->before_time = stats->now_time;
         stats->now = (cJSON *) herd_monitor_parse (text, size);
         stats->now_time = s_time (stats->now ? text : "");
+        stats->heard = zclock_time () * 1000;
         return;
     }
     char *line = strndup (text, size);
@@ -406,7 +409,12 @@ s_take (s_monitor_t *self,
     if (self->options->follow) {
         cJSON *root = (cJSON *) herd_monitor_parse (line, size);
         bool follows = s_follows (self->options->follow, root);
-        if (follows && *s_field (root, "seq")) {
+        //  Where each node stored the update (and sent it on from): a
+        //  stale copy that came later is no hop
+        cJSON *text_item = cJSON_GetObjectItemCaseSensitive (root, "text");
+        bool stored = cJSON_IsString (text_item)
+                      && strncmp (text_item->valuestring, "stored ", 7) == 0;
+        if (follows && stored && *s_field (root, "seq")) {
             s_hop_t *hop = &self->hops[self->hop_next++ % S_HOPS];
             cJSON *name = cJSON_GetObjectItemCaseSensitive (root, "node");
             s_hop_key (hop->key, s_field (root, "originator"),
