@@ -51,11 +51,19 @@ typedef void (herd_front_line_fn) (void *arg,
                                    size_t size,
                                    bool truncated);
 
+//  The front end's handler is done with what it read this time: the node
+//  may send what those lines made (called with the arg of herd_front_new).
+typedef void (herd_front_turn_fn) (void *arg);
+
 //  Create a front end.  log is borrowed and must outlive it.
 herd_front_t *herd_front_new (const herd_front_config_t *config,
                               herd_log_t *log,
                               herd_front_line_fn *on_line,
                               void *arg);
+
+//  Call fn at the end of every turn of the front end's handlers, after the
+//  lines it read were given to on_line and before the log is flushed.
+void herd_front_set_turn_end (herd_front_t *self, herd_front_turn_fn *fn);
 
 //  Close every connection and the listener; accepts NULL, sets *self_p to
 //  NULL.

@@ -90,8 +90,17 @@ herd_front_conn_doom (herd_front_t *self,
 }
 
 void
+herd_front_set_turn_end (herd_front_t *self, herd_front_turn_fn *fn)
+{
+    assert (self);
+    self->on_turn_end = fn;
+}
+
+void
 herd_front_turn_end (herd_front_t *self)
 {
+    if (self->on_turn_end)
+        self->on_turn_end (self->arg);
     while (self->doomed) {
         herd_front_conn_t *conn = self->doomed;
         self->doomed = conn->next_doomed;

@@ -84,7 +84,8 @@ struct _herd_front_t {
     herd_log_t *log;              //  Borrowed
     herd_front_line_fn *on_line;  //  The node's handler
     void *arg;
-    herd_front_conn_t **conns;  //  By index; NULL is free
+    herd_front_turn_fn *on_turn_end;  //  Or NULL
+    herd_front_conn_t **conns;        //  By index; NULL is free
     size_t conns_capacity;
     size_t count;                //  Open connections
     uint64_t numbers;            //  Connections ever accepted

@@ -266,6 +266,14 @@ s_batch_send_all (herd_node_t *self)
         s_batch_send (self, i);
 }
 
+//  The front end read a batch of lines: their updates go out now, in one
+//  message per link for the whole batch.
+static void
+s_on_front_turn_end (void *arg)
+{
+    s_batch_send_all ((herd_node_t *) arg);
+}
+
 static int
 s_on_batch_timer (zloop_t *loop, int timer_id, void *arg)
 {
@@ -841,10 +849,12 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
         free (sender);
         zmsg_destroy (&msg);
     }
-    //  One ACK per originator for the whole batch
+    //  One ACK per originator for the whole batch, and what it brings goes
+    //  on now: a turn of the loop sooner than the batch timer at each hop
     for (size_t i = 0; i < self->link_count; i++)
         if (self->acks_owed[i].owed)
             s_send_ack (self, i);
+    s_batch_send_all (self);
     herd_log_flush (self->log);
     return 0;
 }
@@ -1506,6 +1516,7 @@ s_open_front (herd_node_t *self)
     self->front = herd_front_new (&config, self->log, s_on_line, self);
     if (!self->front)
         return -1;
+    herd_front_set_turn_end (self->front, s_on_front_turn_end);
     const char *host = herd_topo_client_host (topo, index);
     self->client_port = herd_front_bind (self->front, host,
                                          herd_topo_client_port (topo, index));
