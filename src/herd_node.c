@@ -230,10 +230,11 @@ s_reply_invalid (herd_node_t *self,
     free (reply);
 }
 
-//  Updates are sent to each neighbour in batches: every update flooded in
-//  one turn of the loop goes out in one AT message per link at the start
-//  of the next (a zero-delay timer), or as soon as a batch holds
-//  S_AT_BATCH updates or S_AT_BATCH_BYTES.  Under load this sends one
+//  Updates are sent to each neighbour in batches: every update flooded
+//  while handling one batch of input goes out in one AT message per link
+//  when that batch is done (the end of the inbox handler, the front end's
+//  turn end, else a zero-delay timer: the next turn), or as soon as a batch
+//  holds S_AT_BATCH updates or S_AT_BATCH_BYTES.  Under load this sends one
 //  message where there were dozens: each costs system calls and thread
 //  wake-ups in both nodes and in ZeroMQ's I/O threads.
 #define S_AT_BATCH       256
