@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/signalfd.h>
@@ -231,11 +232,17 @@ s_spawn (const char *self_path, const char *const argv[], int *fd)
     int pipe_fds[2];
     if (pipe (pipe_fds))
         return -1;
+    pid_t parent = getpid ();
     pid_t pid = fork ();
     if (pid == 0) {
         sigset_t none;
         sigemptyset (&none);
         sigprocmask (SIG_SETMASK, &none, NULL);
+        //  If herd up dies without stopping its children (SIGKILL), they
+        //  stop too, cleanly, rather than run on as orphans holding ports
+        prctl (PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid () != parent)
+            _exit (0);  //  It died before the line above
         dup2 (pipe_fds[1], 1);
         dup2 (pipe_fds[1], 2);
         close (pipe_fds[0]);

@@ -2,7 +2,11 @@
 
 #include "herd_test.h"
 
+#include <arpa/inet.h>
 #include <czmq.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 //  Run the herd binary with arguments: stdout through a pipe, stderr
@@ -138,6 +142,56 @@ test_up_starts_every_node_into_a_new_log_directory (void **state)
     }
 }
 
+//  Is nothing listening on 127.0.0.1:port any more?
+static bool
+s_refused (void *arg)
+{
+    uint16_t port = *(uint16_t *) arg;
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in address = {0};
+    address.sin_family = AF_INET;
+    address.sin_port = htons (port);
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    bool refused =
+        connect (fd, (struct sockaddr *) &address, sizeof (address)) == -1;
+    close (fd);
+    return refused;
+}
+
+static void
+test_nodes_stop_when_up_is_killed (void **state)
+{
+    (void) state;
+    //  Found when a failed test left herd up's nodes running as orphans,
+    //  holding their ports, after the harness killed herd up
+    char directory[] = "/tmp/herd-up-XXXXXX";
+    assert_non_null (mkdtemp (directory));
+    char *path = zsys_sprintf ("%s/herd.zpl", directory);
+    uint16_t ports[2] = {herd_test_free_port (), herd_test_free_port ()};
+    FILE *file = fopen (path, "w");
+    fprintf (file,
+             "herd\n    log_dir = %s/logs\nnodes\n"
+             "    A\n        client = 127.0.0.1:%u\n"
+             "        herd = tcp://127.0.0.1:%u\n"
+             "    B\n        client = 127.0.0.1:%u\n"
+             "        herd = tcp://127.0.0.1:%u\n"
+             "links\n    link = A B\n",
+             directory, ports[0], herd_test_free_port (), ports[1],
+             herd_test_free_port ());
+    fclose (file);
+    const char *arguments[] = {"up", "-t", path, NULL};
+    int pid = herd_test_spawn (arguments, "herd: 2 nodes ready");
+    assert_false (s_refused (&ports[0]));
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+    for (int i = 0; i < 2; i++)
+        assert_true (herd_test_wait_until (s_refused, &ports[i], 5000));
+    char *command = zsys_sprintf ("rm -rf %s", directory);
+    assert_int_equal (system (command), 0);
+    free (command);
+    free (path);
+}
+
 int
 main (void)
 {
@@ -146,6 +200,7 @@ main (void)
         cmocka_unit_test (test_check_reports_errors_and_fails),
         cmocka_unit_test (test_usage_errors_exit_two_and_help_exits_zero),
         cmocka_unit_test (test_up_starts_every_node_into_a_new_log_directory),
+        cmocka_unit_test (test_nodes_stop_when_up_is_killed),
     };
     return cmocka_run_group_tests_name ("e2e_cli", tests, NULL, NULL);
 }
