@@ -67,6 +67,26 @@ s_monitor_of (const char *topology,
     return pid;
 }
 
+//  Stop a monitor with SIGTERM; it must exit 0.
+static void
+s_monitor_stop (int pid)
+{
+    kill (pid, SIGTERM);
+    int status;
+    waitpid (pid, &status, 0);
+    assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+}
+
+//  Remove a monitor's output and its .err file.
+static void
+s_remove_output (const char *path)
+{
+    unlink (path);
+    char *err = zsys_sprintf ("%s.err", path);
+    unlink (err);
+    free (err);
+}
+
 typedef struct {
     const char *path;
     const char *needle;
@@ -141,10 +161,7 @@ test_the_monitor_follows_an_update_across_the_herd (void **state)
         path, "\"event\":\"socket\",\"text\":\"connected to=Bernard ", 1};
     assert_true (herd_test_wait_until (s_has, &gone, S_DEADLINE));
     assert_true (herd_test_wait_until (s_has, &again, S_DEADLINE));
-    kill (monitor, SIGTERM);
-    int status;
-    waitpid (monitor, &status, 0);
-    assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    s_monitor_stop (monitor);
     //  Every line is JSON, and in causal order: wherever a node took
     //  Clark's update seq=N, the sender's record of it came before, and
     //  Clark's first of all (the first updates may be missing at some taps,
@@ -241,10 +258,7 @@ test_the_monitor_follows_an_update_across_the_herd (void **state)
         }
     assert_true (lines > 10);
     assert_true (checked > 0);
-    unlink (path);
-    char *err = zsys_sprintf ("%s.err", path);
-    unlink (err);
-    free (err);
+    s_remove_output (path);
     herd_test_herd_destroy (&herd);
 }
 
@@ -319,10 +333,7 @@ test_the_monitor_follows_one_client_hop_by_hop (void **state)
     const char *reply[] = {"Clark", " out ", "\"AT Clark ", " kiwi +34", NULL};
     s_seen_t done = {path, " places answer ", 1};
     assert_true (herd_test_wait_until (s_has, &done, S_DEADLINE));
-    kill (monitor, SIGTERM);
-    int status;
-    waitpid (monitor, &status, 0);
-    assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    s_monitor_stop (monitor);
     assert_int_equal (s_count_all (path, asked), 1);
     assert_int_equal (s_count_all (path, answered), 1);
     assert_true (s_count_all (path, reply) >= 2);  //  IAMATs and WHATSAT
@@ -356,10 +367,7 @@ test_the_monitor_follows_one_client_hop_by_hop (void **state)
     fclose (file);
     assert_true (origin);
     assert_int_equal (hops, 4);
-    unlink (path);
-    char *err = zsys_sprintf ("%s.err", path);
-    unlink (err);
-    free (err);
+    s_remove_output (path);
     herd_test_herd_destroy (&herd);
 }
 
@@ -444,9 +452,7 @@ test_follow_times_a_hop_from_where_the_sender_stored_it (void **state)
     }
     s_seen_t printed = {path, "update stale from=C", 1};
     assert_true (herd_test_wait_until (s_has, &printed, S_DEADLINE));
-    kill (monitor, SIGTERM);
-    int status;
-    waitpid (monitor, &status, 0);
+    s_monitor_stop (monitor);
     assert_int_equal (s_count (path, "tx=-  (hop 0.200 ms, 0.300 ms since A)"),
                       1);
     assert_int_equal (s_count (path, "tx=C  (hop 0.100 ms, 0.100 ms since A)"),
@@ -454,10 +460,7 @@ test_follow_times_a_hop_from_where_the_sender_stored_it (void **state)
     for (int i = 0; i < 3; i++)
         zsock_destroy (&taps[i]);
     unlink (topology);
-    unlink (path);
-    char *err = zsys_sprintf ("%s.err", path);
-    unlink (err);
-    free (err);
+    s_remove_output (path);
 }
 
 //  The --stats table's row for node, once it shows clients and links as
@@ -507,14 +510,8 @@ test_the_monitor_prints_each_nodes_numbers (void **state)
     herd_test_herd_signal (herd, "C", SIGKILL);
     s_row_t gone = {path, "C ", {"(no stats: node down or not heard)", NULL}};
     assert_true (herd_test_wait_until (s_row, &gone, S_DEADLINE));
-    kill (monitor, SIGTERM);
-    int status;
-    waitpid (monitor, &status, 0);
-    assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
-    unlink (path);
-    char *err = zsys_sprintf ("%s.err", path);
-    unlink (err);
-    free (err);
+    s_monitor_stop (monitor);
+    s_remove_output (path);
     herd_test_herd_destroy (&herd);
 }
 
