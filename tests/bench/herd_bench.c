@@ -174,6 +174,24 @@ typedef struct {
     char last;           //  Previous byte of the reply
 } s_lconn_t;
 
+//  A client timestamp newer than every one made before in this process
+//  and in earlier runs: the wall clock, one nanosecond on if it has not
+//  moved. (A stamp a node already holds would make the update stale: no
+//  flood and no ACK to wait for, a cheaper request than a real one.)
+static void
+s_fresh_stamp (int64_t *seconds, int64_t *nanos)
+{
+    static int64_t last;
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    int64_t stamp = (int64_t) now.tv_sec * 1000000000 + now.tv_nsec;
+    if (stamp <= last)
+        stamp = last + 1;
+    last = stamp;
+    *seconds = stamp / 1000000000;
+    *nanos = stamp % 1000000000;
+}
+
 static void
 s_lconn_request (const s_load_config_t *config, s_lconn_t *conn, int index)
 {
@@ -188,11 +206,14 @@ s_lconn_request (const s_load_config_t *config, s_lconn_t *conn, int index)
                          "IAMAT %s%d-%" PRIu64
                          " +34.068930-118.445127 1700000000.%09" PRIu64 "\n",
                          config->prefix, index, n, n % 1000000000);
-    else
+    else {
+        int64_t seconds, nanos;
+        s_fresh_stamp (&seconds, &nanos);
         size = snprintf (line, sizeof (line),
-                         "IAMAT %s%d-%" PRIu64 " +34.068930-118.445127 %" PRIu64
-                         ".5\n",
-                         config->prefix, index, n % 100, 1700000000 + n);
+                         "IAMAT %s%d-%" PRIu64 " +34.068930-118.445127 %" PRId64
+                         ".%09" PRId64 "\n",
+                         config->prefix, index, n % 100, seconds, nanos);
+    }
     if (conn->out_size + (size_t) size > conn->out_capacity) {
         conn->out_capacity = (conn->out_size + (size_t) size) * 2;
         conn->out = (char *) realloc (conn->out, conn->out_capacity);
