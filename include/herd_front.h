@@ -81,11 +81,20 @@ size_t herd_front_connections (herd_front_t *self);
 uint64_t herd_front_accepted (herd_front_t *self);
 
 //  Give the reply to ticket on connection.  data is copied.  Returns 0, or
-//  -1 when the connection is gone (the reply is dropped).
+//  -1 when the connection is gone (the reply is dropped).  A reply given
+//  outside the front end's own handlers (an ACK came, Places answered, a
+//  timer) is written at once; the handler that gave it must then call
+//  herd_front_settle before it returns.
 int herd_front_reply (herd_front_t *self,
                       uint64_t connection,
                       uint64_t ticket,
                       const char *data,
                       size_t size);
+
+//  End a handler of the caller's that gave replies: frees connections its
+//  replies cut off, calls the turn-end function, flushes the log.  Once per
+//  handler rather than once per reply: under load one ACK releases dozens
+//  of replies, and the log is then written once, not once per reply.
+void herd_front_settle (herd_front_t *self);
 
 #endif

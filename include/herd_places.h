@@ -52,8 +52,8 @@ int herd_places_fetch (zactor_t *actor,
 int herd_places_stop (zactor_t *actor);
 
 //  Read one message.  Returns 0 with an answer: its context and JSON (both
-//  caller-owned frames, to destroy); 1 when the actor says STOPPED; -1 if
-//  nothing, or not an answer, came.
+//  caller-owned frames, to destroy); 1 when the actor says STOPPED; 2 when
+//  a message that is not an answer came (dropped); -1 if none was waiting.
 int herd_places_receive (zactor_t *actor, zframe_t **context, zframe_t **json);
 
 //  The JSON for a request refused before reaching upstream: a legacy

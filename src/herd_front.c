@@ -97,6 +97,13 @@ herd_front_set_turn_end (herd_front_t *self, herd_front_turn_fn *fn)
 }
 
 void
+herd_front_settle (herd_front_t *self)
+{
+    assert (self);
+    herd_front_turn_end (self);
+}
+
+void
 herd_front_turn_end (herd_front_t *self)
 {
     if (self->on_turn_end)
@@ -403,7 +410,6 @@ herd_front_reply (herd_front_t *self,
         if (conn->backlog && !s_too_much (conn) && self->resume_timer == -1)
             self->resume_timer =
                 zloop_timer (self->loop, 1, 1, s_on_resume, self);
-        herd_front_turn_end (self);
     }
     return 0;
 }

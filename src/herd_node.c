@@ -47,6 +47,7 @@ typedef struct {
     zsock_t *socket;
     zloop_reader_fn *handler;  //  Reads a batch from socket
     bool again;                //  A zero-delay timer will call it again
+    bool drained;              //  The handler read until none was left
 } s_watch_t;
 
 struct _herd_node_t {
@@ -102,6 +103,7 @@ struct _herd_node_t {
         size_t updates, bytes;
     } batches[HERD_TOPO_NODES_MAX];  //  Per link (s_batch_add)
     bool batch_timer;                //  Set to send them
+    bool batch_soon;  //  In a handler that sends every batch as it ends
     //  ACKs owed to each link's originator, sent once per inbox turn: the
     //  highest sequence taken this turn covers those before it
     struct {
@@ -146,10 +148,10 @@ typedef struct {
 //  as plain descriptors, not as ZeroMQ sockets: zmq_poll asks every
 //  ZeroMQ socket in its set for its events, two system calls each, on every
 //  turn of the loop whatever woke it, and the node's turns are many and
-//  short.  The descriptor only says "look": the handler reads a batch, and
-//  reading ZMQ_EVENTS afterwards re-arms the descriptor and tells whether
-//  more is waiting (a full batch, or messages that came meanwhile), in
-//  which case a zero-delay timer calls the handler again on the next turn.
+//  short.  The descriptor only says "look": the handler reads a batch; a
+//  read that finds nothing re-arms the descriptor (the socket has then
+//  taken in every notice), and if the batch ended before that, a
+//  zero-delay timer calls the handler again on the next turn.
 static int s_on_watched (zloop_t *loop, zmq_pollitem_t *item, void *arg);
 
 static int
@@ -166,9 +168,13 @@ s_on_watched (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 {
     (void) item;
     s_watch_t *watch = (s_watch_t *) arg;
+    watch->drained = false;
     if (watch->handler (loop, watch->socket, watch->node) == -1)
         return -1;
-    if ((zsock_events (watch->socket) & ZMQ_POLLIN) && !watch->again) {
+    //  A read that found nothing (EAGAIN) has taken in the socket's notices
+    //  and re-armed the descriptor: no need to ask ZMQ_EVENTS, two system
+    //  calls.  A handler that stopped at its batch size left more to read.
+    if (!watch->drained && !watch->again) {
         watch->again = true;
         zloop_timer (loop, 0, 1, s_on_watch_again, watch);
     }
@@ -265,6 +271,7 @@ s_batch_send_all (herd_node_t *self)
 {
     for (size_t i = 0; i < self->link_count; i++)
         s_batch_send (self, i);
+    self->batch_soon = false;
 }
 
 //  The front end read a batch of lines: their updates go out now, in one
@@ -305,7 +312,8 @@ s_batch_add (herd_node_t *self,
     if (self->batches[i].updates >= S_AT_BATCH
         || self->batches[i].bytes >= S_AT_BATCH_BYTES)
         s_batch_send (self, i);
-    else if (!self->batch_timer) {
+    else if (!self->batch_timer && !self->batch_soon) {
+        //  Not from a handler that sends them as it ends: the next turn
         self->batch_timer = true;
         zloop_timer (self->loop, 0, 1, s_on_batch_timer, self);
     }
@@ -414,7 +422,7 @@ s_on_ack_tick (zloop_t *loop, int timer_id, void *arg)
         zloop_timer_end (loop, timer_id);
         self->ack_timer = -1;
     }
-    herd_log_flush (self->log);
+    herd_front_settle (self->front);
     return 0;
 }
 
@@ -577,6 +585,7 @@ s_on_line (void *arg,
            bool truncated)
 {
     herd_node_t *self = (herd_node_t *) arg;
+    self->batch_soon = true;  //  The front end's turn end sends them
     if (truncated) {
         self->lines[HERD_MSG_INVALID]++;
         s_reply_invalid (self, connection, ticket, line, size, "line too long");
@@ -796,10 +805,13 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop;
     herd_node_t *self = (herd_node_t *) arg;
+    self->batch_soon = true;  //  Sent below
     for (size_t work = 0; work < S_BATCH;) {
         zmsg_t *msg = zmsg_recv_nowait (reader);
-        if (!msg)
+        if (!msg) {
+            self->inbox_watch.drained = true;
             break;
+        }
         //  Before the decode: an AT's updates are read with msg's frame
         //  cursor, which nothing may move in between
         char *sender = zframe_strdup (zmsg_first (msg));
@@ -856,7 +868,7 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
         if (self->acks_owed[i].owed)
             s_send_ack (self, i);
     s_batch_send_all (self);
-    herd_log_flush (self->log);
+    herd_front_settle (self->front);  //  The replies those ACKs released
     return 0;
 }
 
@@ -1037,8 +1049,12 @@ s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
             herd_log_flush (self->log);
             return -1;  //  Ends zloop_start
         }
-        if (rc == -1)
+        if (rc == -1) {
+            self->places_watch.drained = true;
             break;
+        }
+        if (rc == 2)
+            continue;  //  Not an answer: never sent by our actor
         s_context_t head;
         memcpy (&head, zframe_data (context), sizeof (head));
         herd_span_t at_line = {(const char *) zframe_data (context)
@@ -1051,7 +1067,7 @@ s_on_places (zloop_t *loop, zsock_t *reader, void *arg)
         zframe_destroy (&context);
         zframe_destroy (&json);
     }
-    herd_log_flush (self->log);
+    herd_front_settle (self->front);
     return 0;
 }
 
@@ -1077,6 +1093,7 @@ s_stop (herd_node_t *self)
 {
     self->stopping = true;
     herd_ack_expire (self->acks, INT64_MAX);
+    herd_front_settle (self->front);
     if (herd_places_stop (self->places))
         return -1;
     s_watch_poke (&self->places_watch);
@@ -1096,7 +1113,7 @@ s_on_signal (zloop_t *loop, zmq_pollitem_t *item, void *arg)
         herd_log_reopen (self->log);
         herd_log_printf (self->log, "notice", "log reopened (SIGHUP)");
         s_reload (self);
-        herd_log_flush (self->log);
+        herd_front_settle (self->front);  //  Relinking released held replies
         return 0;
     }
     herd_log_printf (self->log, "notice", "stopping (%s)",

@@ -415,7 +415,7 @@ herd_places_receive (zactor_t *actor, zframe_t **context, zframe_t **json)
     zmsg_t *msg = zmsg_recv_nowait (actor);
     if (!msg)
         return -1;
-    int rc = -1;
+    int rc = 2;
     char *command = zmsg_popstr (msg);
     if (command && streq (command, "DONE") && zmsg_size (msg) == 2) {
         *context = zmsg_pop (msg);
