@@ -9,8 +9,9 @@
 
 #include <czmq.h>
 
-//  First frame of every herd message: protocol family and version 1.
-#define HERD_WIRE_SIGNATURE "HERD1"
+//  First frame of every herd message: protocol family and version 2
+//  (version 1 sent each update of an AT as four frames).
+#define HERD_WIRE_SIGNATURE "HERD2"
 //  Longest node name; names are [A-Za-z0-9_.-]+.
 #define HERD_WIRE_NAME_MAX 64
 
@@ -24,7 +25,8 @@ typedef enum {
 } herd_wire_command_t;
 
 //  A decoded message.  Spans point into the zmsg_t frames and are valid
-//  while that message lives.
+//  while that message lives; so do next and left, an AT's updates not yet
+//  decoded (herd_wire_next_update reads them).
 typedef struct {
     herd_wire_command_t command;  //  What it is
     herd_span_t sender;           //  Routing id: the neighbour that sent it
@@ -38,19 +40,37 @@ typedef struct {
     uint64_t count;               //  AT: updates; SNAP: records; SNAPEND:
                                   //  records sent
     bool answer;                  //  HELLO: wants a HELLO back
+    const byte *next;             //  AT: the next update's bytes
+    size_t left;                  //  AT: bytes after next
 } herd_wire_t;
 
-//  Build an empty AT (without routing id: a DEALER sends it); add one or
-//  more updates with herd_wire_at_add.  Caller owns return value and must
-//  destroy it.
-zmsg_t *herd_wire_at_new (void);
-void herd_wire_at_add (zmsg_t *at,
-                       const char *originator,
-                       uint64_t epoch,
-                       uint64_t sequence,
-                       const char *seen,
-                       const char *payload,
-                       size_t size);
+//  The updates of an AT being gathered: packed into its updates frame as
+//  they are added, one copy each, however many there are.
+typedef struct _herd_wire_batch_t herd_wire_batch_t;
+
+//  Create an empty batch.  Caller owns it.
+herd_wire_batch_t *herd_wire_batch_new (void);
+
+//  Destroy a batch; accepts NULL, sets *self_p to NULL.
+void herd_wire_batch_destroy (herd_wire_batch_t **self_p);
+
+//  Add an update: originator a valid name, seen at most 65,535 bytes.
+void herd_wire_batch_add (herd_wire_batch_t *self,
+                          const char *originator,
+                          uint64_t epoch,
+                          uint64_t sequence,
+                          const char *seen,
+                          const char *payload,
+                          size_t size);
+
+//  Updates and bytes the batch holds.
+size_t herd_wire_batch_count (herd_wire_batch_t *self);
+size_t herd_wire_batch_bytes (herd_wire_batch_t *self);
+
+//  The AT of every update added since the last take (without routing id:
+//  a DEALER sends it), or NULL if there are none; the batch is then empty
+//  and keeps its memory.  Caller owns the message.
+zmsg_t *herd_wire_batch_take (herd_wire_batch_t *self);
 
 //  Build an AT of one update.  Caller owns return value and must destroy
 //  it.
@@ -91,14 +111,11 @@ bool herd_wire_next_record (zmsg_t *msg, herd_span_t *record);
 int herd_wire_decode (herd_wire_t *self, zmsg_t *msg, const char **reason);
 
 //  Decode update index (1 to count - 1, in order, after herd_wire_decode)
-//  of a decoded AT into self, using msg's frame cursor: nothing else may
-//  move it from herd_wire_decode on.  Returns 1, 0 when index is past the
-//  last, or -1 and sets *reason if it is malformed (the rest of the message
-//  is then not to be read).
-int herd_wire_next_update (herd_wire_t *self,
-                           zmsg_t *msg,
-                           size_t index,
-                           const char **reason);
+//  of a decoded AT into self.  Returns 1, 0 when index is past the last,
+//  or -1 and sets *reason if it is malformed (the rest of the message is
+//  then not to be read).
+int
+herd_wire_next_update (herd_wire_t *self, size_t index, const char **reason);
 
 //  Is name a valid node name?
 bool herd_wire_name_valid (const char *name, size_t size);

@@ -98,12 +98,11 @@ struct _herd_node_t {
     uint64_t sent;                           //  Updates sent in ATs
     uint64_t taken;                          //  Updates taken from ATs
     s_watch_t inbox_watch, places_watch;
-    struct {
-        zmsg_t *msg;  //  An AT of the updates not sent yet, or NULL
-        size_t updates, bytes;
-    } batches[HERD_TOPO_NODES_MAX];  //  Per link (s_batch_add)
-    bool batch_timer;                //  Set to send them
-    bool batch_soon;  //  In a handler that sends every batch as it ends
+    //  Per link, the updates not sent yet (s_batch_add); made when first
+    //  used, kept with their memory
+    herd_wire_batch_t *batches[HERD_TOPO_NODES_MAX];
+    bool batch_timer;  //  Set to send them
+    bool batch_soon;   //  In a handler that sends every batch as it ends
     //  ACKs owed to each link's originator, sent once per inbox turn: the
     //  highest sequence taken this turn covers those before it
     struct {
@@ -250,10 +249,11 @@ s_reply_invalid (herd_node_t *self,
 static void
 s_batch_send (herd_node_t *self, size_t i)
 {
-    if (!self->batches[i].msg)
+    if (!self->batches[i] || herd_wire_batch_count (self->batches[i]) == 0)
         return;
-    size_t updates = self->batches[i].updates;
-    if (herd_link_send (self->links[i], &self->batches[i].msg) == 0)
+    size_t updates = herd_wire_batch_count (self->batches[i]);
+    zmsg_t *at = herd_wire_batch_take (self->batches[i]);
+    if (herd_link_send (self->links[i], &at) == 0)
         self->sent += updates;
     else if (herd_link_up (self->links[i]))
         herd_log_printf (self->log, "error",
@@ -261,9 +261,7 @@ s_batch_send (herd_node_t *self, size_t i)
                          "updates)",
                          herd_link_neighbour (self->links[i]), updates);
     //  Refused while the link is down: catch-up brings them
-    self->batches[i].msg = NULL;
-    self->batches[i].updates = 0;
-    self->batches[i].bytes = 0;
+    zmsg_destroy (&at);
 }
 
 static void
@@ -303,14 +301,12 @@ s_batch_add (herd_node_t *self,
              const char *seen,
              herd_span_t payload)
 {
-    if (!self->batches[i].msg)
-        self->batches[i].msg = herd_wire_at_new ();
-    herd_wire_at_add (self->batches[i].msg, originator, epoch, sequence, seen,
-                      payload.data, payload.size);
-    self->batches[i].updates++;
-    self->batches[i].bytes += payload.size + strlen (seen) + 40;
-    if (self->batches[i].updates >= S_AT_BATCH
-        || self->batches[i].bytes >= S_AT_BATCH_BYTES)
+    if (!self->batches[i])
+        self->batches[i] = herd_wire_batch_new ();
+    herd_wire_batch_add (self->batches[i], originator, epoch, sequence, seen,
+                         payload.data, payload.size);
+    if (herd_wire_batch_count (self->batches[i]) >= S_AT_BATCH
+        || herd_wire_batch_bytes (self->batches[i]) >= S_AT_BATCH_BYTES)
         s_batch_send (self, i);
     else if (!self->batch_timer && !self->batch_soon) {
         //  Not from a handler that sends them as it ends: the next turn
@@ -766,16 +762,12 @@ s_update (herd_node_t *self, herd_wire_t *wire, const char *sender)
 
 //  Every update of an AT message, in order (proto/herd.md, section 2).
 static void
-s_updates (herd_node_t *self,
-           herd_wire_t *wire,
-           zmsg_t *msg,
-           const char *sender)
+s_updates (herd_node_t *self, herd_wire_t *wire, const char *sender)
 {
     size_t count = wire->count;
     for (size_t index = 0; index < count; index++) {
         const char *reason = NULL;
-        if (index > 0
-            && herd_wire_next_update (wire, msg, index, &reason) == -1) {
+        if (index > 0 && herd_wire_next_update (wire, index, &reason) == -1) {
             self->refused++;
             herd_log_printf (self->log, "warning",
                              "updates from %s dropped from the %zuth of %zu "
@@ -812,8 +804,6 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
             self->inbox_watch.drained = true;
             break;
         }
-        //  Before the decode: an AT's updates are read with msg's frame
-        //  cursor, which nothing may move in between
         char *sender = zframe_strdup (zmsg_first (msg));
         bool key_matches = !self->cert || s_key_matches (msg, sender);
         herd_wire_t wire;
@@ -858,7 +848,7 @@ s_on_inbox (zloop_t *loop, zsock_t *reader, void *arg)
             herd_log_bytes (self->log, "info", "ignored newer command",
                             wire.name.data, wire.name.size);
         else
-            s_updates (self, &wire, msg, sender);
+            s_updates (self, &wire, sender);
         free (sender);
         zmsg_destroy (&msg);
     }
@@ -1781,10 +1771,11 @@ herd_node_destroy (herd_node_t **self_p)
         zactor_destroy (&self->places);
         herd_sync_destroy (&self->sync);
         for (size_t i = 0; i < self->link_count; i++) {
-            if (self->batches[i].msg)
-                s_batch_send (self, i);
+            s_batch_send (self, i);
             herd_link_destroy (&self->links[i]);
         }
+        for (size_t i = 0; i < HERD_TOPO_NODES_MAX; i++)
+            herd_wire_batch_destroy (&self->batches[i]);
         free (self->links);
         if (self->inbox_monitor)
             zmq_socket_monitor (zsock_resolve (self->inbox), NULL, 0);

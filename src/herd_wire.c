@@ -74,27 +74,121 @@ herd_wire_ack (const char *originator, uint64_t epoch, uint64_t sequence)
     return msg;
 }
 
-zmsg_t *
-herd_wire_at_new (void)
+//  The updates frame of an AT: a count, then the updates back to back.
+#define S_COUNT_SIZE 4
+//  The least an update takes: sizes and stamp, one-byte originator
+#define S_UPDATE_MIN (1 + 1 + 16 + 2 + 4)
+
+struct _herd_wire_batch_t {
+    byte *data;  //  The updates frame so far (count written on take)
+    size_t size, capacity;
+    size_t count;  //  Updates in it
+};
+
+herd_wire_batch_t *
+herd_wire_batch_new (void)
 {
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
-    zmsg_addstr (msg, "AT");
-    return msg;
+    herd_wire_batch_t *self =
+        (herd_wire_batch_t *) zmalloc (sizeof (herd_wire_batch_t));
+    self->size = S_COUNT_SIZE;
+    return self;
 }
 
 void
-herd_wire_at_add (zmsg_t *at,
-                  const char *originator,
-                  uint64_t epoch,
-                  uint64_t sequence,
-                  const char *seen,
-                  const char *payload,
-                  size_t size)
+herd_wire_batch_destroy (herd_wire_batch_t **self_p)
 {
-    s_add_stamp (at, originator, epoch, sequence);
-    zmsg_addstr (at, seen);
-    zmsg_addmem (at, payload, size);
+    assert (self_p);
+    if (*self_p) {
+        free ((*self_p)->data);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_put_u32 (byte *at, uint32_t value)
+{
+    at[0] = (byte) (value >> 24);
+    at[1] = (byte) (value >> 16);
+    at[2] = (byte) (value >> 8);
+    at[3] = (byte) value;
+}
+
+static uint32_t
+s_get_u32 (const byte *at)
+{
+    return ((uint32_t) at[0] << 24) | ((uint32_t) at[1] << 16)
+           | ((uint32_t) at[2] << 8) | at[3];
+}
+
+void
+herd_wire_batch_add (herd_wire_batch_t *self,
+                     const char *originator,
+                     uint64_t epoch,
+                     uint64_t sequence,
+                     const char *seen,
+                     const char *payload,
+                     size_t size)
+{
+    assert (self);
+    size_t originator_size = strlen (originator);
+    size_t seen_size = strlen (seen);
+    assert (herd_wire_name_valid (originator, originator_size));
+    assert (seen_size <= 0xffff && size <= 0xffffffff);
+    size_t need =
+        self->size + S_UPDATE_MIN - 1 + originator_size + seen_size + size;
+    if (need > self->capacity) {
+        self->capacity = need * 2;
+        self->data = (byte *) realloc (self->data, self->capacity);
+        assert (self->data);
+    }
+    byte *at = self->data + self->size;
+    *at++ = (byte) originator_size;
+    memcpy (at, originator, originator_size);
+    at += originator_size;
+    s_put_u64 (at, epoch);
+    s_put_u64 (at + 8, sequence);
+    at += 16;
+    at[0] = (byte) (seen_size >> 8);
+    at[1] = (byte) seen_size;
+    at += 2;
+    memcpy (at, seen, seen_size);
+    at += seen_size;
+    s_put_u32 (at, (uint32_t) size);
+    at += 4;
+    memcpy (at, payload, size);
+    self->size = need;
+    self->count++;
+}
+
+size_t
+herd_wire_batch_count (herd_wire_batch_t *self)
+{
+    assert (self);
+    return self->count;
+}
+
+size_t
+herd_wire_batch_bytes (herd_wire_batch_t *self)
+{
+    assert (self);
+    return self->size;
+}
+
+zmsg_t *
+herd_wire_batch_take (herd_wire_batch_t *self)
+{
+    assert (self);
+    if (self->count == 0)
+        return NULL;
+    s_put_u32 (self->data, (uint32_t) self->count);
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
+    zmsg_addstr (msg, "AT");
+    zmsg_addmem (msg, self->data, self->size);
+    self->size = S_COUNT_SIZE;
+    self->count = 0;
+    return msg;
 }
 
 zmsg_t *
@@ -105,8 +199,11 @@ herd_wire_at (const char *originator,
               const char *payload,
               size_t size)
 {
-    zmsg_t *msg = herd_wire_at_new ();
-    herd_wire_at_add (msg, originator, epoch, sequence, seen, payload, size);
+    herd_wire_batch_t *batch = herd_wire_batch_new ();
+    herd_wire_batch_add (batch, originator, epoch, sequence, seen, payload,
+                         size);
+    zmsg_t *msg = herd_wire_batch_take (batch);
+    herd_wire_batch_destroy (&batch);
     return msg;
 }
 
@@ -182,10 +279,12 @@ s_decode_u64 (zframe_t *frame, uint64_t *value, const char **reason)
     return 0;
 }
 
-//  Seen set: names separated by commas, each a valid name.
+//  Seen set: empty, or names separated by commas, each a valid name.
 static bool
 s_seen_valid (herd_span_t seen)
 {
+    if (seen.size == 0)
+        return true;
     size_t start = 0;
     for (size_t at = 0; at <= seen.size; at++) {
         if (at == seen.size || seen.data[at] == ',') {
@@ -215,47 +314,90 @@ s_decode_stamp (herd_wire_t *self, zmsg_t *msg, const char **reason)
     return 0;
 }
 
-//  One update of an AT: four frames from the message's cursor.
-static int
-s_decode_update (herd_wire_t *self, zmsg_t *msg, const char **reason)
+//  Take size bytes from the updates not yet decoded, or NULL if fewer are
+//  left.
+static const byte *
+s_take (herd_wire_t *self, size_t size)
 {
-    if (s_decode_stamp (self, msg, reason))
+    if (self->left < size)
+        return NULL;
+    const byte *at = self->next;
+    self->next += size;
+    self->left -= size;
+    return at;
+}
+
+//  The next update of an AT's updates frame.
+static int
+s_decode_update (herd_wire_t *self, const char **reason)
+{
+    const byte *at = s_take (self, 1);
+    if (!at || !(at = s_take (self, *at))) {
+        *reason = "update cut short";
         return -1;
-    self->seen = s_span (zmsg_next (msg));
-    self->payload = s_span (zmsg_next (msg));
+    }
+    self->originator.data = (const char *) at;
+    self->originator.size = (size_t) (self->next - at);
+    if (!herd_wire_name_valid (self->originator.data, self->originator.size)) {
+        *reason = "bad originator";
+        return -1;
+    }
+    if (!(at = s_take (self, 16 + 2))) {
+        *reason = "update cut short";
+        return -1;
+    }
+    self->epoch = s_get_u64 (at);
+    self->sequence = s_get_u64 (at + 8);
+    size_t seen_size = ((size_t) at[16] << 8) | at[17];
+    if (!(at = s_take (self, seen_size))) {
+        *reason = "update cut short";
+        return -1;
+    }
+    self->seen.data = (const char *) at;
+    self->seen.size = seen_size;
     if (!s_seen_valid (self->seen)) {
         *reason = "bad seen set";
         return -1;
     }
+    if (!(at = s_take (self, 4)) || !(at = s_take (self, s_get_u32 (at)))) {
+        *reason = "update cut short";
+        return -1;
+    }
+    self->payload.data = (const char *) at;
+    self->payload.size = (size_t) (self->next - at);
     return 0;
 }
 
 static int
 s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
 {
-    //  Frames after the last whole update are a newer version's
-    //  additions: ignored
-    if (zmsg_size (msg) < 7) {
-        *reason = "AT has too few frames";
+    //  Frames after the updates frame are a newer version's additions:
+    //  ignored
+    zframe_t *updates = zmsg_next (msg);
+    if (!updates || zframe_size (updates) < S_COUNT_SIZE + S_UPDATE_MIN) {
+        *reason = "AT without updates";
         return -1;
     }
-    self->count = (zmsg_size (msg) - 3) / 4;
-    return s_decode_update (self, msg, reason);
+    self->next = zframe_data (updates) + S_COUNT_SIZE;
+    self->left = zframe_size (updates) - S_COUNT_SIZE;
+    self->count = s_get_u32 (zframe_data (updates));
+    if (self->count == 0 || self->count > self->left / S_UPDATE_MIN) {
+        *reason = "AT count does not fit its frame";
+        return -1;
+    }
+    return s_decode_update (self, reason);
 }
 
 int
-herd_wire_next_update (herd_wire_t *self,
-                       zmsg_t *msg,
-                       size_t index,
-                       const char **reason)
+herd_wire_next_update (herd_wire_t *self, size_t index, const char **reason)
 {
-    assert (self && msg && self->command == HERD_WIRE_AT);
+    assert (self && self->command == HERD_WIRE_AT);
     const char *dummy;
     if (!reason)
         reason = &dummy;
     if (index >= self->count)
         return 0;
-    return s_decode_update (self, msg, reason) ? -1 : 1;
+    return s_decode_update (self, reason) ? -1 : 1;
 }
 
 int

@@ -1,6 +1,7 @@
 /*  test_e2e_herd - flooding across real herds of the shipped topologies  */
 
 #include "herd_test.h"
+#include "herd_wire.h"
 
 #include <czmq.h>
 #include <signal.h>
@@ -233,30 +234,35 @@ test_sighup_reopens_the_log (void **state)
     herd_test_herd_destroy (&herd);
 }
 
-//  Send messages (each a NULL-terminated list of frames, the list ended
-//  by NULL) to a node's inbox over one DEALER connection with routing id
-//  name.  One connection: with ROUTER_HANDOVER, a second connection under
-//  the same name would take over and drop what the first had not yet
-//  delivered.
+//  Send messages (the list ended by NULL; each is destroyed) to a node's
+//  inbox over one DEALER connection with routing id name.  One connection:
+//  with ROUTER_HANDOVER, a second connection under the same name would
+//  take over and drop what the first had not yet delivered.
 static void
 s_rogue_send (herd_test_herd_t *herd,
               const char *node,
               const char *name,
-              const char *const *const messages[])
+              zmsg_t *messages[])
 {
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     zsock_set_identity (dealer, name);
     zsock_set_linger (dealer, 1000);
     char *endpoint = herd_test_herd_endpoint (herd, node);
     assert_int_equal (zsock_connect (dealer, "%s", endpoint), 0);
-    for (int m = 0; messages[m]; m++) {
-        zmsg_t *msg = zmsg_new ();
-        for (int i = 0; messages[m][i]; i++)
-            zmsg_addstr (msg, messages[m][i]);
-        assert_int_equal (zmsg_send (&msg, dealer), 0);
-    }
+    for (int m = 0; messages[m]; m++)
+        assert_int_equal (zmsg_send (&messages[m], dealer), 0);
     zsock_destroy (&dealer);  //  Linger delivers them
     free (endpoint);
+}
+
+//  A message of the text frames given (the list ended by NULL).
+static zmsg_t *
+s_text_msg (const char *const frames[])
+{
+    zmsg_t *msg = zmsg_new ();
+    for (int i = 0; frames[i]; i++)
+        zmsg_addstr (msg, frames[i]);
+    return msg;
 }
 
 static void
@@ -267,21 +273,23 @@ test_bad_herd_frames_are_dropped_and_logged (void **state)
     const char *links[] = {"A B"};
     herd_test_herd_t *herd = herd_test_herd_new (names, 2, links, 1, NULL);
     herd_test_herd_start_all (herd);
-    const char *stamp = "0123456789abcdef";  //  16 bytes
     const char *line = "AT A +0.1 injected +1-1 99";
-    //  A stranger; then as neighbour B: a wrong signature, a malformed AT,
-    //  an AT whose line names another node, a command of a newer version
-    const char *stranger[] = {"HERD1", "AT", "A", stamp, "A", line, NULL};
-    const char *const *from_mallory[] = {stranger, NULL};
+    //  A stranger; then as neighbour B: a wrong signature (version 1's), a
+    //  malformed AT, an AT whose line names another node, a command of a
+    //  newer version
+    zmsg_t *from_mallory[] = {
+        herd_wire_at ("A", 1, 1, "A", line, strlen (line)), NULL};
     s_rogue_send (herd, "A", "Mallory", from_mallory);
-    const char *signature[] = {"HERD9", "AT", "B", stamp, "B", line, NULL};
-    const char *short_stamp[] = {"HERD1", "AT", "B", "x", "B", line, NULL};
-    const char *forged[] = {"HERD1", "AT", "B", stamp, "B", line, NULL};
-    const char *newer[] = {"HERD1", "GOSSIP", "hello", NULL};
-    const char *const *from_b[] = {signature, short_stamp, forged, newer, NULL};
+    const char *signature[] = {"HERD1", "AT", "B", "0123456789abcdef",
+                               "B",     line, NULL};
+    const char *short_updates[] = {"HERD2", "AT", "x", NULL};
+    const char *newer[] = {"HERD2", "GOSSIP", "hello", NULL};
+    zmsg_t *from_b[] = {s_text_msg (signature), s_text_msg (short_updates),
+                        herd_wire_at ("B", 1, 1, "B", line, strlen (line)),
+                        s_text_msg (newer), NULL};
     s_rogue_send (herd, "A", "B", from_b);
     const char *expected[] = {
-        "not a neighbour", "bad signature", "bad epoch/sequence",
+        "not a neighbour", "bad signature", "AT without updates",
         "AT line names another originator", "ignored newer command"};
     for (size_t i = 0; i < sizeof (expected) / sizeof (expected[0]); i++)
         if (!herd_test_herd_log_wait (herd, "A", expected[i], 1, S_DEADLINE))

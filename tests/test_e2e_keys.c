@@ -2,6 +2,7 @@
     pose as another  */
 
 #include "herd_test.h"
+#include "herd_wire.h"
 
 #include <czmq.h>
 
@@ -84,13 +85,8 @@ s_dealer (herd_test_herd_t *herd,
 static void
 s_inject (zsock_t *dealer)
 {
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, "HERD1");
-    zmsg_addstr (msg, "AT");
-    zmsg_addstr (msg, "A");
-    zmsg_addstr (msg, "0123456789abcdef");
-    zmsg_addstr (msg, "A");
-    zmsg_addstr (msg, "AT A +0.1 injected +1-1 99");
+    const char *line = "AT A +0.1 injected +1-1 99";
+    zmsg_t *msg = herd_wire_at ("A", 1, 1, "A", line, strlen (line));
     zmsg_send (&msg, dealer);
 }
 

@@ -10,6 +10,24 @@ s_assert_span (herd_span_t span, const char *text)
     assert_memory_equal (span.data, text, span.size);
 }
 
+//  Pieces of hand-made updates frames: a stamp (epoch 7, sequence 1), a
+//  whole update (originator C, seen C, payload x), a literal and its size.
+#define S_STAMP    "\0\0\0\0\0\0\0\7\0\0\0\0\0\0\0\1"
+#define S_UPDATE_C "\1C" S_STAMP "\0\1C\0\0\0\1x"
+#define S_BYTES(s) s, sizeof (s) - 1
+
+//  The frames of an AT as a ROUTER receives it, with updates as given.
+static zmsg_t *
+s_received_at (const void *updates, size_t size)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "Jaquez");
+    zmsg_addstr (msg, "HERD2");
+    zmsg_addstr (msg, "AT");
+    zmsg_addmem (msg, updates, size);
+    return msg;
+}
+
 static void
 test_at_round_trips (void **state)
 {
@@ -17,17 +35,32 @@ test_at_round_trips (void **state)
     const char *payload = "AT Clark +0.1 kiwi +1-1 5";
     zmsg_t *msg = herd_wire_at ("Clark", 0x0102030405060708ull, 42,
                                 "Clark,Jaquez", payload, strlen (payload));
-    assert_int_equal (zmsg_size (msg), 6);
+    //  Exactly proto/herd.md, section 2
+    assert_int_equal (zmsg_size (msg), 3);
+    assert_true (zframe_streq (zmsg_first (msg), "HERD2"));
+    assert_true (zframe_streq (zmsg_next (msg), "AT"));
+    const byte expected[] = "\0\0\0\1"
+                            "\5Clark"
+                            "\1\2\3\4\5\6\7\10"
+                            "\0\0\0\0\0\0\0\52"
+                            "\0\14Clark,Jaquez"
+                            "\0\0\0\31AT Clark +0.1 kiwi +1-1 5";
+    zframe_t *updates = zmsg_next (msg);
+    assert_int_equal (zframe_size (updates), sizeof (expected) - 1);
+    assert_memory_equal (zframe_data (updates), expected,
+                         sizeof (expected) - 1);
     zmsg_pushstr (msg, "Jaquez");  //  As a ROUTER receives it
     herd_wire_t wire;
     assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
     assert_int_equal (wire.command, HERD_WIRE_AT);
+    assert_int_equal (wire.count, 1);
     s_assert_span (wire.sender, "Jaquez");
     s_assert_span (wire.originator, "Clark");
     assert_true (wire.epoch == 0x0102030405060708ull);
     assert_int_equal (wire.sequence, 42);
     s_assert_span (wire.seen, "Clark,Jaquez");
     s_assert_span (wire.payload, payload);
+    assert_int_equal (herd_wire_next_update (&wire, 1, NULL), 0);
     zmsg_destroy (&msg);
 }
 
@@ -35,42 +68,96 @@ static void
 test_an_at_carries_several_updates (void **state)
 {
     (void) state;
-    zmsg_t *msg = herd_wire_at_new ();
-    herd_wire_at_add (msg, "Clark", 7, 1, "Clark,Jaquez", "AT one", 6);
-    herd_wire_at_add (msg, "Juzang", 8, 2, "Juzang", "AT two", 6);
-    herd_wire_at_add (msg, "Clark", 7, 3, "Clark", "AT three", 8);
-    assert_int_equal (zmsg_size (msg), 2 + 3 * 4);
+    herd_wire_batch_t *batch = herd_wire_batch_new ();
+    assert_null (herd_wire_batch_take (batch));
+    herd_wire_batch_add (batch, "Clark", 7, 1, "Clark,Jaquez", "AT one", 6);
+    herd_wire_batch_add (batch, "Juzang", 8, 2, "Juzang", "AT two", 6);
+    herd_wire_batch_add (batch, "Clark", 7, 3, "", "AT three", 8);
+    assert_int_equal (herd_wire_batch_count (batch), 3);
+    zmsg_t *msg = herd_wire_batch_take (batch);
+    assert_int_equal (herd_wire_batch_count (batch), 0);
+    assert_int_equal (zmsg_size (msg), 3);
     zmsg_pushstr (msg, "Jaquez");
     herd_wire_t wire;
     assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
     assert_int_equal (wire.command, HERD_WIRE_AT);
     assert_int_equal (wire.count, 3);
     s_assert_span (wire.payload, "AT one");
-    assert_int_equal (herd_wire_next_update (&wire, msg, 1, NULL), 1);
+    assert_int_equal (herd_wire_next_update (&wire, 1, NULL), 1);
     s_assert_span (wire.originator, "Juzang");
     assert_int_equal (wire.epoch, 8);
     assert_int_equal (wire.sequence, 2);
     s_assert_span (wire.seen, "Juzang");
     s_assert_span (wire.payload, "AT two");
-    assert_int_equal (herd_wire_next_update (&wire, msg, 2, NULL), 1);
+    assert_int_equal (herd_wire_next_update (&wire, 2, NULL), 1);
     assert_int_equal (wire.sequence, 3);
+    s_assert_span (wire.seen, "");
     s_assert_span (wire.payload, "AT three");
-    assert_int_equal (herd_wire_next_update (&wire, msg, 3, NULL), 0);
+    assert_int_equal (herd_wire_next_update (&wire, 3, NULL), 0);
     zmsg_destroy (&msg);
-    //  A bad update stops the rest; a short tail is ignored
-    msg = herd_wire_at ("Clark", 7, 1, "Clark", "AT one", 6);
-    zmsg_addstr (msg, "bad name!");
-    zmsg_addmem (msg, "0123456789abcdef", 16);
-    zmsg_addstr (msg, "Clark");
-    zmsg_addstr (msg, "AT two");
-    zmsg_addstr (msg, "newer");
+    //  The batch is empty again, and takes more
+    herd_wire_batch_add (batch, "Clark", 7, 4, "Clark", "AT four", 7);
+    msg = herd_wire_batch_take (batch);
     zmsg_pushstr (msg, "Jaquez");
     assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
-    assert_int_equal (wire.count, 2);
-    const char *reason = NULL;
-    assert_int_equal (herd_wire_next_update (&wire, msg, 1, &reason), -1);
-    assert_non_null (reason);
+    assert_int_equal (wire.count, 1);
+    assert_int_equal (wire.sequence, 4);
     zmsg_destroy (&msg);
+    herd_wire_batch_destroy (&batch);
+    assert_null (batch);
+    //  A bad update stops the rest (those before it stand)
+    const char two[] = "\0\0\0\2" S_UPDATE_C "\1!" S_STAMP "\0\1C"
+                       "\0\0\0\1y";
+    msg = s_received_at (two, sizeof (two) - 1);
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_int_equal (wire.count, 2);
+    s_assert_span (wire.payload, "x");
+    const char *reason = NULL;
+    assert_int_equal (herd_wire_next_update (&wire, 1, &reason), -1);
+    assert_string_equal (reason, "bad originator");
+    zmsg_destroy (&msg);
+    //  Bytes after the last update, and frames after the updates, are a
+    //  newer version's: ignored
+    const char tail[] = "\0\0\0\1" S_UPDATE_C "tail";
+    msg = s_received_at (tail, sizeof (tail) - 1);
+    zmsg_addstr (msg, "newer");
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_int_equal (wire.count, 1);
+    s_assert_span (wire.payload, "x");
+    assert_int_equal (herd_wire_next_update (&wire, 1, NULL), 0);
+    zmsg_destroy (&msg);
+}
+
+//  Malformed AT updates frames: each is refused with a reason.
+static void
+test_decode_refuses_malformed_updates (void **state)
+{
+    (void) state;
+    struct {
+        const char *bytes;
+        size_t size;
+        const char *reason;
+    } cases[] = {
+        {S_BYTES ("\0\0\0\0" S_UPDATE_C), "AT count does not fit its frame"},
+        {S_BYTES ("\0\0\0\2" S_UPDATE_C), "AT count does not fit its frame"},
+        {S_BYTES ("\0\0\0\1\1C" S_STAMP "\0\1C\0\0"), "AT without updates"},
+        {S_BYTES ("\0\0\0\1\0C" S_STAMP "\0\1C\0\0\0\1x"), "bad originator"},
+        {S_BYTES ("\0\0\0\1\1 " S_STAMP "\0\1C\0\0\0\1x"), "bad originator"},
+        {S_BYTES ("\0\0\0\1\1C" S_STAMP "\0\2C,\0\0\0\1x"), "bad seen set"},
+        {S_BYTES ("\0\0\0\1\1C" S_STAMP "\0\11C\0\0\0\1x"), "update cut short"},
+        {S_BYTES ("\0\0\0\1\1C" S_STAMP "\0\1C\0\0\0\2x"), "update cut short"},
+        {S_BYTES ("\0\0\0\1\100C" S_STAMP "\0\1C\0\0\0\1x"),
+         "update cut short"},
+    };
+    for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+        zmsg_t *msg = s_received_at (cases[i].bytes, cases[i].size);
+        herd_wire_t wire;
+        const char *reason = NULL;
+        if (herd_wire_decode (&wire, msg, &reason) != -1)
+            fail_msg ("case %zu accepted", i);
+        assert_string_equal (reason, cases[i].reason);
+        zmsg_destroy (&msg);
+    }
 }
 
 static void
@@ -88,7 +175,7 @@ test_ack_round_trips (void **state)
     zmsg_destroy (&msg);
     msg = zmsg_new ();
     zmsg_addstr (msg, "Jaquez");
-    zmsg_addstr (msg, "HERD1");
+    zmsg_addstr (msg, "HERD2");
     zmsg_addstr (msg, "ACK");
     zmsg_addstr (msg, "Clark");
     assert_int_equal (herd_wire_decode (&wire, msg, NULL), -1);
@@ -100,16 +187,15 @@ test_decode_refuses_malformed (void **state)
 {
     (void) state;
     const char *cases[][8] = {
-        {"Jaquez", "HERD2", "AT", "Clark", "0123456789abcdef", "Clark", "x"},
-        {"Jaquez", "HERD1"},
-        {"Ja quez", "HERD1", "AT", "Clark", "0123456789abcdef", "Clark", "x"},
-        {"Jaquez", "HERD1", "AT", "Clark", "short", "Clark", "x"},
-        {"Jaquez", "HERD1", "AT", "", "0123456789abcdef", "Clark", "x"},
-        {"Jaquez", "HERD1", "AT", "Clark", "0123456789abcdef", "Clark,,B", "x"},
-        {"Jaquez", "HERD1", "AT", "Clark", "0123456789abcdef"},
-        {"Jaquez", "HERD1", "HELLO"},
-        {"Jaquez", "HERD1", "HELLO", "1234567"},
-        {"Jaquez", "HERD1", "SNAPEND", "123456789"},
+        {"Jaquez", "HERD3", "HELLO", "12345678"},
+        {"Jaquez", "HERD2"},
+        {"Ja quez", "HERD2", "HELLO", "12345678"},
+        {"Jaquez", "HERD2", "AT"},
+        {"Jaquez", "HERD2", "AT", "short"},
+        {"Jaquez", "HERD2", "ACK", "Clark", "short"},
+        {"Jaquez", "HERD2", "HELLO"},
+        {"Jaquez", "HERD2", "HELLO", "1234567"},
+        {"Jaquez", "HERD2", "SNAPEND", "123456789"},
     };
     for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
         zmsg_t *msg = zmsg_new ();
@@ -130,7 +216,7 @@ test_decode_ignores_newer_commands (void **state)
     (void) state;
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, "Jaquez");
-    zmsg_addstr (msg, "HERD1");
+    zmsg_addstr (msg, "HERD2");
     zmsg_addstr (msg, "GOSSIP");
     zmsg_addstr (msg, "whatever");
     herd_wire_t wire;
@@ -204,6 +290,7 @@ main (void)
         cmocka_unit_test (test_an_at_carries_several_updates),
         cmocka_unit_test (test_ack_round_trips),
         cmocka_unit_test (test_decode_refuses_malformed),
+        cmocka_unit_test (test_decode_refuses_malformed_updates),
         cmocka_unit_test (test_decode_ignores_newer_commands),
         cmocka_unit_test (test_catch_up_round_trips),
         cmocka_unit_test (test_name_valid),
