@@ -38,7 +38,9 @@ int herd_table_order (const herd_msg_t *a, const herd_msg_t *b);
 //  table holds its limit of records, a new client's record takes the place
 //  of the oldest record (by the same order), or, if it is older still, is
 //  not stored; either counts as an eviction.  Returns true if stored, false
-//  if stale (or evicted at once).  O(log n).
+//  if stale (or evicted at once).  O(1) expected while the table holds
+//  less than half its limit and has never been asked to expire records;
+//  O(log n) from then on (the age order is kept only once it is needed).
 bool herd_table_offer (herd_table_t *self,
                        const herd_msg_t *at,
                        const char *line,

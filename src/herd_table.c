@@ -32,8 +32,10 @@ struct _herd_table_t {
     size_t size;         //  Records held
     size_t tombstones;   //  Slots marked S_TOMBSTONE; size + tombstones is
                          //  kept at most capacity / 2
-    s_record_t **heap;   //  Every record, oldest client time on top
+    s_record_t **heap;   //  Every record; if ordered, oldest client time on top
     size_t heap_capacity;
+    bool ordered;      //  The heap is kept in order: from the first time it is
+                       //  needed on (s_heap_order)
     size_t limit;      //  Most records held; 0: no limit
     uint64_t evicted;  //  Records dropped for the limit or their age
     uint64_t seed;     //  Hash seed
@@ -232,10 +234,27 @@ s_heap_down (herd_table_t *self, size_t index)
     s_heap_set (self, index, record);
 }
 
+//  Put the heap in order, and keep it so from now on.  Until a table holds
+//  half its limit, or is first asked to expire records, nothing needs the
+//  oldest record: the heap is then only the list of every record, and an
+//  update costs no sift.  (An update nearly always makes its record the
+//  newest, so a sift takes it down every level of the heap, a cache miss
+//  at each: the table's largest cost under load.)  O(n), once.
+static void
+s_heap_order (herd_table_t *self)
+{
+    if (self->ordered)
+        return;
+    self->ordered = true;
+    for (size_t index = self->size / 2; index-- > 0;)
+        s_heap_down (self, index);
+}
+
 //  Remove the oldest record: from the heap, and from its slot.
 static void
 s_evict_oldest (herd_table_t *self)
 {
+    s_heap_order (self);
     s_record_t *oldest = self->heap[0];
     bool found;
     size_t slot = s_find (self, oldest->line + oldest->client_offset,
@@ -297,12 +316,14 @@ herd_table_offer (herd_table_t *self,
         s_record_t *record = s_record_new (at, line, size, hash);
         self->slots[slot] = record;
         s_heap_set (self, held->heap, record);
-        s_heap_down (self, record->heap);  //  It got newer
+        if (self->ordered)
+            s_heap_down (self, record->heap);  //  It got newer
         free (held);
         return true;
     }
     s_record_t *record = s_record_new (at, line, size, hash);
     if (self->limit && self->size >= self->limit) {
+        s_heap_order (self);
         //  Full: the oldest record goes, unless this one is older still
         if (!s_older (self->heap[0], record)) {
             self->evicted++;
@@ -325,7 +346,10 @@ herd_table_offer (herd_table_t *self,
     }
     self->size++;
     s_heap_set (self, self->size - 1, record);
-    s_heap_up (self, self->size - 1);
+    if (self->ordered)
+        s_heap_up (self, self->size - 1);
+    else if (self->limit && self->size >= self->limit / 2)
+        s_heap_order (self);  //  Evictions may come: the heap is needed soon
     if ((self->size + self->tombstones) * 2 > self->capacity)
         s_rebuild (self);
     return true;
@@ -335,6 +359,7 @@ size_t
 herd_table_expire (herd_table_t *self, uint64_t before_seconds)
 {
     assert (self);
+    s_heap_order (self);
     size_t expired = 0;
     while (self->size > 0 && self->heap[0]->seconds < before_seconds) {
         s_evict_oldest (self);
@@ -350,6 +375,8 @@ herd_table_set_limit (herd_table_t *self, size_t limit)
 {
     assert (self);
     self->limit = limit;
+    if (limit && self->size >= limit / 2)
+        s_heap_order (self);
     while (limit && self->size > limit)
         s_evict_oldest (self);
 }

@@ -225,6 +225,61 @@ test_eviction_matches_a_model (void **state)
     herd_table_destroy (&table);
 }
 
+//  Until it holds half its limit, the table keeps no age order; expiring
+//  or lowering the limit must still find the oldest records, and the
+//  order then kept must stay right as updates go on.
+static void
+test_the_oldest_are_found_without_an_age_order (void **state)
+{
+    (void) state;
+    enum { CLIENTS = 200 };
+    int64_t model[CLIENTS];
+    herd_table_t *table = herd_table_new (3);
+    unsigned seed = 7;
+    //  Three rounds of updates, each newer than the last for every client
+    //  (the seed gives distinct times in the last round)
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < CLIENTS; i++) {
+            model[i] = round * 1000000 + (int64_t) (rand_r (&seed) % 100000);
+            char line[64];
+            snprintf (line, sizeof (line), "AT A +0 c%d +1+1 %" PRId64, i,
+                      model[i]);
+            assert_true (s_offer (table, line));
+        }
+    //  Everything before the median goes
+    int64_t sorted[CLIENTS];
+    memcpy (sorted, model, sizeof (sorted));
+    for (int i = 0; i < CLIENTS; i++)
+        for (int j = i + 1; j < CLIENTS; j++)
+            if (sorted[j] < sorted[i]) {
+                int64_t swap = sorted[i];
+                sorted[i] = sorted[j];
+                sorted[j] = swap;
+            }
+    assert_int_equal (herd_table_expire (table, (uint64_t) sorted[100]), 100);
+    //  Then a limit of 50 keeps the 50 newest
+    herd_table_set_limit (table, 50);
+    assert_int_equal (herd_table_size (table), 50);
+    for (int i = 0; i < CLIENTS; i++) {
+        char id[16];
+        snprintf (id, sizeof (id), "c%d", i);
+        herd_record_t record;
+        bool found = herd_table_lookup (table, id, strlen (id), &record);
+        assert_int_equal (found, model[i] >= sorted[150]);
+    }
+    //  A newcomer newer than all evicts the oldest held
+    assert_true (s_offer (table, "AT A +0 late +1+1 9999999999"));
+    herd_record_t record;
+    for (int i = 0; i < CLIENTS; i++)
+        if (model[i] == sorted[150]) {
+            char id[16];
+            snprintf (id, sizeof (id), "c%d", i);
+            assert_false (herd_table_lookup (table, id, strlen (id), &record));
+        }
+    assert_int_equal (herd_table_size (table), 50);
+    herd_table_destroy (&table);
+}
+
 int
 main (void)
 {
@@ -237,6 +292,7 @@ main (void)
         cmocka_unit_test (test_many_clients_grow_the_table),
         cmocka_unit_test (test_the_oldest_is_evicted_past_the_limit),
         cmocka_unit_test (test_eviction_matches_a_model),
+        cmocka_unit_test (test_the_oldest_are_found_without_an_age_order),
     };
     return cmocka_run_group_tests_name ("herd_table", tests, NULL, NULL);
 }
