@@ -15,7 +15,8 @@ static void
 s_add (s_text_t *text, const char *data, size_t size)
 {
     if (text->size + size + 1 > text->capacity) {
-        size_t capacity = text->capacity ? text->capacity : 1024;
+        //  A Places answer is a few KiB: one allocation for most
+        size_t capacity = text->capacity ? text->capacity : 8192;
         while (capacity < text->size + size + 1)
             capacity *= 2;
         text->data = (char *) realloc (text->data, capacity);
@@ -45,6 +46,16 @@ s_string (s_text_t *text, const char *value)
 {
     s_add (text, "\"", 1);
     for (const unsigned char *at = (const unsigned char *) value; *at; at++) {
+        //  A run of bytes that need no escape, in one copy
+        const unsigned char *end = at;
+        while (*end >= 0x20 && *end != '"' && *end != '\\')
+            end++;
+        if (end > at) {
+            s_add (text, (const char *) at, (size_t) (end - at));
+            at = end;
+            if (!*at)
+                break;
+        }
         switch (*at) {
             case '"':
                 s_add (text, "\\\"", 2);
@@ -80,7 +91,11 @@ s_string (s_text_t *text, const char *value)
 }
 
 //  Shortest %g precision that reads back exactly; JSON has no NaN or
-//  infinity, so those become null.
+//  infinity, so those become null.  A decimal of at most 15 significant
+//  digits survives a round trip through a double, so if any precision up
+//  to 15 reads back, %.15g (which drops trailing zeros) prints that same
+//  shortest form: 15, then 16, then 17 are the only ones to try, rather
+//  than every precision from 1 (a Places answer has hundreds of numbers).
 static void
 s_number (s_text_t *text, double value)
 {
@@ -95,7 +110,7 @@ s_number (s_text_t *text, double value)
         s_add_str (text, buffer);
         return;
     }
-    for (int precision = 1; precision <= 17; precision++) {
+    for (int precision = 15; precision <= 17; precision++) {
         snprintf (buffer, sizeof (buffer), "%.*g", precision, value);
         if (strtod (buffer, NULL) == value)
             break;

@@ -66,6 +66,57 @@ test_print_writes_numbers_short_and_exact (void **state)
     }
 }
 
+//  The shortest form, found the slow way: every precision from 1.
+static void
+s_shortest (double value, char *buffer, size_t size)
+{
+    for (int precision = 1; precision <= 17; precision++) {
+        snprintf (buffer, size, "%.*g", precision, value);
+        if (strtod (buffer, NULL) == value)
+            return;
+    }
+}
+
+//  Numbers print as the slow search would have them: decimals of every
+//  length and scale, and doubles of random bits.
+static void
+test_numbers_match_the_exhaustive_search (void **state)
+{
+    (void) state;
+    unsigned seed = 11;
+    for (int i = 0; i < 20000; i++) {
+        double value;
+        if (i % 2) {
+            uint64_t bits = ((uint64_t) rand_r (&seed) << 42)
+                            ^ ((uint64_t) rand_r (&seed) << 21)
+                            ^ (uint64_t) rand_r (&seed);
+            memcpy (&value, &bits, sizeof (value));
+            if (!isfinite (value))
+                continue;
+        } else {
+            char decimal[64];
+            snprintf (decimal, sizeof (decimal), "%d.%de%d",
+                      rand_r (&seed) % 1000, rand_r (&seed),
+                      rand_r (&seed) % 40 - 20);
+            value = strtod (decimal, NULL);
+        }
+        if (value == floor (value) && fabs (value) < 9007199254740992.0)
+            continue;  //  Whole numbers print as integers
+        cJSON *root = cJSON_CreateArray ();
+        cJSON_AddItemToArray (root, cJSON_CreateNumber (value));
+        size_t size;
+        char *text = herd_json_print (root, &size);
+        char shortest[40];
+        s_shortest (value, shortest, sizeof (shortest));
+        char *expected = zsys_sprintf ("[\n   %s\n]", shortest);
+        if (!streq (text, expected))
+            fail_msg ("%.17g printed as %s, not %s", value, text, shortest);
+        free (expected);
+        free (text);
+        cJSON_Delete (root);
+    }
+}
+
 static void
 test_print_escapes_strings (void **state)
 {
@@ -107,6 +158,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_print_uses_the_legacy_layout),
         cmocka_unit_test (test_print_writes_numbers_short_and_exact),
+        cmocka_unit_test (test_numbers_match_the_exhaustive_search),
         cmocka_unit_test (test_print_escapes_strings),
         cmocka_unit_test (test_response_and_cut),
     };
