@@ -13,6 +13,11 @@
 
 //  Events taken from epoll per turn of the node's loop.
 #define S_EVENTS_MAX 256
+//  A turn stops taking events after this long; the rest stay ready (the
+//  descriptors are level-triggered) for the next.  Between turns the loop
+//  reads the herd's inbox and Places' answers: a turn of hundreds of
+//  WHATSATs must not hold up the ACK an IAMAT's reply waits for.
+#define S_TURN_BUDGET_US 1000
 //  Connections accepted per readiness of the listener.
 #define S_ACCEPTS_MAX 64
 //  epoll data of the listener; connections carry their index.
@@ -180,7 +185,8 @@ s_on_events (zloop_t *loop, zmq_pollitem_t *item, void *arg)
     herd_front_t *self = (herd_front_t *) arg;
     struct epoll_event events[S_EVENTS_MAX];
     int count = epoll_wait (s_tcp (self)->epoll_fd, events, S_EVENTS_MAX, 0);
-    for (int i = 0; i < count; i++) {
+    int64_t deadline = zclock_usecs () + S_TURN_BUDGET_US;
+    for (int i = 0; i < count && (i % 8 || zclock_usecs () < deadline); i++) {
         if (events[i].data.u64 == S_LISTENER) {
             s_accept (self);
             continue;
