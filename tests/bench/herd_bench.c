@@ -1293,7 +1293,7 @@ s_section_whatsat (cJSON *report)
         s_load_job_t whatsat = {{.port = herd->ports[0],
                                  .connections = connections[i],
                                  .depth = 1,
-                                 .duration_ms = s_run_ms + 1000,
+                                 .duration_ms = 3 * s_run_ms + 1000,
                                  .warmup_ms = 1000,
                                  .kind = S_WHATSAT,
                                  .prefix = "kiwi"},
@@ -1301,9 +1301,10 @@ s_section_whatsat (cJSON *report)
         s_load_job_t probe = {{.port = herd->ports[0],
                                .connections = 1,
                                .depth = 1,
-                               .duration_ms = s_run_ms + 1000,
+                               .duration_ms = 3 * s_run_ms + 1000,
                                .warmup_ms = 1000,
-                               .rate = 200,
+                               .rate = 500,  //  Thousands of samples: a
+                                             //  p99 that means something
                                .kind = S_IAMAT,
                                .prefix = "probe"},
                               {0}};
@@ -1469,9 +1470,15 @@ main (int argc, char **argv)
     const char *out = "build/bench.json";
     const char *only = NULL;
     int drive = 0, connections = 16, depth = 1;
+    double rate = 0;
+    const char *whatsat = NULL;
     for (int i = 1; i < argc; i++) {
         if (streq (argv[i], "--drive") && i + 1 < argc)
             drive = atoi (argv[++i]);
+        else if (streq (argv[i], "--rate") && i + 1 < argc)
+            rate = atof (argv[++i]);
+        else if (streq (argv[i], "--whatsat") && i + 1 < argc)
+            whatsat = argv[++i];
         else if (streq (argv[i], "--connections") && i + 1 < argc)
             connections = atoi (argv[++i]);
         else if (streq (argv[i], "--depth") && i + 1 < argc)
@@ -1493,7 +1500,10 @@ main (int argc, char **argv)
                      "usage: herd_bench [--herd PATH] [--out FILE] [--quick] "
                      "[--only iamat|tap|propagation|whatsat|memory|flood]\n"
                      "       herd_bench --drive PORT [--connections N] "
-                     "[--depth N] [--seconds N]   (IAMATs at one server)\n");
+                     "[--depth N] [--seconds N] [--rate PER_SECOND] "
+                     "[--whatsat CLIENT]\n"
+                     "           (IAMATs at one server, or WHATSATs about "
+                     "CLIENT; closed loop unless paced)\n");
             return 2;
         }
     }
@@ -1504,7 +1514,14 @@ main (int argc, char **argv)
     setrlimit (RLIMIT_NOFILE, &limit);
     if (drive) {
         s_load_result_t result;
-        s_load ((uint16_t) drive, S_IAMAT, "d", connections, depth, &result);
+        s_load_config_t config = {.port = (uint16_t) drive,
+                                  .connections = connections,
+                                  .depth = depth,
+                                  .duration_ms = s_run_ms,
+                                  .rate = rate,
+                                  .kind = whatsat ? S_WHATSAT : S_IAMAT,
+                                  .prefix = whatsat ? whatsat : "d"};
+        s_load_run (&config, &result);
         printf ("%.0f replies/s, p50 %" PRId64 " us, p99 %" PRId64
                 " us, %" PRIu64 " errors\n",
                 result.rate, result.p50_us, result.p99_us, result.errors);
