@@ -28,12 +28,19 @@ typedef struct {
     long connect_timeout_ms;
     long max_in_flight;    //  Upstream requests at once; more wait
     long rate_per_second;  //  Upstream requests started per second
+    int *thread;           //  If not NULL, set to the actor's thread id
 } herd_places_config_t;
 
 //  The actor.  Create it with zactor_new (herd_places_actor, &config)
 //  after zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX), and after
 //  curl_global_init in main.
 void herd_places_actor (zsock_t *pipe, void *args);
+
+//  After zactor_destroy: wait, at most timeout_ms, until the actor's thread
+//  (config's thread) has gone.  czmq's actor threads are detached, and
+//  this one runs below the node's priority (it may not have finished
+//  leaving when the node's last thread ends, and the process exits).
+void herd_places_join (int thread, int timeout_ms);
 
 //  Ask, without blocking: latitude and longitude as plain decimals, radius
 //  in metres, bound 0..20.  context comes back untouched.  Returns 0, or

@@ -70,6 +70,7 @@ struct _herd_node_t {
     size_t link_count;
     herd_sync_t *sync;  //  Snapshots to neighbours
     zactor_t *places;
+    int places_thread;  //  Its thread id (herd_places_join)
     zloop_t *loop;
     int signal_fd;
     int client_port;    //  Bound, for the ready line
@@ -1554,7 +1555,7 @@ s_open_signals (herd_node_t *self)
 //  The Places actor, as the topology's places section and the
 //  HERD_PLACES_KEY environment variable say (proto/places.md).
 static zactor_t *
-s_open_places (herd_topo_t *topo)
+s_open_places (herd_topo_t *topo, int *thread)
 {
     const char *provider = herd_topo_places (topo, "provider");
     const char *url = herd_topo_places (topo, "url");
@@ -1573,6 +1574,7 @@ s_open_places (herd_topo_t *topo)
         atol (herd_topo_places (topo, "connect_timeout_ms")),
         atol (herd_topo_places (topo, "max_in_flight")),
         atol (herd_topo_places (topo, "rate_per_second")),
+        thread,
     };
     //  zactor_new returns once the actor has copied config
     return zactor_new (herd_places_actor, &config);
@@ -1745,7 +1747,7 @@ herd_node_new (herd_topo_t *topo,
     self->ack_timer = -1;
     self->loop = zloop_new ();
     zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX);
-    self->places = s_open_places (topo);
+    self->places = s_open_places (topo, &self->places_thread);
     zsock_set_sndtimeo (self->places, 0);
     zloop_timer (self->loop, 1000, 0, s_on_table_tick, self);
     if (s_open_state (self, state_path) || s_open_signals (self)
@@ -1769,6 +1771,7 @@ herd_node_destroy (herd_node_t **self_p)
         herd_metrics_destroy (&self->metrics);  //  Needs the loop
         zloop_destroy (&self->loop);
         zactor_destroy (&self->places);
+        herd_places_join (self->places_thread, 1000);
         herd_sync_destroy (&self->sync);
         for (size_t i = 0; i < self->link_count; i++) {
             s_batch_send (self, i);

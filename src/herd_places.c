@@ -376,6 +376,8 @@ herd_places_actor (zsock_t *pipe, void *args)
     zlistx_set_destructor (self.waiting, s_call_destroy);
     self.running = zlistx_new ();
     zlistx_set_destructor (self.running, s_call_destroy);
+    if (config->thread)
+        *config->thread = (int) syscall (SYS_gettid);
     zsock_signal (pipe, 0);  //  config is the caller's: not used after this
     while (s_turn (&self))
         ;
@@ -419,6 +421,18 @@ int
 herd_places_stop (zactor_t *actor)
 {
     return zstr_send (actor, "STOP");
+}
+
+void
+herd_places_join (int thread, int timeout_ms)
+{
+    char path[64];
+    snprintf (path, sizeof (path), "/proc/self/task/%d", thread);
+    for (int waited = 0; thread > 0 && waited < timeout_ms; waited++) {
+        if (access (path, F_OK))
+            return;
+        zclock_sleep (1);
+    }
 }
 
 int

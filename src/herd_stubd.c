@@ -213,13 +213,13 @@ s_answer (herd_stubd_t *self,
     assert (key);
     char *at = key;
     for (int i = 0; i < 4; i++) {
-        //  Each part NUL-terminated, or absent: a lone 0x01
+        //  Each part: 'y' then its text and a NUL, or 'n' if absent
+        *at++ = parts[i] ? 'y' : 'n';
         if (parts[i]) {
             size_t length = strlen (parts[i]);
             memcpy (at, parts[i], length + 1);
             at += length + 1;
-        } else
-            *at++ = 1;
+        }
     }
     memcpy (at, request->body, request->body_size);
     size = (size_t) (at - key) + request->body_size;

