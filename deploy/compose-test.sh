@@ -12,9 +12,11 @@ project=herdtest
 compose="docker-compose -p $project -f deploy/docker-compose.yml"
 command -v docker-compose >/dev/null || compose="docker compose -p $project -f deploy/docker-compose.yml"
 
+started_dockerd=
 if ! docker info >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null; then
         echo "compose-test: starting dockerd"
+        started_dockerd=1
         rm -f /var/run/docker.pid
         (dockerd >/tmp/herd-dockerd.log 2>&1 &)
         for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
@@ -24,7 +26,15 @@ fi
 deploy/base-image.sh
 start=$(date +%s)
 cleanup () { $compose down -v --remove-orphans >/dev/null 2>&1 || true; }
-trap cleanup EXIT
+# Stop dockerd if we started it: left running, it and containerd are
+# background noise for the next benchmark on this machine
+stop_dockerd () {
+    if [ -n "$started_dockerd" ] && [ -f /var/run/docker.pid ]; then
+        kill "$(cat /var/run/docker.pid)" 2>/dev/null || true
+        for _ in $(seq 1 40); do [ -f /var/run/docker.pid ] || break; sleep 0.25; done
+    fi
+}
+trap 'cleanup; stop_dockerd' EXIT
 $compose build
 $compose up -d
 
@@ -77,5 +87,6 @@ echo "compose-test: bernard rejoined and caught up"
 cleanup
 trap - EXIT
 left=$(docker ps -a --filter "label=com.docker.compose.project=$project" -q | wc -l)
+stop_dockerd
 [ "$left" = 0 ] || { echo "compose-test: FAILED: $left containers left"; exit 1; }
 echo "compose-test: passed in $(( $(date +%s) - start )) s; nothing left running"
