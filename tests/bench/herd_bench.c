@@ -174,14 +174,15 @@ typedef struct {
     char last;           //  Previous byte of the reply
 } s_lconn_t;
 
-//  A client timestamp newer than every one made before in this process
-//  and in earlier runs: the wall clock, one nanosecond on if it has not
-//  moved. (A stamp a node already holds would make the update stale: no
-//  flood and no ACK to wait for, a cheaper request than a real one.)
+//  A client timestamp newer than every one made before by this thread and
+//  in earlier runs: the wall clock, one nanosecond on if it has not moved.
+//  (A stamp a node already holds would make the update stale: no flood and
+//  no ACK to wait for, a cheaper request than a real one.)  Per thread:
+//  load threads running at once use client ids of their own.
 static void
 s_fresh_stamp (int64_t *seconds, int64_t *nanos)
 {
-    static int64_t last;
+    static _Thread_local int64_t last;
     struct timespec now;
     clock_gettime (CLOCK_REALTIME, &now);
     int64_t stamp = (int64_t) now.tv_sec * 1000000000 + now.tv_nsec;
