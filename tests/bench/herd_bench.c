@@ -1126,9 +1126,86 @@ s_zmq_floor (int rate, size_t count, int64_t *p50, int64_t *p99)
     free (delays);
 }
 
+//  The floor under that: how often the machine itself stops running a
+//  thread that wants to run.  One thread per processor, pinned, reads the
+//  clock in a loop for a while on the otherwise idle machine; a gap
+//  between two reads is a time the thread did not run (another task, the
+//  kernel, or, in a VM, the hypervisor running something else).  A
+//  propagation is a chain of wake-ups across threads on every processor:
+//  when a gap falls inside it, it is late by that gap.
+typedef struct {
+    int cpu;
+    int64_t run_us;
+    size_t over_500us, over_1ms;  //  Gaps longer than these
+    int64_t longest_us;
+} s_stalls_t;
+
+static void *
+s_stalls_run (void *arg)
+{
+    s_stalls_t *self = (s_stalls_t *) arg;
+    cpu_set_t set;
+    CPU_ZERO (&set);
+    CPU_SET (self->cpu, &set);
+    pthread_setaffinity_np (pthread_self (), sizeof (set), &set);
+    int64_t last = s_now_us (), end = last + self->run_us;
+    while (last < end) {
+        int64_t now = s_now_us ();
+        int64_t gap = now - last;
+        self->over_500us += gap > 500;
+        self->over_1ms += gap > 1000;
+        if (gap > self->longest_us)
+            self->longest_us = gap;
+        last = now;
+    }
+    return NULL;
+}
+
+//  Gaps per processor-second over run_ms, summed over the processors.
+static void
+s_machine_stalls (int64_t run_ms,
+                  double *over_500us,
+                  double *over_1ms,
+                  int64_t *longest_us)
+{
+    long cpus = sysconf (_SC_NPROCESSORS_ONLN);
+    if (cpus < 1)
+        cpus = 1;
+    s_stalls_t *stalls =
+        (s_stalls_t *) calloc ((size_t) cpus, sizeof (*stalls));
+    pthread_t *threads =
+        (pthread_t *) calloc ((size_t) cpus, sizeof (*threads));
+    for (long i = 0; i < cpus; i++) {
+        stalls[i].cpu = (int) i;
+        stalls[i].run_us = run_ms * 1000;
+        pthread_create (&threads[i], NULL, s_stalls_run, &stalls[i]);
+    }
+    size_t over_500 = 0, over_1000 = 0;
+    *longest_us = 0;
+    for (long i = 0; i < cpus; i++) {
+        pthread_join (threads[i], NULL);
+        over_500 += stalls[i].over_500us;
+        over_1000 += stalls[i].over_1ms;
+        if (stalls[i].longest_us > *longest_us)
+            *longest_us = stalls[i].longest_us;
+    }
+    double seconds = (double) cpus * (double) run_ms / 1000;
+    *over_500us = (double) over_500 / seconds;
+    *over_1ms = (double) over_1000 / seconds;
+    free (stalls);
+    free (threads);
+}
+
 static void
 s_section_propagation (cJSON *report, double peak)
 {
+    double stalls_500us, stalls_1ms;
+    int64_t stall_longest;
+    s_machine_stalls (5 * s_run_ms, &stalls_500us, &stalls_1ms, &stall_longest);
+    cJSON *machine = cJSON_AddObjectToObject (report, "machine_stalls");
+    cJSON_AddNumberToObject (machine, "over_500us_per_cpu_s", stalls_500us);
+    cJSON_AddNumberToObject (machine, "over_1ms_per_cpu_s", stalls_1ms);
+    cJSON_AddNumberToObject (machine, "longest_us", (double) stall_longest);
     printf (
         "\n## Propagation to the farthest node\n\n"
         "From the origin storing an IAMAT to the farthest node receiving "
@@ -1184,6 +1261,12 @@ s_section_propagation (cJSON *report, double peak)
         }
         s_herd_destroy (&herd);
     }
+    printf ("\nThe machine itself, idle, for %" PRId64 " s: each processor "
+            "stopped running a thread that wanted to run for over 0.5 ms "
+            "%.1f times a second, for over 1 ms %.1f times a second; the "
+            "longest stop %.1f ms.\n",
+            5 * s_run_ms / 1000, stalls_500us, stalls_1ms,
+            (double) stall_longest / 1000);
 }
 
 //  `herd places-stub` on a free port with delay_ms; returns its pid.
