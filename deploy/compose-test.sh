@@ -36,6 +36,15 @@ stop_dockerd () {
 }
 trap 'cleanup; stop_dockerd' EXIT
 $compose build
+# The published ports are those of `make run`'s herd: say so plainly rather
+# than let compose fail half-way with "address already in use"
+cleanup
+for port in $(grep -o '127\.0\.0\.1:[0-9]*:' deploy/docker-compose.yml | cut -d: -f2); do
+    if ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+        echo "compose-test: port $port on this host is taken (a herd from make run?): stop it first"
+        exit 1
+    fi
+done
 $compose up -d
 
 # Wait until a command's output matches, or fail after a deadline.
