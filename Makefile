@@ -21,7 +21,10 @@ HERD_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP \
 LIBS      = $(shell pkg-config --libs $(PKGS)) -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka)
 
-LIB_SRC   := $(filter-out src/herd.c,$(wildcard src/*.c))
+#  herd_pid defines getpid for the whole program (src/herd_pid.c): it goes
+#  into the herd program and its own test only, never into libherd.a.
+LIB_SRC   := $(filter-out src/herd.c src/herd_pid.c,$(wildcard src/*.c))
+PID_LDFLAGS := -Wl,--export-dynamic-symbol=getpid
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
 TEST_SRC  := $(wildcard tests/test_*.c)
 FUZZ_TARGETS := client frame topology places
@@ -45,8 +48,8 @@ $(BUILD)/src/%.o: src/%.c
 $(BUILD)/libherd.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/herd: $(BUILD)/src/herd.o $(BUILD)/libherd.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+$(BUILD)/herd: $(BUILD)/src/herd.o $(BUILD)/src/herd_pid.o $(BUILD)/libherd.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(PID_LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -54,6 +57,8 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HARNESS) $(BUILD)/libherd.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(TEST_LIBS) $(LIBS) -o $@
+$(BUILD)/tests/test_herd_pid: $(BUILD)/src/herd_pid.o
+$(BUILD)/tests/test_herd_pid: LDFLAGS += $(PID_LDFLAGS)
 
 #  The two commands of README.md.
 run: deps
