@@ -6,7 +6,7 @@
     call in six, and on a VM every system call pays the hypervisor.  The
     herd program defines getpid itself, from a cache kept true across
     fork () (pthread_atfork), and the dynamic linker binds libzmq's calls
-    to it, as systemd and Ruby cache theirs.  A child made without fork ()
+    to it (the executable's symbol comes first).  A child made without fork ()
     (vfork, posix_spawn, a raw clone) sees its parent's pid until it
     execs: herd makes none that runs code before exec.
 
