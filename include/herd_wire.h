@@ -15,6 +15,22 @@
 //  Longest node name; names are [A-Za-z0-9_.-]+.
 #define HERD_WIRE_NAME_MAX 64
 
+//  What a node takes from its peers (proto/herd.md, section 2, Limits);
+//  more is refused and counted, never built by us.  A seen set names
+//  nodes of one herd, at most HERD_TOPO_NODES_MAX of them.
+#define HERD_WIRE_SEEN_NAMES_MAX 256
+#define HERD_WIRE_SEEN_MAX                                                     \
+    (HERD_WIRE_SEEN_NAMES_MAX * (HERD_WIRE_NAME_MAX + 1) - 1)
+//  An AT line made from the longest client line a node may be set to
+//  take (max_line, 16 MiB), with room for what AT adds to it.
+#define HERD_WIRE_PAYLOAD_MAX (16 * 1024 * 1024 + 256)
+//  Updates in one AT, records in one SNAP (we send at most 256).
+#define HERD_WIRE_AT_MAX   1024
+#define HERD_WIRE_SNAP_MAX 1024
+//  Largest frame taken from a peer (ZMQ_MAXMSGSIZE on the inbox): one
+//  update or record of the largest payload, after up to 64 KiB of others.
+#define HERD_WIRE_FRAME_MAX (HERD_WIRE_PAYLOAD_MAX + 128 * 1024)
+
 typedef enum {
     HERD_WIRE_AT,       //  A location update
     HERD_WIRE_ACK,      //  "I hold your update": the originator may answer
@@ -54,14 +70,17 @@ herd_wire_batch_t *herd_wire_batch_new (void);
 //  Destroy a batch; accepts NULL, sets *self_p to NULL.
 void herd_wire_batch_destroy (herd_wire_batch_t **self_p);
 
-//  Add an update: originator a valid name, seen at most 65,535 bytes.
-void herd_wire_batch_add (herd_wire_batch_t *self,
-                          const char *originator,
-                          uint64_t epoch,
-                          uint64_t sequence,
-                          const char *seen,
-                          const char *payload,
-                          size_t size);
+//  Add an update.  Returns 0, or -1 (and adds nothing) if it breaks the
+//  limits above: originator not a valid name, seen over
+//  HERD_WIRE_SEEN_NAMES_MAX names or HERD_WIRE_SEEN_MAX bytes, payload over
+//  HERD_WIRE_PAYLOAD_MAX bytes.
+int herd_wire_batch_add (herd_wire_batch_t *self,
+                         const char *originator,
+                         uint64_t epoch,
+                         uint64_t sequence,
+                         const char *seen,
+                         const char *payload,
+                         size_t size);
 
 //  Updates and bytes the batch holds.
 size_t herd_wire_batch_count (herd_wire_batch_t *self);
@@ -73,7 +92,7 @@ size_t herd_wire_batch_bytes (herd_wire_batch_t *self);
 zmsg_t *herd_wire_batch_take (herd_wire_batch_t *self);
 
 //  Build an AT of one update.  Caller owns return value and must destroy
-//  it.
+//  it; NULL if the update breaks the limits (herd_wire_batch_add).
 zmsg_t *herd_wire_at (const char *originator,
                       uint64_t epoch,
                       uint64_t sequence,
@@ -119,5 +138,10 @@ herd_wire_next_update (herd_wire_t *self, size_t index, const char **reason);
 
 //  Is name a valid node name?
 bool herd_wire_name_valid (const char *name, size_t size);
+
+//  Is seen a valid seen set within the limits: empty, or at most
+//  HERD_WIRE_SEEN_NAMES_MAX valid names joined by commas, at most
+//  HERD_WIRE_SEEN_MAX bytes?  If not, *reason (when not NULL) says why.
+bool herd_wire_seen_valid (const char *seen, size_t size, const char **reason);
 
 #endif

@@ -31,8 +31,9 @@ herd_flood_forward_to (herd_span_t seen,
     return !herd_flood_seen (seen, neighbour);
 }
 
-char *
-herd_flood_add_all (herd_span_t seen, const char *const *names, size_t count)
+//  seen plus each of names not in it yet.
+static char *
+s_add_all (herd_span_t seen, const char *const *names, size_t count)
 {
     size_t size = seen.size;
     for (size_t i = 0; i < count; i++)
@@ -54,20 +55,15 @@ herd_flood_add_all (herd_span_t seen, const char *const *names, size_t count)
     return result;
 }
 
+//  O(length of seen x count).
 char *
-herd_flood_add (herd_span_t seen, const char *name)
+herd_flood_next_seen (herd_span_t seen, const char *const *names, size_t count)
 {
-    size_t size = strlen (name);
-    if (seen.size > 0 && herd_flood_seen (seen, name)) {
-        char *copy = (char *) zmalloc (seen.size + 1);
-        memcpy (copy, seen.data, seen.size);
-        return copy;
+    char *next = s_add_all (seen, names, count);
+    if (!herd_wire_seen_valid (next, strlen (next), NULL)) {
+        free (next);
+        herd_span_t none = {"", 0};
+        next = s_add_all (none, names, count);
     }
-    char *result = (char *) zmalloc (seen.size + 1 + size + 1);
-    memcpy (result, seen.data, seen.size);
-    size_t at = seen.size;
-    if (at > 0)
-        result[at++] = ',';
-    memcpy (result + at, name, size);
-    return result;
+    return next;
 }

@@ -304,8 +304,14 @@ s_batch_add (herd_node_t *self,
 {
     if (!self->batches[i])
         self->batches[i] = herd_wire_batch_new ();
-    herd_wire_batch_add (self->batches[i], originator, epoch, sequence, seen,
-                         payload.data, payload.size);
+    if (herd_wire_batch_add (self->batches[i], originator, epoch, sequence,
+                             seen, payload.data, payload.size)) {
+        //  Not reached: what we forward was held to the same limits
+        herd_log_printf (self->log, "error",
+                         "update lost for %s: it breaks the frame limits",
+                         herd_link_neighbour (self->links[i]));
+        return;
+    }
     if (herd_wire_batch_count (self->batches[i]) >= S_AT_BATCH
         || herd_wire_batch_bytes (self->batches[i]) >= S_AT_BATCH_BYTES)
         s_batch_send (self, i);
@@ -366,7 +372,7 @@ s_flood (herd_node_t *self,
         if (target[i] && herd_link_up (self->links[i]))
             names[count++] = neighbour;
     }
-    char *next_seen = herd_flood_add_all (seen, names, count);
+    char *next_seen = herd_flood_next_seen (seen, names, count);
     char *origin = strndup (originator.data, originator.size);
     uint64_t sent = 0;
     char *tx_end = tx, *down_end = down;
@@ -644,7 +650,8 @@ s_snap (herd_node_t *self, zmsg_t *msg, size_t from)
          more = herd_wire_next_record (msg, &record)) {
         records++;
         herd_msg_t at;
-        if (herd_msg_parse_at (&at, record.data, record.size, NULL)
+        if (record.size > HERD_WIRE_PAYLOAD_MAX
+            || herd_msg_parse_at (&at, record.data, record.size, NULL)
             || !s_is_node (self, at.node)) {
             refused++;
             continue;
@@ -1476,6 +1483,8 @@ s_open_inbox (herd_node_t *self)
     //  A neighbour that reconnects under the same name takes over at once
     zsock_set_router_handover (self->inbox, 1);
     zsock_set_rcvhwm (self->inbox, S_INBOX_RCVHWM);
+    //  A larger frame drops its connection (libzmq): proto/herd.md, Limits
+    zsock_set_maxmsgsize (self->inbox, HERD_WIRE_FRAME_MAX);
     zsock_set_linger (self->inbox, 0);
     if (self->cert) {
         zcert_apply (self->cert, self->inbox);

@@ -121,7 +121,37 @@ s_get_u32 (const byte *at)
            | ((uint32_t) at[2] << 8) | at[3];
 }
 
-void
+//  O(size): each name is checked once.
+bool
+herd_wire_seen_valid (const char *seen, size_t size, const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    if (size > HERD_WIRE_SEEN_MAX) {
+        *reason = "seen set too large";
+        return false;
+    }
+    if (size == 0)
+        return true;
+    size_t start = 0, names = 0;
+    for (size_t at = 0; at <= size; at++) {
+        if (at == size || seen[at] == ',') {
+            if (!herd_wire_name_valid (seen + start, at - start)) {
+                *reason = "bad seen set";
+                return false;
+            }
+            if (++names > HERD_WIRE_SEEN_NAMES_MAX) {
+                *reason = "seen set names too many nodes";
+                return false;
+            }
+            start = at + 1;
+        }
+    }
+    return true;
+}
+
+int
 herd_wire_batch_add (herd_wire_batch_t *self,
                      const char *originator,
                      uint64_t epoch,
@@ -133,8 +163,10 @@ herd_wire_batch_add (herd_wire_batch_t *self,
     assert (self);
     size_t originator_size = strlen (originator);
     size_t seen_size = strlen (seen);
-    assert (herd_wire_name_valid (originator, originator_size));
-    assert (seen_size <= 0xffff && size <= 0xffffffff);
+    if (!herd_wire_name_valid (originator, originator_size)
+        || !herd_wire_seen_valid (seen, seen_size, NULL)
+        || size > HERD_WIRE_PAYLOAD_MAX)
+        return -1;
     size_t need =
         self->size + S_UPDATE_MIN - 1 + originator_size + seen_size + size;
     if (need > self->capacity) {
@@ -159,6 +191,7 @@ herd_wire_batch_add (herd_wire_batch_t *self,
     memcpy (at, payload, size);
     self->size = need;
     self->count++;
+    return 0;
 }
 
 size_t
@@ -200,9 +233,11 @@ herd_wire_at (const char *originator,
               size_t size)
 {
     herd_wire_batch_t *batch = herd_wire_batch_new ();
-    herd_wire_batch_add (batch, originator, epoch, sequence, seen, payload,
-                         size);
-    zmsg_t *msg = herd_wire_batch_take (batch);
+    zmsg_t *msg = NULL;
+    if (herd_wire_batch_add (batch, originator, epoch, sequence, seen, payload,
+                             size)
+        == 0)
+        msg = herd_wire_batch_take (batch);
     herd_wire_batch_destroy (&batch);
     return msg;
 }
@@ -279,23 +314,6 @@ s_decode_u64 (zframe_t *frame, uint64_t *value, const char **reason)
     return 0;
 }
 
-//  Seen set: empty, or names separated by commas, each a valid name.
-static bool
-s_seen_valid (herd_span_t seen)
-{
-    if (seen.size == 0)
-        return true;
-    size_t start = 0;
-    for (size_t at = 0; at <= seen.size; at++) {
-        if (at == seen.size || seen.data[at] == ',') {
-            if (!herd_wire_name_valid (seen.data + start, at - start))
-                return false;
-            start = at + 1;
-        }
-    }
-    return true;
-}
-
 static int
 s_decode_stamp (herd_wire_t *self, zmsg_t *msg, const char **reason)
 {
@@ -355,11 +373,18 @@ s_decode_update (herd_wire_t *self, const char **reason)
     }
     self->seen.data = (const char *) at;
     self->seen.size = seen_size;
-    if (!s_seen_valid (self->seen)) {
-        *reason = "bad seen set";
+    if (!herd_wire_seen_valid (self->seen.data, seen_size, reason))
+        return -1;
+    if (!(at = s_take (self, 4))) {
+        *reason = "update cut short";
         return -1;
     }
-    if (!(at = s_take (self, 4)) || !(at = s_take (self, s_get_u32 (at)))) {
+    size_t payload_size = s_get_u32 (at);
+    if (payload_size > HERD_WIRE_PAYLOAD_MAX) {
+        *reason = "payload too large";
+        return -1;
+    }
+    if (!(at = s_take (self, payload_size))) {
         *reason = "update cut short";
         return -1;
     }
@@ -383,6 +408,10 @@ s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
     self->count = s_get_u32 (zframe_data (updates));
     if (self->count == 0 || self->count > self->left / S_UPDATE_MIN) {
         *reason = "AT count does not fit its frame";
+        return -1;
+    }
+    if (self->count > HERD_WIRE_AT_MAX) {
+        *reason = "AT holds too many updates";
         return -1;
     }
     return s_decode_update (self, reason);
@@ -452,6 +481,10 @@ herd_wire_decode (herd_wire_t *self, zmsg_t *msg, const char **reason)
         //  Records follow the command frame: herd_wire_next_record
         self->command = HERD_WIRE_SNAP;
         self->count = zmsg_size (msg) - 3;
+        if (self->count > HERD_WIRE_SNAP_MAX) {
+            *reason = "SNAP holds too many records";
+            return -1;
+        }
         return 0;
     }
     self->command = HERD_WIRE_OTHER;

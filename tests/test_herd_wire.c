@@ -160,6 +160,104 @@ test_decode_refuses_malformed_updates (void **state)
     }
 }
 
+//  An updates frame of count updates, each "C" with the seen set and a
+//  payload of payload_size bytes, as written by hand (not by herd_wire).
+static zmsg_t *
+s_updates (size_t count, const char *seen, size_t payload_size)
+{
+    size_t seen_size = strlen (seen);
+    size_t one = 1 + 1 + 16 + 2 + seen_size + 4 + payload_size;
+    byte *frame = (byte *) zmalloc (4 + count * one), *at = frame + 4;
+    frame[2] = (byte) (count >> 8), frame[3] = (byte) count;
+    for (size_t i = 0; i < count; i++) {
+        *at++ = 1, *at++ = 'C';
+        at += 16;
+        *at++ = (byte) (seen_size >> 8), *at++ = (byte) seen_size;
+        memcpy (at, seen, seen_size);
+        at += seen_size;
+        at[0] = (byte) (payload_size >> 24),
+        at[1] = (byte) (payload_size >> 16);
+        at[2] = (byte) (payload_size >> 8), at[3] = (byte) payload_size;
+        at += 4;
+        memset (at, 'x', payload_size);
+        at += payload_size;
+    }
+    zmsg_t *msg = s_received_at (frame, 4 + count * one);
+    free (frame);
+    return msg;
+}
+
+//  count names of four digits, joined by commas.
+static char *
+s_names (size_t count)
+{
+    char *seen = (char *) zmalloc (count * 5 + 1);
+    for (size_t i = 0; i < count; i++)
+        sprintf (seen + strlen (seen), "%s%04zu", i ? "," : "", i);
+    return seen;
+}
+
+static const char *
+s_refusal (zmsg_t *msg)
+{
+    herd_wire_t wire;
+    const char *reason = NULL;
+    if (herd_wire_decode (&wire, msg, &reason) == 0)
+        return "accepted";
+    return reason;
+}
+
+//  proto/herd.md, section 2, Limits: what a peer may send, and no more.
+static void
+test_decode_holds_peers_to_the_limits (void **state)
+{
+    (void) state;
+    char *full = s_names (HERD_WIRE_SEEN_NAMES_MAX);
+    char *over = s_names (HERD_WIRE_SEEN_NAMES_MAX + 1);
+    zmsg_t *msg = s_updates (1, full, 1);
+    assert_string_equal (s_refusal (msg), "accepted");
+    zmsg_destroy (&msg);
+    msg = s_updates (1, over, 1);
+    assert_string_equal (s_refusal (msg), "seen set names too many nodes");
+    zmsg_destroy (&msg);
+    //  Valid names, but more bytes than a herd's set can have
+    char *huge = (char *) zmalloc (HERD_WIRE_SEEN_MAX + 2);
+    memset (huge, 'n', HERD_WIRE_SEEN_MAX + 1);
+    msg = s_updates (1, huge, 1);
+    assert_string_equal (s_refusal (msg), "seen set too large");
+    zmsg_destroy (&msg);
+    msg = s_updates (HERD_WIRE_AT_MAX, "C", 1);
+    assert_string_equal (s_refusal (msg), "accepted");
+    zmsg_destroy (&msg);
+    msg = s_updates (HERD_WIRE_AT_MAX + 1, "C", 1);
+    assert_string_equal (s_refusal (msg), "AT holds too many updates");
+    zmsg_destroy (&msg);
+    msg = s_updates (1, "C", HERD_WIRE_PAYLOAD_MAX + 1);
+    assert_string_equal (s_refusal (msg), "payload too large");
+    zmsg_destroy (&msg);
+    msg = herd_wire_snap ();
+    for (int i = 0; i <= HERD_WIRE_SNAP_MAX; i++)
+        herd_wire_snap_add (msg, "AT A +0 a +1+1 1", 16);
+    zmsg_pushstr (msg, "Jaquez");
+    assert_string_equal (s_refusal (msg), "SNAP holds too many records");
+    zmsg_destroy (&msg);
+    //  And we never build what a peer would refuse
+    herd_wire_batch_t *batch = herd_wire_batch_new ();
+    assert_int_equal (herd_wire_batch_add (batch, "C", 1, 1, full, "x", 1), 0);
+    assert_int_equal (herd_wire_batch_add (batch, "C", 1, 2, over, "x", 1), -1);
+    assert_int_equal (herd_wire_batch_add (batch, "C", 1, 3, huge, "x", 1), -1);
+    assert_int_equal (herd_wire_batch_add (batch, "C,D", 1, 4, "", "x", 1), -1);
+    assert_int_equal (herd_wire_batch_add (batch, "C", 1, 5, "", "x",
+                                           HERD_WIRE_PAYLOAD_MAX + 1),
+                      -1);
+    assert_int_equal (herd_wire_batch_count (batch), 1);
+    assert_null (herd_wire_at ("C", 1, 1, over, "x", 1));
+    herd_wire_batch_destroy (&batch);
+    free (full);
+    free (over);
+    free (huge);
+}
+
 static void
 test_ack_round_trips (void **state)
 {
@@ -291,6 +389,7 @@ main (void)
         cmocka_unit_test (test_ack_round_trips),
         cmocka_unit_test (test_decode_refuses_malformed),
         cmocka_unit_test (test_decode_refuses_malformed_updates),
+        cmocka_unit_test (test_decode_holds_peers_to_the_limits),
         cmocka_unit_test (test_decode_ignores_newer_commands),
         cmocka_unit_test (test_catch_up_round_trips),
         cmocka_unit_test (test_name_valid),

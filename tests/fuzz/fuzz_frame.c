@@ -1,13 +1,61 @@
-/*  fuzz_frame - herd messages as a ROUTER receives them
+/*  fuzz_frame - herd messages as a ROUTER receives them, and the way on
+    of every update a node stores
 
-    The input is a list of frames, each a length byte then that many bytes.
+    The input is a list of frames, each a length (two bytes, big-endian)
+    then that many bytes.
     Whatever they hold, decoding either refuses with a reason or gives
     fields that stay inside the message; a decoded AT's updates re-encode to
-    the same bytes.  */
+    the same bytes.  And the forward path: each update that parses is
+    offered to a table, and one it stores is forwarded as a node does (its
+    seen set grown by the node's and its neighbours' names, herd_flood) to
+    each neighbour: that must always encode, and decode again as sent.  */
 
+#include "herd_flood.h"
+#include "herd_table.h"
 #include "herd_wire.h"
 
 #include <assert.h>
+
+//  A node with neighbours of the longest names, so that forwarding adds
+//  as much to a seen set as it can.
+#define S_L "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+static const char *s_names[] = {"Self", S_L "01", S_L "02", S_L "03", "B"};
+#define S_NAMES (sizeof (s_names) / sizeof (s_names[0]))
+
+//  What the node does with an update it took from sender: store it, and
+//  if it was newer, send it on to every neighbour not in its seen set.
+static void
+s_forward (herd_table_t *table, const herd_wire_t *wire, const char *sender)
+{
+    herd_msg_t line;
+    if (herd_msg_parse_at (&line, wire->payload.data, wire->payload.size, NULL)
+        || !herd_table_offer (table, &line, wire->payload.data,
+                              wire->payload.size))
+        return;
+    char *seen = herd_flood_next_seen (wire->seen, s_names, S_NAMES);
+    char *originator = strndup (wire->originator.data, wire->originator.size);
+    for (size_t i = 1; i < S_NAMES; i++) {
+        if (!herd_flood_forward_to (wire->seen, sender, s_names[i]))
+            continue;
+        herd_wire_batch_t *batch = herd_wire_batch_new ();
+        int rc =
+            herd_wire_batch_add (batch, originator, wire->epoch, wire->sequence,
+                                 seen, wire->payload.data, wire->payload.size);
+        assert (rc == 0);
+        zmsg_t *msg = herd_wire_batch_take (batch);
+        zmsg_pushstr (msg, "Self");  //  As the neighbour's ROUTER takes it
+        herd_wire_t sent;
+        rc = herd_wire_decode (&sent, msg, NULL);
+        assert (rc == 0 && sent.count == 1);
+        assert (sent.seen.size == strlen (seen));
+        assert (memcmp (sent.seen.data, seen, sent.seen.size) == 0);
+        assert (sent.payload.size == wire->payload.size);
+        zmsg_destroy (&msg);
+        herd_wire_batch_destroy (&batch);
+    }
+    free (originator);
+    free (seen);
+}
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -16,8 +64,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     zmsg_t *msg = zmsg_new ();
     size_t at = 0;
-    while (at < size) {
-        size_t length = data[at++];
+    while (at + 1 < size) {
+        size_t length = ((size_t) data[at] << 8) | data[at + 1];
+        at += 2;
         if (length > size - at)
             length = size - at;
         zmsg_addmem (msg, data + at, length);
@@ -25,6 +74,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
     herd_wire_t wire;
     const char *reason = NULL;
+    herd_table_t *table = herd_table_new (1);
     if (herd_wire_decode (&wire, msg, &reason) == 0) {
         if (wire.command == HERD_WIRE_AT) {
             //  Every whole update, until one is malformed
@@ -40,14 +90,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                     strndup (wire.originator.data, wire.originator.size);
                 char *seen = strndup (wire.seen.data, wire.seen.size);
                 assert (strlen (seen) == wire.seen.size);  //  Names: no NUL
-                herd_wire_batch_add (again, originator, wire.epoch,
-                                     wire.sequence, seen, wire.payload.data,
-                                     wire.payload.size);
+                int added = herd_wire_batch_add (
+                    again, originator, wire.epoch, wire.sequence, seen,
+                    wire.payload.data, wire.payload.size);
+                assert (added == 0);  //  What decodes, encodes
                 free (originator);
                 free (seen);
-                herd_msg_t line;
-                herd_msg_parse_at (&line, wire.payload.data, wire.payload.size,
-                                   NULL);
+                char *sender = strndup (wire.sender.data, wire.sender.size);
+                s_forward (table, &wire, sender);
+                free (sender);
                 rc = herd_wire_next_update (&wire, ++index, &reason);
                 assert (rc != -1 || reason);
             }
@@ -81,6 +132,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         }
     } else
         assert (reason);
+    herd_table_destroy (&table);
     zmsg_destroy (&msg);
     return 0;
 }
