@@ -32,7 +32,8 @@ herd_sync_t *herd_sync_new (herd_table_t *table,
                             uint64_t epoch,
                             herd_log_t *log);
 
-//  Destroy it, dropping snapshots under way; accepts NULL.
+//  Destroy it, dropping snapshots under way; accepts NULL.  Call while
+//  its loop exists.
 void herd_sync_destroy (herd_sync_t **self_p);
 
 //  Pace snapshots with timers on loop.  Call before any request.

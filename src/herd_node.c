@@ -1778,10 +1778,10 @@ herd_node_destroy (herd_node_t **self_p)
     if (*self_p) {
         herd_node_t *self = *self_p;
         herd_metrics_destroy (&self->metrics);  //  Needs the loop
+        herd_sync_destroy (&self->sync);        //  So does this
         zloop_destroy (&self->loop);
         zactor_destroy (&self->places);
         herd_places_join (self->places_thread, 1000);
-        herd_sync_destroy (&self->sync);
         for (size_t i = 0; i < self->link_count; i++) {
             s_batch_send (self, i);
             herd_link_destroy (&self->links[i]);

@@ -56,7 +56,10 @@ herd_sync_destroy (herd_sync_t **self_p)
     assert (self_p);
     if (*self_p) {
         herd_sync_t *self = *self_p;
-        //  Its timer went with the node's loop, destroyed first
+        //  A timer left armed would run on freed memory (a reload
+        //  destroys this while the loop goes on)
+        if (self->timer != -1)
+            zloop_timer_end (self->loop, self->timer);
         free (self->jobs);
         free (self);
         *self_p = NULL;
