@@ -51,6 +51,11 @@ void herd_ack_hold (herd_ack_t *self,
 //  ACKs for unknown sequences or links are ignored.
 void herd_ack_receive (herd_ack_t *self, uint64_t sequence, size_t link);
 
+//  Link will send no more ACKs (its neighbour left the topology): replies
+//  stop waiting for it, and those it was the last for are released (not
+//  complete).  Unknown links are ignored.
+void herd_ack_forget (herd_ack_t *self, size_t link);
+
 //  Release every reply whose time is up at now_ms.  Returns how many.
 size_t herd_ack_expire (herd_ack_t *self, int64_t now_ms);
 

@@ -43,7 +43,8 @@ typedef struct {
 
 //  A client sent a line (terminator removed; truncated as in herd_line).
 //  The receiver must answer every ticket once with herd_front_reply, now or
-//  later, possibly with zero bytes.
+//  later, possibly with zero bytes.  The front end does not log lines or
+//  replies: the receiver, which knows what they are, does.
 typedef void (herd_front_line_fn) (void *arg,
                                    uint64_t connection,
                                    uint64_t ticket,
@@ -51,8 +52,9 @@ typedef void (herd_front_line_fn) (void *arg,
                                    size_t size,
                                    bool truncated);
 
-//  The front end's handler is done with what it read this time: the node
-//  may send what those lines made (called with the arg of herd_front_new).
+//  The front end's handler is done with what it read this time (called
+//  with the arg of herd_front_new): the node ends its turn, which includes
+//  herd_front_settle.
 typedef void (herd_front_turn_fn) (void *arg);
 
 //  Create a front end.  log is borrowed and must outlive it.
@@ -62,7 +64,8 @@ herd_front_t *herd_front_new (const herd_front_config_t *config,
                               void *arg);
 
 //  Call fn at the end of every turn of the front end's handlers, after the
-//  lines it read were given to on_line and before the log is flushed.
+//  lines it read were given to on_line.  Without one, the front end
+//  settles and flushes the log itself.
 void herd_front_set_turn_end (herd_front_t *self, herd_front_turn_fn *fn);
 
 //  Close every connection and the listener; accepts NULL, sets *self_p to
@@ -83,18 +86,20 @@ uint64_t herd_front_accepted (herd_front_t *self);
 //  Give the reply to ticket on connection.  data is copied.  Returns 0, or
 //  -1 when the connection is gone (the reply is dropped).  A reply given
 //  outside the front end's own handlers (an ACK came, Places answered, a
-//  timer) is written at once; the handler that gave it must then call
-//  herd_front_settle before it returns.
+//  timer) is written at once.
 int herd_front_reply (herd_front_t *self,
                       uint64_t connection,
                       uint64_t ticket,
                       const char *data,
                       size_t size);
 
-//  End a handler of the caller's that gave replies: frees connections its
-//  replies cut off, calls the turn-end function, flushes the log.  Once per
-//  handler rather than once per reply: under load one ACK releases dozens
-//  of replies, and the log is then written once, not once per reply.
+//  The number of a connection id, as records show it (conn=N): numbers
+//  count from 1 in the order connections were accepted.
+uint64_t herd_front_number (uint64_t connection);
+
+//  Free the connections cut off or finished since the last call: at the
+//  end of every turn of the loop, never inside one (a connection may be on
+//  the stack of the handler that doomed it).
 void herd_front_settle (herd_front_t *self);
 
 #endif

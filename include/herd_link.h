@@ -4,9 +4,9 @@
     routing id is our node name, so the neighbour knows who sent what.
     Sends never block: they queue up to the high-water mark while a
     connection is up, and are refused while the neighbour is away (catch-up
-    brings it what it missed).  A socket monitor, read in the node's loop,
-    tells when the link is up or down; both are logged and passed on to
-    the node.  Owned by herd_node.  */
+    brings it what it missed).  A socket monitor, read when the owner asks
+    (herd_link_check), tells when the link is up or down; both are logged
+    and passed on.  Owned by herd_peer.  */
 
 #ifndef HERD_LINK_H_INCLUDED
 #define HERD_LINK_H_INCLUDED
@@ -20,8 +20,6 @@
 //  Reconnect every 100 ms, backing off to 500 ms at most.
 #define HERD_LINK_RECONNECT_IVL     100
 #define HERD_LINK_RECONNECT_IVL_MAX 500
-//  The link's socket monitor is read this often.
-#define HERD_LINK_MONITOR_MS 10
 //  ZMTP heartbeats: a silent or frozen neighbour is dropped within 3 s.
 #define HERD_LINK_HEARTBEAT_IVL     1000
 #define HERD_LINK_HEARTBEAT_TIMEOUT 3000
@@ -36,33 +34,32 @@ typedef enum {
     HERD_LINK_SYNCED,
 } herd_link_state_t;
 
-//  The link went up or down.
-typedef void (herd_link_fn) (void *arg, const herd_link_t *link, bool up);
+//  The link went up or down (called from herd_link_check).
+typedef void (herd_link_fn) (void *arg, bool up);
 
 //  Create a link from node name to neighbour at endpoint; it connects at
 //  once and retries by itself.  With cert (ours) and server_key (the
 //  neighbour's public key, Z85), over CURVE; with NULL, plain.  log is
-//  borrowed.  Returns NULL on failure.
+//  borrowed; on_change (may be NULL) is told when the link goes up or
+//  down.  Returns NULL on failure (logged).
 herd_link_t *herd_link_new (const char *name,
                             const char *neighbour,
                             const char *endpoint,
                             zcert_t *cert,
                             const char *server_key,
-                            herd_log_t *log);
+                            herd_log_t *log,
+                            herd_link_fn *on_change,
+                            void *arg);
 
 //  Destroy a link; accepts NULL and sets *self_p to NULL.
 void herd_link_destroy (herd_link_t **self_p);
 
-//  Watch the link's monitor in loop, telling on_change (may be NULL) when
-//  the link goes up or down.  Returns 0 or -1.
-int herd_link_start (herd_link_t *self,
-                     zloop_t *loop,
-                     herd_link_fn *on_change,
-                     void *arg);
-
-//  Stop watching the monitor (before destroying a link whose loop goes
-//  on).
-void herd_link_stop (herd_link_t *self);
+//  Read what the socket monitor said since the last call, without
+//  blocking: socket events are logged, and state changes passed to
+//  on_change.  The owner calls it every few milliseconds: a link's events
+//  can wait that long, and polling the monitor in the loop would cost
+//  system calls on every turn.
+void herd_link_check (herd_link_t *self);
 
 //  The neighbour's herd endpoint, as connected to.
 const char *herd_link_endpoint (herd_link_t *self);

@@ -1,11 +1,14 @@
-/*  herd_node - one node of the herd: a zloop reactor owning the client
-    front end, the client table, the ROUTER inbox, one link per neighbour,
-    and the Places actor
+/*  herd_node - one node of the herd: a zloop reactor that dispatches to
+    the modules it owns: the client front end, the client table, the inbox,
+    one peer per neighbour, the Places actor, the saver, the tap, the
+    counters
 
     A client line flows: front end, parser, table (newest wins), flood to
-    neighbours, reply.  A herd frame flows: inbox, codec, the same table,
-    flood on.  Signals arrive on a signalfd in the same loop: SIGHUP reopens
-    the log, SIGTERM and SIGINT stop the node.  */
+    the peers, reply.  A herd message flows: inbox, codec, the same table,
+    flood on.  Every handler ends its turn in one hook that sends what the
+    turn queued.  Signals arrive on a signalfd in the same loop: SIGHUP
+    reopens the log and reloads the topology, SIGTERM and SIGINT stop the
+    node.  */
 
 #ifndef HERD_NODE_H_INCLUDED
 #define HERD_NODE_H_INCLUDED
@@ -20,7 +23,7 @@ typedef struct _herd_node_t herd_node_t;
 //  log, load its state file, bind its client and herd endpoints, connect
 //  its links.  state_path names the state file; NULL means the topology's
 //  state_dir/NAME.state, if state_dir is set.  SIGINT, SIGTERM and SIGHUP
-//  must already be blocked in every thread (see herd_node_block_signals).
+//  must already be blocked in every thread (herd_signals_block (true)).
 //  Returns NULL, having said why on stderr.
 herd_node_t *herd_node_new (herd_topo_t *topo,
                             const char *name,
@@ -38,10 +41,5 @@ void herd_node_destroy (herd_node_t **self_p);
 //  Print the ready line on stdout, then serve until SIGTERM or SIGINT;
 //  then save the state file, if any.  Returns 0.
 int herd_node_run (herd_node_t *self);
-
-//  Block the signals the node reads from its signalfd, ignore SIGPIPE, and
-//  stop czmq from installing its own handlers.  Call before any thread
-//  (and any czmq socket) exists, so that every thread inherits the mask.
-void herd_node_block_signals (void);
 
 #endif

@@ -18,6 +18,24 @@
 //  Largest upstream body read; more is an error.
 #define HERD_PLACES_BODY_MAX (4 * 1024 * 1024)
 
+//  The status of an answer (proto/places.md); every other one is OTHER.
+typedef enum {
+    HERD_PLACES_OK,
+    HERD_PLACES_ZERO_RESULTS,
+    HERD_PLACES_INVALID_REQUEST,
+    HERD_PLACES_REQUEST_DENIED,
+    HERD_PLACES_OVER_QUERY_LIMIT,
+    HERD_PLACES_UNKNOWN_ERROR,
+    HERD_PLACES_OTHER,
+} herd_places_status_t;
+#define HERD_PLACES_STATUSES (HERD_PLACES_OTHER + 1)
+
+//  The status's name: "OK", ..., "UNKNOWN_ERROR", and "other".
+const char *herd_places_status_name (herd_places_status_t status);
+
+//  The status named name (OTHER for any other name, or NULL).
+herd_places_status_t herd_places_status_parse (const char *name);
+
 //  What the actor asks and how (proto/places.md).  Copied by the actor
 //  before zactor_new returns, so it may live on the caller's stack.
 typedef struct {
@@ -58,10 +76,17 @@ int herd_places_fetch (zactor_t *actor,
 //  STOPPED.  Does not block; returns 0, or -1 if the queue is full.
 int herd_places_stop (zactor_t *actor);
 
-//  Read one message.  Returns 0 with an answer: its context and JSON (both
-//  caller-owned frames, to destroy); 1 when the actor says STOPPED; 2 when
-//  a message that is not an answer came (dropped); -1 if none was waiting.
-int herd_places_receive (zactor_t *actor, zframe_t **context, zframe_t **json);
+//  An answer, as herd_places_receive gives it.
+typedef struct {
+    zframe_t *context;            //  As given to herd_places_fetch
+    zframe_t *json;               //  What the client will see
+    herd_places_status_t status;  //  The JSON's status
+} herd_places_answer_t;
+
+//  Read one message.  Returns 0 with an answer (its frames are the
+//  caller's, to destroy); 1 when the actor says STOPPED; 2 when a message
+//  that is not an answer came (dropped); -1 if none was waiting.
+int herd_places_receive (zactor_t *actor, herd_places_answer_t *answer);
 
 //  The JSON for a request refused before reaching upstream: a legacy
 //  response with no results, status and error_message.  Caller owns return

@@ -78,4 +78,7 @@ size_t herd_table_expire (herd_table_t *self, uint64_t before_seconds);
 //  Records dropped so far by the limit or by age.
 uint64_t herd_table_evicted (herd_table_t *self);
 
+//  Offers stored so far (a state file is saved again when this moved).
+uint64_t herd_table_stored (herd_table_t *self);
+
 #endif

@@ -3,6 +3,7 @@
 #include "herd_keys.h"
 #include "herd_monitor.h"
 #include "herd_node.h"
+#include "herd_signals.h"
 #include "herd_stubd.h"
 #include "herd_topo.h"
 
@@ -14,7 +15,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 
 static const char *s_usage =
@@ -166,12 +166,7 @@ s_check (herd_topo_t *topo)
 static int
 s_monitor (herd_topo_t *topo, const s_options_t *options)
 {
-    sigset_t set;
-    sigemptyset (&set);
-    sigaddset (&set, SIGINT);
-    sigaddset (&set, SIGTERM);
-    pthread_sigmask (SIG_BLOCK, &set, NULL);
-    zsys_handler_set (NULL);
+    herd_signals_block (false);
     herd_monitor_options_t monitor = {
         options->node_count ? options->nodes : NULL,
         options->kind_count ? options->kinds : NULL,
@@ -200,7 +195,7 @@ s_raise_fd_limit (void)
 static int
 s_node (herd_topo_t *topo, const s_options_t *options)
 {
-    herd_node_block_signals ();
+    herd_signals_block (true);
     //  Before any thread: libcurl's global state is not thread-safe
     curl_global_init (CURL_GLOBAL_DEFAULT);
     s_raise_fd_limit ();
@@ -298,27 +293,12 @@ s_child_name (herd_topo_t *topo, size_t index)
                : "places-stub";
 }
 
-//  SIGINT and SIGTERM, blocked, arrive on the returned signalfd; SIGPIPE
-//  is ignored.  Returns the fd or -1.
-static int
-s_stop_signals (void)
-{
-    sigset_t set;
-    sigemptyset (&set);
-    sigaddset (&set, SIGINT);
-    sigaddset (&set, SIGTERM);
-    sigprocmask (SIG_BLOCK, &set, NULL);
-    signal (SIGPIPE, SIG_IGN);
-    return signalfd (-1, &set, SFD_CLOEXEC);
-}
-
 static int
 s_on_stop_signal (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 {
     (void) loop;
     (void) arg;
-    struct signalfd_siginfo info;
-    return read (item->fd, &info, sizeof (info)) > 0 ? -1 : 0;
+    return herd_signals_read (item->fd) ? -1 : 0;
 }
 
 //  herd places-stub: serve until SIGINT or SIGTERM.
@@ -336,7 +316,8 @@ s_places_stub (herd_topo_t *topo, const s_options_t *options)
                          "topology with places/url = http://HOST:PORT\n");
         return 2;
     }
-    int signal_fd = s_stop_signals ();
+    herd_signals_block (false);
+    int signal_fd = herd_signals_open (false);
     zloop_t *loop = zloop_new ();
     zmq_pollitem_t item = {NULL, signal_fd, ZMQ_POLLIN, 0};
     zloop_poller (loop, &item, s_on_stop_signal, NULL);
@@ -360,7 +341,8 @@ static int
 s_up (herd_topo_t *topo, const char *topology)
 {
     size_t count = herd_topo_node_count (topo);
-    int signal_fd = s_stop_signals ();
+    herd_signals_block (false);
+    int signal_fd = herd_signals_open (false);
     char self_path[4096];
     ssize_t length =
         readlink ("/proc/self/exe", self_path, sizeof (self_path) - 1);
@@ -389,8 +371,7 @@ s_up (herd_topo_t *topo, const char *topology)
         if (poll (fds, total + 1, -1) <= 0)
             continue;
         if (fds[0].revents & POLLIN) {
-            struct signalfd_siginfo info;
-            if (read (signal_fd, &info, sizeof (info)) > 0) {
+            if (herd_signals_read (signal_fd)) {
                 printf ("herd: stopping %zu nodes\n", count);
                 for (size_t i = 0; i < total; i++)
                     if (children[i].pid > 0)

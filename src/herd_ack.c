@@ -86,11 +86,11 @@ herd_ack_hold (herd_ack_t *self,
     zlistx_add_end (self->held, held);
 }
 
-//  O(replies held up to sequence): an ACK covers every update before it.
-void
-herd_ack_receive (herd_ack_t *self, uint64_t sequence, size_t link)
+//  Link is no longer waited for by the replies up to sequence; those left
+//  waiting for no one are released.  O(replies held up to sequence).
+static void
+s_clear (herd_ack_t *self, uint64_t sequence, size_t link, bool complete)
 {
-    assert (self);
     if (link >= HERD_ACK_LINKS_MAX)
         return;
     s_held_t *held = (s_held_t *) zlistx_first (self->held);
@@ -100,12 +100,27 @@ herd_ack_receive (herd_ack_t *self, uint64_t sequence, size_t link)
             //  Step past it before it goes: the cursor moves to the next
             void *handle = zlistx_cursor (self->held);
             self->fn (self->arg, held->connection, held->ticket, held->reply,
-                      held->size, true);
+                      held->size, complete);
             held = (s_held_t *) zlistx_next (self->held);
             zlistx_delete (self->held, handle);
         } else
             held = (s_held_t *) zlistx_next (self->held);
     }
+}
+
+//  An ACK covers every update before it.
+void
+herd_ack_receive (herd_ack_t *self, uint64_t sequence, size_t link)
+{
+    assert (self);
+    s_clear (self, sequence, link, true);
+}
+
+void
+herd_ack_forget (herd_ack_t *self, size_t link)
+{
+    assert (self);
+    s_clear (self, UINT64_MAX, link, false);
 }
 
 //  Deadlines grow with the sequence: only the head is looked at.

@@ -66,6 +66,13 @@ herd_front_bind (herd_front_t *self, const char *host, uint16_t port)
     return self->transport->bind (self, host, port);
 }
 
+//  A connection id is its number, then its index in conns.
+uint64_t
+herd_front_number (uint64_t connection)
+{
+    return connection >> 32;
+}
+
 static herd_front_conn_t *
 s_lookup (herd_front_t *self, uint64_t id)
 {
@@ -100,20 +107,22 @@ void
 herd_front_settle (herd_front_t *self)
 {
     assert (self);
-    herd_front_turn_end (self);
+    while (self->doomed) {
+        herd_front_conn_t *conn = self->doomed;
+        self->doomed = conn->next_doomed;
+        s_conn_free (self, conn);
+    }
 }
 
 void
 herd_front_turn_end (herd_front_t *self)
 {
     if (self->on_turn_end)
-        self->on_turn_end (self->arg);
-    while (self->doomed) {
-        herd_front_conn_t *conn = self->doomed;
-        self->doomed = conn->next_doomed;
-        s_conn_free (self, conn);
+        self->on_turn_end (self->arg);  //  Which settles
+    else {
+        herd_front_settle (self);
+        herd_log_flush (self->log);
     }
-    herd_log_flush (self->log);
 }
 
 size_t
@@ -221,12 +230,6 @@ s_on_line (void *arg, const char *line, size_t size, bool truncated)
 {
     herd_front_conn_t *conn = (herd_front_conn_t *) arg;
     herd_front_t *self = conn->front;
-    if (herd_log_enabled (self->log, "info")) {  //  Not at log_level notice
-        char prefix[48];
-        snprintf (prefix, sizeof (prefix), "in conn=%" PRIu64 "%s",
-                  conn->number, truncated ? " truncated" : "");
-        herd_log_bytes (self->log, "info", prefix, line, size);
-    }
     uint64_t ticket = conn->next_ticket++;
     conn->tokens -= 1.0;
     self->on_line (self->arg, conn->id, ticket, line, size, truncated);
@@ -365,11 +368,6 @@ herd_front_reply (herd_front_t *self,
     if (!conn || conn->doomed)
         return -1;
     assert (ticket >= conn->flush_ticket && ticket < conn->next_ticket);
-    if (size > 0 && herd_log_enabled (self->log, "info")) {
-        char prefix[48];
-        snprintf (prefix, sizeof (prefix), "out conn=%" PRIu64, conn->number);
-        herd_log_bytes (self->log, "info", prefix, data, size);
-    }
     if (ticket == conn->flush_ticket) {
         s_queue_out (conn, data, size);
         conn->flush_ticket++;

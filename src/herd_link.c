@@ -11,8 +11,6 @@ struct _herd_link_t {
     herd_link_state_t state;
     herd_link_fn *on_change;  //  Told when the link goes up or down
     void *arg;
-    zloop_t *loop;  //  Reading the monitor on a timer, once started
-    int timer;
 };
 
 herd_link_t *
@@ -21,14 +19,22 @@ herd_link_new (const char *name,
                const char *endpoint,
                zcert_t *cert,
                const char *server_key,
-               herd_log_t *log)
+               herd_log_t *log,
+               herd_link_fn *on_change,
+               void *arg)
 {
     herd_link_t *self = (herd_link_t *) zmalloc (sizeof (herd_link_t));
     self->neighbour = strdup (neighbour);
     self->endpoint = strdup (endpoint);
     self->log = log;
+    self->on_change = on_change;
+    self->arg = arg;
     self->dealer = zsock_new (ZMQ_DEALER);
-    assert (self->dealer);
+    if (!self->neighbour || !self->endpoint || !self->dealer) {
+        herd_log_printf (log, "error", "link %s: out of resources", neighbour);
+        herd_link_destroy (&self);
+        return NULL;
+    }
     zsock_set_identity (self->dealer, name);
     zsock_set_sndhwm (self->dealer, HERD_LINK_SNDHWM);
     zsock_set_sndtimeo (self->dealer, 0);
@@ -56,10 +62,13 @@ herd_link_new (const char *name,
             | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
             | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
             | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    assert (rc == 0);
-    self->monitor = zsock_new_pair (monitor);
-    assert (self->monitor);
-    if (zsock_connect (self->dealer, "%s", endpoint)) {
+    if (rc == 0)
+        self->monitor = zsock_new_pair (monitor);
+    if (!self->monitor) {
+        herd_log_printf (log, "error", "link %s: no socket monitor: %s",
+                         neighbour, zmq_strerror (zmq_errno ()));
+        herd_link_destroy (&self);
+    } else if (zsock_connect (self->dealer, "%s", endpoint)) {
         herd_log_printf (log, "error", "link %s: cannot connect to %s",
                          neighbour, endpoint);
         herd_link_destroy (&self);
@@ -73,7 +82,8 @@ herd_link_destroy (herd_link_t **self_p)
     assert (self_p);
     if (*self_p) {
         herd_link_t *self = *self_p;
-        zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
+        if (self->monitor)
+            zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
         zsock_destroy (&self->monitor);
         zsock_destroy (&self->dealer);
         free (self->neighbour);
@@ -117,58 +127,26 @@ s_on_event (herd_link_t *self, zmsg_t *msg)
             herd_log_printf (self->log, "notice", "link up %s %s",
                              self->neighbour, self->endpoint);
             if (self->on_change)
-                self->on_change (self->arg, self, true);
+                self->on_change (self->arg, true);
         } else if (event == ZMQ_EVENT_DISCONNECTED && up) {
             self->state = HERD_LINK_DOWN;
             herd_log_printf (self->log, "warning", "link down %s %s",
                              self->neighbour, self->endpoint);
             if (self->on_change)
-                self->on_change (self->arg, self, false);
+                self->on_change (self->arg, false);
         }
     }
 }
 
-//  The monitor is read on a timer, not polled: every ZeroMQ socket in the
-//  loop's poll set costs system calls on every turn of the loop, and link
-//  events can wait a few milliseconds.
-static int
-s_on_monitor (zloop_t *loop, int timer_id, void *arg)
+void
+herd_link_check (herd_link_t *self)
 {
-    (void) loop;
-    (void) timer_id;
-    herd_link_t *self = (herd_link_t *) arg;
+    assert (self);
     zmsg_t *msg;
     while ((msg = zmsg_recv_nowait (self->monitor))) {
         s_on_event (self, msg);
         zmsg_destroy (&msg);
     }
-    herd_log_flush (self->log);
-    return 0;
-}
-
-int
-herd_link_start (herd_link_t *self,
-                 zloop_t *loop,
-                 herd_link_fn *on_change,
-                 void *arg)
-{
-    assert (self);
-    self->on_change = on_change;
-    self->arg = arg;
-    self->loop = loop;
-    self->timer =
-        zloop_timer (loop, HERD_LINK_MONITOR_MS, 0, s_on_monitor, self);
-    return self->timer == -1 ? -1 : 0;
-}
-
-void
-herd_link_stop (herd_link_t *self)
-{
-    assert (self);
-    if (self->loop && self->timer != -1)
-        zloop_timer_end (self->loop, self->timer);
-    self->loop = NULL;
-    self->timer = -1;
 }
 
 const char *

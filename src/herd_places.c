@@ -126,12 +126,40 @@ s_on_body (char *data, size_t size, size_t count, void *arg)
     return more;
 }
 
+static const char *s_statuses[] = {"OK",
+                                   "ZERO_RESULTS",
+                                   "INVALID_REQUEST",
+                                   "REQUEST_DENIED",
+                                   "OVER_QUERY_LIMIT",
+                                   "UNKNOWN_ERROR",
+                                   "other"};
+
+const char *
+herd_places_status_name (herd_places_status_t status)
+{
+    return status < HERD_PLACES_STATUSES ? s_statuses[status] : "other";
+}
+
+herd_places_status_t
+herd_places_status_parse (const char *name)
+{
+    for (int i = 0; name && i < HERD_PLACES_OTHER; i++)
+        if (streq (name, s_statuses[i]))
+            return (herd_places_status_t) i;
+    return HERD_PLACES_OTHER;
+}
+
+//  DONE context status json: the status as data, one byte, so that the
+//  node never has to find it again in the printed JSON.
 static void
 s_answer (s_places_t *self, zframe_t **context, cJSON *root)
 {
     zmsg_t *reply = zmsg_new ();
     zmsg_addstr (reply, "DONE");
     zmsg_append (reply, context);
+    cJSON *status = cJSON_GetObjectItemCaseSensitive (root, "status");
+    byte code = (byte) herd_places_status_parse (cJSON_GetStringValue (status));
+    zmsg_addmem (reply, &code, 1);
     zframe_t *json = s_print (root);
     zmsg_append (reply, &json);
     zmsg_send (&reply, self->pipe);
@@ -436,16 +464,24 @@ herd_places_join (int thread, int timeout_ms)
 }
 
 int
-herd_places_receive (zactor_t *actor, zframe_t **context, zframe_t **json)
+herd_places_receive (zactor_t *actor, herd_places_answer_t *answer)
 {
+    assert (answer);
     zmsg_t *msg = zmsg_recv_nowait (actor);
     if (!msg)
         return -1;
     int rc = 2;
     char *command = zmsg_popstr (msg);
-    if (command && streq (command, "DONE") && zmsg_size (msg) == 2) {
-        *context = zmsg_pop (msg);
-        *json = zmsg_pop (msg);
+    if (command && streq (command, "DONE") && zmsg_size (msg) == 3) {
+        answer->context = zmsg_pop (msg);
+        zframe_t *status = zmsg_pop (msg);
+        answer->status = zframe_size (status) == 1
+                             ? (herd_places_status_t) *zframe_data (status)
+                             : HERD_PLACES_OTHER;
+        if (answer->status >= HERD_PLACES_STATUSES)
+            answer->status = HERD_PLACES_OTHER;
+        zframe_destroy (&status);
+        answer->json = zmsg_pop (msg);
         rc = 0;
     } else if (command && streq (command, "STOPPED"))
         rc = 1;

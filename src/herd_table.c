@@ -38,6 +38,7 @@ struct _herd_table_t {
                        //  needed on (s_heap_order)
     size_t limit;      //  Most records held; 0: no limit
     uint64_t evicted;  //  Records dropped for the limit or their age
+    uint64_t stored;   //  Offers that were stored
     uint64_t seed;     //  Hash seed
     uint64_t layout;   //  Times the slots were rearranged
 };
@@ -321,6 +322,7 @@ herd_table_offer (herd_table_t *self,
         if (self->ordered)
             s_heap_down (self, record->heap);  //  It got newer
         free (held);
+        self->stored++;
         return true;
     }
     s_record_t *record = s_record_new (at, line, size, hash);
@@ -354,6 +356,7 @@ herd_table_offer (herd_table_t *self,
         s_heap_order (self);  //  Evictions may come: the heap is needed soon
     if ((self->size + self->tombstones) * 2 > self->capacity)
         s_rebuild (self);
+    self->stored++;
     return true;
 }
 
@@ -432,4 +435,11 @@ herd_table_size (herd_table_t *self)
 {
     assert (self);
     return self->size;
+}
+
+uint64_t
+herd_table_stored (herd_table_t *self)
+{
+    assert (self);
+    return self->stored;
 }

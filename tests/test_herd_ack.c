@@ -104,6 +104,27 @@ test_an_ack_covers_every_update_before_it (void **state)
     herd_ack_destroy (&ack);
 }
 
+//  A neighbour taken out of the topology: no reply waits for it any more.
+static void
+test_forget_stops_waiting_for_a_link (void **state)
+{
+    (void) state;
+    s_sink_t sink = {0};
+    herd_ack_t *ack = herd_ack_new (s_release, &sink);
+    herd_ack_hold (ack, 1, 1 << 2, 7, 0, "AT a", 4, 0);  //  Link 2 only
+    herd_ack_hold (ack, 2, 3 << 2, 7, 1, "AT b", 4, 0);  //  Links 2 and 3
+    herd_ack_forget (ack, 2);
+    assert_int_equal (sink.count, 1);
+    assert_string_equal (sink.released[0], "7/0 AT a");
+    assert_false (sink.complete[0]);
+    herd_ack_receive (ack, 2, 3);
+    assert_int_equal (sink.count, 2);
+    assert_string_equal (sink.released[1], "7/1 AT b");
+    assert_true (sink.complete[1]);
+    herd_ack_forget (ack, HERD_ACK_LINKS_MAX);  //  Ignored
+    herd_ack_destroy (&ack);
+}
+
 static void
 test_expire_releases_what_is_due (void **state)
 {
@@ -129,6 +150,7 @@ main (void)
         cmocka_unit_test (test_hold_with_no_link_releases_at_once),
         cmocka_unit_test (test_receive_releases_after_the_last_link),
         cmocka_unit_test (test_an_ack_covers_every_update_before_it),
+        cmocka_unit_test (test_forget_stops_waiting_for_a_link),
         cmocka_unit_test (test_expire_releases_what_is_due),
     };
     return cmocka_run_group_tests_name ("herd_ack", tests, NULL, NULL);

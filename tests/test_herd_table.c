@@ -63,9 +63,11 @@ test_offer_keeps_the_newest (void **state)
     assert_false (s_offer (table, first));  //  Equal is stale
     assert_false (s_offer (table, older));
     s_assert_line (table, "kiwi", first);
+    assert_int_equal (herd_table_stored (table), 1);
     assert_true (s_offer (table, newer));
     s_assert_line (table, "kiwi", newer);
     assert_int_equal (herd_table_size (table), 1);
+    assert_int_equal (herd_table_stored (table), 2);
     herd_record_t record;
     herd_table_lookup (table, "kiwi", 4, &record);
     assert_memory_equal (record.originator.data, "Bona", 4);

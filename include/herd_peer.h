@@ -1,0 +1,99 @@
+/*  herd_peer - one neighbour: its link (a DEALER), the updates queued for
+    it, the ACK we owe it, its share of the held replies, and our catch-up
+    with it, created and destroyed as one
+
+    The model is zyre's zyre_peer.  The node finds a neighbour's peer by
+    name, queues updates and owes ACKs while it handles a turn's input, and
+    flushes every peer at the end of the turn (one AT message per
+    neighbour for the whole turn, one cumulative ACK).  The node ticks
+    every peer every HERD_PEER_TICK_MS: the link's socket events are read
+    (a link that comes up says HELLO, one that goes down restarts the
+    snapshot under way) and catch-up advances.  Owned by herd_node; the
+    table, the log and the certificate are borrowed.  */
+
+#ifndef HERD_PEER_H_INCLUDED
+#define HERD_PEER_H_INCLUDED
+
+#include "herd_link.h"
+#include "herd_log.h"
+#include "herd_msg.h"
+#include "herd_table.h"
+
+//  The node ticks its peers this often.
+#define HERD_PEER_TICK_MS 5
+//  A peer's queued updates go out at once past this many, or bytes.
+#define HERD_PEER_BATCH       256
+#define HERD_PEER_BATCH_BYTES (64 * 1024)
+
+typedef struct _herd_peer_t herd_peer_t;
+
+//  Who the neighbour is and how to reach it.  Copied by herd_peer_new.
+typedef struct {
+    const char *name;        //  Our node name, the link's routing id
+    const char *neighbour;   //  Its node name
+    const char *endpoint;    //  Its herd endpoint
+    zcert_t *cert;           //  Ours for CURVE (borrowed), or NULL: plain
+    const char *server_key;  //  The neighbour's public key (Z85), or NULL
+    int slot;                //  Its bit in held-reply masks (herd_ack), or
+                             //  -1 if replies do not wait for it
+    uint64_t epoch;          //  Our boot epoch, in HELLOs
+    herd_table_t *table;     //  Ours, for snapshots (borrowed)
+    herd_log_t *log;         //  Borrowed
+} herd_peer_config_t;
+
+//  Create a peer; its link connects at once and retries by itself.
+//  Returns NULL on failure (logged).
+herd_peer_t *herd_peer_new (const herd_peer_config_t *config);
+
+//  Send what is queued (best effort), close the link and free everything;
+//  accepts NULL, sets *self_p to NULL.
+void herd_peer_destroy (herd_peer_t **self_p);
+
+//  The neighbour's name and herd endpoint, valid while the peer lives.
+const char *herd_peer_neighbour (herd_peer_t *self);
+const char *herd_peer_endpoint (herd_peer_t *self);
+
+//  Its bit in held-reply masks, or -1.
+int herd_peer_slot (herd_peer_t *self);
+
+//  State of its link, and whether it is up (up or synced).
+herd_link_state_t herd_peer_state (herd_peer_t *self);
+bool herd_peer_up (herd_peer_t *self);
+
+//  Read the link's socket events and advance catch-up.
+void herd_peer_tick (herd_peer_t *self, int64_t now_ms);
+
+//  Queue an update for the neighbour: it goes out at herd_peer_flush, or
+//  now if the queue is full.  Returns 0, or -1 if it breaks the frame
+//  limits (herd_wire; logged, and not sent).
+int herd_peer_queue (herd_peer_t *self,
+                     const char *originator,
+                     uint64_t epoch,
+                     uint64_t sequence,
+                     const char *seen,
+                     herd_span_t payload);
+
+//  The neighbour sent us an update it originated (epoch, sequence): it is
+//  owed an ACK, sent at herd_peer_flush; the highest of a turn covers the
+//  others (proto/herd.md, section 4).
+void herd_peer_owe_ack (herd_peer_t *self, uint64_t epoch, uint64_t sequence);
+
+//  End of a turn: send the ACK owed and the updates queued.  Returns how
+//  many updates went out.
+size_t herd_peer_flush (herd_peer_t *self);
+
+//  The neighbour said HELLO: send it our snapshot, and a HELLO back if it
+//  asks (answer).
+void herd_peer_hello_received (herd_peer_t *self, bool answer, int64_t now_ms);
+
+//  Say HELLO to the neighbour now if its link is up (after a reload).
+void herd_peer_hello (herd_peer_t *self, int64_t now_ms);
+
+//  The neighbour's snapshot came in full (records long): synced.
+void herd_peer_synced (herd_peer_t *self, uint64_t records);
+
+//  Send a whole message now, without blocking; *msg_p is consumed.
+//  Returns 0, or -1 if the link refused it.
+int herd_peer_send (herd_peer_t *self, zmsg_t **msg_p);
+
+#endif

@@ -1,0 +1,383 @@
+/*  herd_node - herd messages, and flooding updates to the neighbours
+    (proto/herd.md)  */
+
+#include "herd_node_private.h"
+#include "herd_flood.h"
+#include "herd_keys.h"
+#include "herd_msg.h"
+
+#include <time.h>
+
+//  Append name to the list list..end (HERD_NODE_NAMES_SIZE); returns the new end.
+static char *
+s_add_name (const char *list, char *end, const char *name)
+{
+    size_t size = strlen (name);
+    size_t room = HERD_NODE_NAMES_SIZE - (size_t) (end - list);
+    if (room < 5)
+        return end;  //  "..." is there already
+    if (size + 2 > room - 4) {
+        strcpy (end, "...");
+        return end + 3;
+    }
+    if (end > list)
+        *end++ = ',';
+    memcpy (end, name, size + 1);
+    return end + size;
+}
+
+//  The seen set we send names those we send to, so that they do not send
+//  it to each other.
+uint64_t
+herd_node_flood (herd_node_t *self,
+                 const char *originator,
+                 uint64_t epoch,
+                 uint64_t sequence,
+                 herd_span_t seen,
+                 herd_span_t payload,
+                 const char *sender,
+                 char *tx,
+                 char *down)
+{
+    const char *names[HERD_TOPO_NODES_MAX + 1];
+    bool target[HERD_TOPO_NODES_MAX] = {false};
+    size_t count = 0;
+    names[count++] = self->name;
+    for (size_t i = 0; i < self->peer_count; i++) {
+        const char *neighbour = herd_peer_neighbour (self->peers[i]);
+        target[i] = herd_flood_forward_to (seen, sender, neighbour);
+        if (target[i] && herd_peer_up (self->peers[i]))
+            names[count++] = neighbour;
+    }
+    char *next_seen = herd_flood_next_seen (seen, names, count);
+    uint64_t waiting = 0;
+    char *tx_end = tx, *down_end = down;
+    *tx = *down = 0;
+    for (size_t i = 0; i < self->peer_count; i++) {
+        herd_peer_t *peer = self->peers[i];
+        if (!target[i])
+            continue;
+        //  Queued even when the link looks down: its socket events are read
+        //  every few milliseconds, and a send it refuses costs nothing
+        //  (catch-up brings the neighbour what it missed)
+        herd_peer_queue (peer, originator, epoch, sequence, next_seen, payload);
+        if (herd_peer_up (peer)) {
+            tx_end = s_add_name (tx, tx_end, herd_peer_neighbour (peer));
+            if (herd_peer_slot (peer) >= 0)
+                waiting |= 1ull << herd_peer_slot (peer);
+        } else
+            down_end = s_add_name (down, down_end, herd_peer_neighbour (peer));
+    }
+    if (tx_end == tx)
+        strcpy (tx, "-");
+    free (next_seen);
+    return waiting;
+}
+
+
+//  The peer of neighbour name, or NULL (herd_inbox_find_fn).  O(neighbours).
+void *
+herd_node_find_peer (void *arg, herd_span_t name)
+{
+    herd_node_t *self = (herd_node_t *) arg;
+    for (size_t i = 0; i < self->peer_count; i++) {
+        const char *neighbour = herd_peer_neighbour (self->peers[i]);
+        if (strlen (neighbour) == name.size
+            && memcmp (neighbour, name.data, name.size) == 0)
+            return self->peers[i];
+    }
+    return NULL;
+}
+
+static bool
+s_is_node (herd_node_t *self, herd_span_t name)
+{
+    char text[HERD_WIRE_NAME_MAX + 1];
+    if (name.size > HERD_WIRE_NAME_MAX)
+        return false;
+    memcpy (text, name.data, name.size);
+    text[name.size] = 0;
+    return herd_topo_node_index (self->topo, text) >= 0;
+}
+
+//  One update of an AT from peer: vetted, stored if newer, flooded on.
+static void
+s_update (herd_node_t *self, herd_peer_t *peer, herd_wire_t *wire)
+{
+    struct timespec taken;  //  For the record, written once it is flooded
+    clock_gettime (CLOCK_REALTIME, &taken);
+    const char *sender = herd_peer_neighbour (peer);
+    herd_msg_t at;
+    const char *reason = NULL;
+    if (!s_is_node (self, wire->originator))
+        reason = "unknown originator";
+    else if (herd_msg_parse_at (&at, wire->payload.data, wire->payload.size,
+                                &reason)
+                 == 0
+             && (at.node.size != wire->originator.size
+                 || memcmp (at.node.data, wire->originator.data, at.node.size)))
+        reason = "AT line names another originator";
+    if (reason) {
+        self->stats.refused++;
+        herd_log_printf (self->log, "warning",
+                         "update from %s dropped: %s; %" PRIu64
+                         " refused so far",
+                         sender, reason, self->stats.refused);
+        return;
+    }
+    char originator[HERD_WIRE_NAME_MAX + 1];
+    memcpy (originator, wire->originator.data, wire->originator.size);
+    originator[wire->originator.size] = 0;
+    //  The originator may be holding its client's reply for this: it is
+    //  owed an ACK (proto/herd.md, section 4)
+    if (streq (originator, sender))
+        herd_peer_owe_ack (peer, wire->epoch, wire->sequence);
+    bool stored = herd_table_offer (self->table, &at, wire->payload.data,
+                                    wire->payload.size);
+    self->stats.updates[HERD_STATS_HERD][stored ? 0 : 1]++;
+    char tx[HERD_NODE_NAMES_SIZE] = "-", down[HERD_NODE_NAMES_SIZE] = "";
+    if (stored)
+        herd_node_flood (self, originator, wire->epoch, wire->sequence,
+                         wire->seen, wire->payload, sender, tx, down);
+    //  One record per update taken: what came, from whom, and where it went
+    if (herd_log_enabled (self->log, "info")) {
+        char client[HERD_LOG_QUOTE_SIZE];
+        herd_log_quote (client, at.client_id.data, at.client_id.size);
+        herd_log_printf_at (self->log, &taken, "info",
+                            "update %s from=%s originator=%s seq=%" PRIu64
+                            " client=%s seen=%.*s tx=%s%s%s",
+                            stored ? "stored" : "stale", sender, originator,
+                            wire->sequence, client, (int) wire->seen.size,
+                            wire->seen.data, tx, *down ? " down=" : "", down);
+    }
+}
+
+//  Every update of an AT message, in order (proto/herd.md, section 2).
+static void
+s_updates (herd_node_t *self, herd_peer_t *peer, herd_wire_t *wire)
+{
+    size_t count = wire->count;
+    for (size_t index = 0; index < count; index++) {
+        const char *reason = NULL;
+        if (index > 0 && herd_wire_next_update (wire, index, &reason) == -1) {
+            self->stats.refused++;
+            herd_log_printf (self->log, "warning",
+                             "updates from %s dropped from the %zuth of %zu "
+                             "on: %s; %" PRIu64 " refused so far",
+                             herd_peer_neighbour (peer), index + 1, count,
+                             reason, self->stats.refused);
+            return;
+        }
+        self->stats.taken++;
+        s_update (self, peer, wire);
+    }
+}
+
+//  A batch of records from a neighbour's snapshot (or passed on by it):
+//  each applied newest-wins; those stored go on, as one batch, to every
+//  other neighbour (proto/herd.md, section 5).
+static void
+s_snap (herd_node_t *self, herd_peer_t *from, zmsg_t *msg)
+{
+    zmsg_t *forward = herd_wire_snap ();
+    size_t records = 0, stored = 0, refused = 0;
+    herd_span_t record;
+    for (bool more = herd_wire_first_record (msg, &record); more;
+         more = herd_wire_next_record (msg, &record)) {
+        records++;
+        herd_msg_t at;
+        if (record.size > HERD_WIRE_PAYLOAD_MAX
+            || herd_msg_parse_at (&at, record.data, record.size, NULL)
+            || !s_is_node (self, at.node)) {
+            refused++;
+            continue;
+        }
+        if (herd_table_offer (self->table, &at, record.data, record.size)) {
+            herd_wire_snap_add (forward, record.data, record.size);
+            stored++;
+        }
+    }
+    self->stats.refused += refused;
+    self->stats.updates[HERD_STATS_HERD][HERD_STATS_STORED] += stored;
+    self->stats.updates[HERD_STATS_HERD][HERD_STATS_STALE] +=
+        records - stored - refused;
+    herd_log_printf (self->log, refused ? "warning" : "info",
+                     "snap rx from=%s records=%zu stored=%zu refused=%zu",
+                     herd_peer_neighbour (from), records, stored, refused);
+    for (size_t i = 0; stored && i < self->peer_count; i++) {
+        herd_peer_t *peer = self->peers[i];
+        if (peer == from)
+            continue;
+        zmsg_t *copy = zmsg_dup (forward);
+        if (herd_peer_send (peer, &copy))
+            herd_log_printf (self->log, "info",
+                             "snap not passed on to %s: link %s",
+                             herd_peer_neighbour (peer),
+                             herd_peer_up (peer) ? "queue full" : "down");
+    }
+    zmsg_destroy (&forward);
+}
+
+//  A message from a neighbour, vetted by the inbox (herd_inbox_message_fn).
+void
+herd_node_on_message (void *arg,
+                      void *neighbour,
+                      herd_wire_t *wire,
+                      zmsg_t *msg)
+{
+    herd_node_t *self = (herd_node_t *) arg;
+    herd_peer_t *peer = (herd_peer_t *) neighbour;
+    switch (wire->command) {
+        case HERD_WIRE_AT:
+            s_updates (self, peer, wire);
+            break;
+        case HERD_WIRE_ACK:
+            //  A neighbour holds an update of ours (not one of a previous
+            //  life of ours)
+            if (wire->epoch == self->epoch
+                && wire->originator.size == strlen (self->name)
+                && memcmp (wire->originator.data, self->name,
+                           wire->originator.size)
+                       == 0
+                && herd_peer_slot (peer) >= 0)
+                herd_ack_receive (self->acks, wire->sequence,
+                                  (size_t) herd_peer_slot (peer));
+            break;
+        case HERD_WIRE_HELLO:
+            herd_log_printf (self->log, "info",
+                             "hello rx from=%s epoch=%" PRIu64 " answer=%d",
+                             herd_peer_neighbour (peer), wire->epoch,
+                             wire->answer);
+            herd_peer_hello_received (peer, wire->answer, zclock_mono ());
+            break;
+        case HERD_WIRE_SNAP:
+            s_snap (self, peer, msg);
+            break;
+        case HERD_WIRE_SNAPEND:
+            herd_peer_synced (peer, wire->count);
+            break;
+        case HERD_WIRE_OTHER:
+            herd_log_bytes (self->log, "info", "ignored newer command",
+                            wire->name.data, wire->name.size);
+            break;
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  The neighbours' peers
+
+//  A peer for node other of topo, or NULL having said why (on stderr and
+//  in the log).  It takes the lowest free held-reply slot.
+static herd_peer_t *
+s_new_peer (herd_node_t *self, herd_topo_t *topo, size_t other)
+{
+    const char *neighbour = herd_topo_node_name (topo, other);
+    const char *directory = self->settings.keys_dir;
+    zcert_t *cert = herd_inbox_cert (self->inbox);
+    char *key = NULL;
+    if (cert && !(key = herd_keys_public (directory, neighbour))) {
+        fprintf (stderr, "herd: %s: no public key %s/%s.key\n", self->name,
+                 directory, neighbour);
+        herd_log_printf (self->log, "error", "no public key %s/%s.key",
+                         directory, neighbour);
+        return NULL;
+    }
+    int slot = 0;
+    while (slot < HERD_ACK_LINKS_MAX && (self->slots >> slot) & 1)
+        slot++;
+    herd_peer_config_t config = {
+        self->name,  neighbour,   herd_topo_herd_endpoint (topo, other),
+        cert,        key,         slot < HERD_ACK_LINKS_MAX ? slot : -1,
+        self->epoch, self->table, self->log,
+    };
+    herd_peer_t *peer = herd_peer_new (&config);
+    free (key);
+    if (peer && slot < HERD_ACK_LINKS_MAX)
+        self->slots |= 1ull << slot;
+    return peer;
+}
+
+//  Close a neighbour's peer: replies held for it wait no more.
+static void
+s_close_peer (herd_node_t *self, herd_peer_t **peer_p)
+{
+    int slot = herd_peer_slot (*peer_p);
+    if (slot >= 0) {
+        herd_ack_forget (self->acks, (size_t) slot);
+        self->slots &= ~(1ull << slot);
+    }
+    herd_peer_destroy (peer_p);
+}
+
+//  The peers of the neighbours of node index of topo: those of peers
+//  (count of them) that stay (same name, same endpoint) are taken from it
+//  (set to NULL there), the others made.  Returns the new array; *kept and
+//  *added count them.  A neighbour whose peer cannot be made is left out.
+static herd_peer_t **
+s_link (herd_node_t *self,
+        herd_topo_t *topo,
+        size_t index,
+        herd_peer_t **peers,
+        size_t count,
+        size_t *linked,
+        size_t *kept)
+{
+    size_t neighbours = herd_topo_neighbour_count (topo, index);
+    herd_peer_t **next =
+        (herd_peer_t **) zmalloc ((neighbours + 1) * sizeof (void *));
+    *linked = *kept = 0;
+    for (size_t n = 0; n < neighbours; n++) {
+        size_t other = herd_topo_neighbour (topo, index, n);
+        const char *name = herd_topo_node_name (topo, other);
+        const char *endpoint = herd_topo_herd_endpoint (topo, other);
+        herd_peer_t *peer = NULL;
+        for (size_t i = 0; i < count && !peer; i++)
+            if (peers[i] && streq (herd_peer_neighbour (peers[i]), name)
+                && streq (herd_peer_endpoint (peers[i]), endpoint)) {
+                peer = peers[i];
+                peers[i] = NULL;
+                (*kept)++;
+            }
+        if (peer || (peer = s_new_peer (self, topo, other)))
+            next[(*linked)++] = peer;
+    }
+    return next;
+}
+
+int
+herd_node_link (herd_node_t *self, size_t index)
+{
+    size_t kept;
+    self->peers =
+        s_link (self, self->topo, index, NULL, 0, &self->peer_count, &kept);
+    return self->peer_count == herd_topo_neighbour_count (self->topo, index)
+               ? 0
+               : -1;
+}
+
+//  Every link then says HELLO, so that what either side missed flows both
+//  ways (proto/topology.md, Reloading).
+void
+herd_node_relink (herd_node_t *self, herd_topo_t *next, size_t index)
+{
+    size_t linked, kept, removed = 0;
+    herd_peer_t **peers = s_link (self, next, index, self->peers,
+                                  self->peer_count, &linked, &kept);
+    for (size_t i = 0; i < self->peer_count; i++)
+        if (self->peers[i]) {
+            herd_log_printf (self->log, "notice", "link closed %s",
+                             herd_peer_neighbour (self->peers[i]));
+            s_close_peer (self, &self->peers[i]);
+            removed++;
+        }
+    free (self->peers);
+    self->peers = peers;
+    self->peer_count = linked;
+    int64_t now = zclock_mono ();
+    for (size_t i = 0; i < self->peer_count; i++)
+        herd_peer_hello (self->peers[i], now);
+    herd_log_printf (self->log, "notice",
+                     "topology reloaded: %zu nodes, links kept=%zu added=%zu "
+                     "removed=%zu",
+                     herd_topo_node_count (next), kept, linked - kept, removed);
+}

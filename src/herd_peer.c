@@ -1,0 +1,214 @@
+/*  herd_peer - one neighbour  */
+
+#include "herd_peer.h"
+#include "herd_sync.h"
+#include "herd_wire.h"
+
+struct _herd_peer_t {
+    herd_link_t *link;         //  Our DEALER to it
+    herd_sync_t *sync;         //  Catch-up with it
+    herd_wire_batch_t *batch;  //  Updates not sent yet
+    herd_log_t *log;           //  Borrowed
+    int slot;                  //  In held-reply masks, or -1
+    bool ack_owed;             //  An ACK waits for the end of the turn
+    uint64_t ack_epoch;        //  ...for the neighbour's update of this
+    uint64_t ack_sequence;     //  epoch and sequence
+    int64_t now;               //  Of the last tick (for link events)
+};
+
+//  The link went up or down (from herd_link_check, in herd_peer_tick).  Up:
+//  ask the neighbour for what we lack, and for a HELLO back.
+static void
+s_on_link (void *arg, bool up)
+{
+    herd_peer_t *self = (herd_peer_t *) arg;
+    if (up)
+        herd_sync_hello (self->sync, true, self->now);
+    else
+        herd_sync_link_down (self->sync);
+}
+
+herd_peer_t *
+herd_peer_new (const herd_peer_config_t *config)
+{
+    assert (config && config->table && config->log);
+    herd_peer_t *self = (herd_peer_t *) zmalloc (sizeof (herd_peer_t));
+    self->log = config->log;
+    self->slot = config->slot;
+    self->link = herd_link_new (
+        config->name, config->neighbour, config->endpoint, config->cert,
+        config->server_key, config->log, s_on_link, self);
+    if (!self->link) {
+        herd_peer_destroy (&self);
+        return NULL;
+    }
+    self->sync =
+        herd_sync_new (self->link, config->table, config->epoch, config->log);
+    self->batch = herd_wire_batch_new ();
+    return self;
+}
+
+void
+herd_peer_destroy (herd_peer_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        herd_peer_t *self = *self_p;
+        if (self->link)
+            herd_peer_flush (self);
+        herd_wire_batch_destroy (&self->batch);
+        herd_sync_destroy (&self->sync);
+        herd_link_destroy (&self->link);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const char *
+herd_peer_neighbour (herd_peer_t *self)
+{
+    assert (self);
+    return herd_link_neighbour (self->link);
+}
+
+const char *
+herd_peer_endpoint (herd_peer_t *self)
+{
+    assert (self);
+    return herd_link_endpoint (self->link);
+}
+
+int
+herd_peer_slot (herd_peer_t *self)
+{
+    assert (self);
+    return self->slot;
+}
+
+herd_link_state_t
+herd_peer_state (herd_peer_t *self)
+{
+    assert (self);
+    return herd_link_state (self->link);
+}
+
+bool
+herd_peer_up (herd_peer_t *self)
+{
+    assert (self);
+    return herd_link_up (self->link);
+}
+
+void
+herd_peer_tick (herd_peer_t *self, int64_t now_ms)
+{
+    assert (self);
+    self->now = now_ms;
+    herd_link_check (self->link);
+    if (herd_sync_busy (self->sync))
+        herd_sync_tick (self->sync, now_ms);
+}
+
+//  Send the queued updates, if any.
+static size_t
+s_send_batch (herd_peer_t *self)
+{
+    size_t updates = herd_wire_batch_count (self->batch);
+    if (updates == 0)
+        return 0;
+    zmsg_t *at = herd_wire_batch_take (self->batch);
+    if (herd_link_send (self->link, &at) == 0)
+        return updates;
+    //  Refused while the link is down: catch-up brings them
+    if (herd_link_up (self->link))
+        herd_log_printf (self->log, "error",
+                         "update lost for %s: its queue is full (%zu "
+                         "updates)",
+                         herd_link_neighbour (self->link), updates);
+    return 0;
+}
+
+int
+herd_peer_queue (herd_peer_t *self,
+                 const char *originator,
+                 uint64_t epoch,
+                 uint64_t sequence,
+                 const char *seen,
+                 herd_span_t payload)
+{
+    assert (self);
+    if (herd_wire_batch_add (self->batch, originator, epoch, sequence, seen,
+                             payload.data, payload.size)) {
+        herd_log_printf (self->log, "error",
+                         "update lost for %s: it breaks the frame limits",
+                         herd_link_neighbour (self->link));
+        return -1;
+    }
+    //  Under load a turn floods hundreds: they go in a few messages
+    if (herd_wire_batch_count (self->batch) >= HERD_PEER_BATCH
+        || herd_wire_batch_bytes (self->batch) >= HERD_PEER_BATCH_BYTES)
+        s_send_batch (self);
+    return 0;
+}
+
+static void
+s_send_ack (herd_peer_t *self)
+{
+    zmsg_t *ack = herd_wire_ack (herd_link_neighbour (self->link),
+                                 self->ack_epoch, self->ack_sequence);
+    herd_link_send (self->link, &ack);  //  Refused: the reply times out
+    self->ack_owed = false;
+}
+
+void
+herd_peer_owe_ack (herd_peer_t *self, uint64_t epoch, uint64_t sequence)
+{
+    assert (self);
+    if (self->ack_owed && self->ack_epoch != epoch)
+        s_send_ack (self);  //  It restarted meanwhile
+    self->ack_owed = true;
+    self->ack_epoch = epoch;
+    self->ack_sequence = sequence;
+}
+
+size_t
+herd_peer_flush (herd_peer_t *self)
+{
+    assert (self);
+    if (self->ack_owed)
+        s_send_ack (self);
+    return s_send_batch (self);
+}
+
+void
+herd_peer_hello_received (herd_peer_t *self, bool answer, int64_t now_ms)
+{
+    assert (self);
+    herd_sync_request (self->sync, now_ms);
+    //  Its link to us came up; ours to it may never have gone down (a
+    //  frozen node, a one-sided break): ask it as well
+    if (answer)
+        herd_sync_hello (self->sync, false, now_ms);
+}
+
+void
+herd_peer_hello (herd_peer_t *self, int64_t now_ms)
+{
+    assert (self);
+    if (herd_link_up (self->link))
+        herd_sync_hello (self->sync, true, now_ms);
+}
+
+void
+herd_peer_synced (herd_peer_t *self, uint64_t records)
+{
+    assert (self);
+    herd_link_synced (self->link, records);
+}
+
+int
+herd_peer_send (herd_peer_t *self, zmsg_t **msg_p)
+{
+    assert (self);
+    return herd_link_send (self->link, msg_p);
+}
