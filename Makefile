@@ -78,9 +78,9 @@ check: all format-check lint fuzz-replay
 #  The benchmark (tests/bench/herd_bench.c): not a test, asserts nothing;
 #  prints a table and writes $(BUILD)/bench.json.  BENCH_ARGS=--quick for a
 #  short run, --only SECTION for one part.
-$(BUILD)/bench/herd_bench: tests/bench/herd_bench.c
+$(BUILD)/bench/herd_bench: tests/bench/herd_bench.c $(BUILD)/libherd.a
 	@mkdir -p $(@D)
-	$(CC) $(HERD_CFLAGS) $(CFLAGS) $< $(LIBS) -lpthread -o $@
+	$(CC) $(HERD_CFLAGS) $(CFLAGS) $^ $(LIBS) -lpthread -o $@
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/herd $(BUILD)/bench/herd_bench

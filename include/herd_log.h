@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 //  Longest payload copied into one record; the rest is elided with "...".
@@ -61,10 +62,23 @@ size_t herd_log_escape (char *out, const char *data, size_t size);
 
 //  A short value (a client id) quoted and escaped, cut after
 //  HERD_LOG_QUOTE_MAX bytes with "..." after the closing quote, and
-//  NUL-terminated, into out (HERD_LOG_QUOTE_SIZE bytes).
-#define HERD_LOG_QUOTE_MAX  128
+//  NUL-terminated, into out (HERD_LOG_QUOTE_SIZE bytes).  The limit is
+//  HERD_MSG_CLIENT_MAX (herd_log.c checks it), so no valid client id is cut.
+#define HERD_LOG_QUOTE_MAX  1024
 #define HERD_LOG_QUOTE_SIZE (4 * HERD_LOG_QUOTE_MAX + 6)
 void herd_log_quote (char *out, const char *data, size_t size);
+
+//  Read back a value that herd_log_quote or herd_log_bytes wrote: text
+//  begins with its opening quote; the escapes become bytes again, and what
+//  follows the closing quote (the "..." of a cut value) is kept as it is.
+//  Caller owns return value (NUL-terminated too); *size_p gets its length.
+char *herd_log_unquote (const char *text, size_t size, size_t *size_p);
+
+//  The time of a record as the log writes it, "2026-11-23T10:24:33.123456Z"
+//  (UTC), in exactly size bytes of text.  Returns microseconds since the
+//  epoch, or -1 if the text is anything else.
+#define HERD_LOG_TIME_SIZE 27
+int64_t herd_log_parse_time (const char *text, size_t size);
 
 //  Write what is buffered.
 void herd_log_flush (herd_log_t *self);

@@ -29,12 +29,4 @@ int herd_monitor_run (herd_topo_t *topo,
                       const herd_monitor_options_t *options,
                       FILE *out);
 
-//  One tap record as JSON: {"time", "node", "level", "event", "text",
-//  "fields": {key: value...}}; quoted values unescaped.  Caller owns return
-//  value and must free it.
-char *herd_monitor_json (const char *record, size_t size);
-
-//  The same, as a cJSON tree (cJSON *, to be freed with cJSON_Delete).
-void *herd_monitor_parse (const char *record, size_t size);
-
 #endif

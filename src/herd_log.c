@@ -1,6 +1,7 @@
 /*  herd_log - the node's own log  */
 
 #include "herd_log.h"
+#include "herd_msg.h"
 
 #include <czmq.h>
 #include <fcntl.h>
@@ -9,6 +10,11 @@
 
 //  Flush early past this many buffered bytes.
 #define S_BUFFER_HIGH (64 * 1024)
+
+//  Every client id a client may send is quoted whole (herd monitor
+//  --follow finds a client by its id in the records).
+_Static_assert(HERD_LOG_QUOTE_MAX >= HERD_MSG_CLIENT_MAX,
+               "a valid client id would be cut in the log");
 
 struct _herd_log_t {
     char *path;    //  <dir>/<node>.log
@@ -341,6 +347,89 @@ herd_log_quote (char *out, const char *data, size_t size)
         out += 3;
     }
     *out = 0;
+}
+
+//  The value of a hexadecimal digit, or -1.
+static int
+s_hex (char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+char *
+herd_log_unquote (const char *text, size_t size, size_t *size_p)
+{
+    char *out = (char *) zmalloc (size + 1);
+    size_t o = 0, i = 1;
+    for (; i < size && text[i] != '"'; i++) {
+        char c = text[i];
+        if (c == '\\' && i + 1 < size) {
+            char e = text[++i];
+            if (e == 'n')
+                c = '\n';
+            else if (e == 'r')
+                c = '\r';
+            else if (e == 't')
+                c = '\t';
+            else if (e == 'x' && i + 2 < size && s_hex (text[i + 1]) >= 0
+                     && s_hex (text[i + 2]) >= 0) {
+                c = (char) (s_hex (text[i + 1]) * 16 + s_hex (text[i + 2]));
+                i += 2;
+            } else
+                c = e;
+        }
+        out[o++] = c;
+    }
+    if (i < size)  //  The closing quote
+        for (i++; i < size; i++)
+            out[o++] = text[i];
+    out[o] = 0;
+    *size_p = o;
+    return out;
+}
+
+//  The number in size decimal digits at text.
+static int
+s_digits (const char *text, size_t size)
+{
+    int number = 0;
+    for (size_t i = 0; i < size; i++)
+        number = number * 10 + (text[i] - '0');
+    return number;
+}
+
+int64_t
+herd_log_parse_time (const char *text, size_t size)
+{
+    //  What s_header writes: 'D' stands for a digit, the rest as it is
+    static const char form[] = "DDDD-DD-DDTDD:DD:DD.DDDDDDZ";
+    _Static_assert(sizeof (form) - 1 == HERD_LOG_TIME_SIZE, "the form");
+    if (size != HERD_LOG_TIME_SIZE)
+        return -1;
+    for (size_t i = 0; i < size; i++)
+        if (form[i] == 'D' ? text[i] < '0' || text[i] > '9'
+                           : text[i] != form[i])
+            return -1;
+    int year = s_digits (text, 4), month = s_digits (text + 5, 2);
+    int day = s_digits (text + 8, 2);
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12 || day < 1
+        || day > days[month - 1] + (month == 2 && leap))
+        return -1;
+    struct tm tm = {.tm_year = year - 1900,
+                    .tm_mon = month - 1,
+                    .tm_mday = day,
+                    .tm_hour = s_digits (text + 11, 2),
+                    .tm_min = s_digits (text + 14, 2),
+                    .tm_sec = s_digits (text + 17, 2)};
+    //  gmtime never gives a leap second (60): the log never writes one
+    if (tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
+        return -1;
+    return (int64_t) timegm (&tm) * 1000000 + s_digits (text + 20, 6);
 }
 
 void

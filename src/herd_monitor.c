@@ -1,12 +1,13 @@
 /*  herd_monitor - every node's tap in one timeline  */
 
 #include "herd_monitor.h"
+#include "herd_record.h"
+#include "herd_signals.h"
+#include "herd_msg.h"
 #include "herd_wire.h"
 
 #include <cJSON.h>
 #include <czmq.h>
-#include <signal.h>
-#include <sys/signalfd.h>
 #include <time.h>
 
 //  Events are held this long before they are printed, so that events from
@@ -15,135 +16,11 @@
 #define S_WINDOW_US 250000
 
 typedef struct {
-    int64_t time;  //  Microseconds since the epoch, from the record
+    int64_t time;  //  Microseconds since the epoch, from the record; -1: none
     size_t node;   //  Index of the node in the topology
-    char *record;
+    char *record;  //  The record (NUL-terminated too)
+    size_t size;   //  Its length
 } s_event_t;
-
-//  "2026-11-23T10:24:33.123456Z ..." as microseconds, or 0.
-static int64_t
-s_time (const char *record)
-{
-    struct tm tm = {0};
-    long micros = 0;
-    if (sscanf (record, "%d-%d-%dT%d:%d:%d.%6ldZ", &tm.tm_year, &tm.tm_mon,
-                &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &micros)
-        != 7)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t) timegm (&tm) * 1000000 + micros;
-}
-
-//  The next word of text at *at (a quoted string kept whole, escapes and
-//  all), or NULL at the end.  Caller frees it.
-static char *
-s_word (const char *text, size_t size, size_t *at)
-{
-    while (*at < size && text[*at] == ' ')
-        (*at)++;
-    if (*at >= size)
-        return NULL;
-    size_t start = *at;
-    bool quoted = false;
-    while (*at < size && (quoted || text[*at] != ' ')) {
-        if (text[*at] == '"')
-            quoted = !quoted;
-        else if (text[*at] == '\\' && *at + 1 < size)
-            (*at)++;
-        (*at)++;
-    }
-    return strndup (text + start, *at - start);
-}
-
-//  A quoted log payload back to its bytes (\" \\ \n \r \t \xNN); what
-//  follows the closing quote (the "..." of a cut value) is kept as it is.
-static char *
-s_unquote (const char *word)
-{
-    size_t size = strlen (word);
-    char *out = (char *) zmalloc (size + 1);
-    size_t o = 0, i = 1;
-    for (; i < size && word[i] != '"'; i++) {
-        char c = word[i];
-        if (c == '\\' && i + 1 < size) {
-            char e = word[++i];
-            if (e == 'n')
-                c = '\n';
-            else if (e == 'r')
-                c = '\r';
-            else if (e == 't')
-                c = '\t';
-            else if (e == 'x' && i + 2 < size) {
-                char hex[3] = {word[i + 1], word[i + 2], 0};
-                c = (char) strtol (hex, NULL, 16);
-                i += 2;
-            } else
-                c = e;
-        }
-        out[o++] = c;
-    }
-    if (i < size)  //  The closing quote
-        for (i++; i < size; i++)
-            out[o++] = word[i];
-    out[o] = 0;
-    return out;
-}
-
-void *
-herd_monitor_parse (const char *record, size_t size)
-{
-    size_t at = 0;
-    char *time = s_word (record, size, &at);
-    char *node = s_word (record, size, &at);
-    char *level = s_word (record, size, &at);
-    char *event = s_word (record, size, &at);
-    while (at < size && record[at] == ' ')
-        at++;
-    cJSON *root = cJSON_CreateObject ();
-    cJSON_AddStringToObject (root, "time", time ? time : "");
-    cJSON_AddStringToObject (root, "node", node ? node : "");
-    cJSON_AddStringToObject (root, "level", level ? level : "");
-    cJSON_AddStringToObject (root, "event", event ? event : "");
-    char *text = strndup (record + at, size - at);
-    cJSON_AddStringToObject (root, "text", text);
-    free (text);
-    //  key=value words become fields (a quoted value unescaped); a quoted
-    //  word alone is the data
-    cJSON *fields = cJSON_AddObjectToObject (root, "fields");
-    char *word;
-    while ((word = s_word (record, size, &at))) {
-        char *equals = strchr (word, '=');
-        if (word[0] == '"') {
-            char *data = s_unquote (word);
-            cJSON_AddStringToObject (fields, "data", data);
-            free (data);
-        } else if (equals && equals != word) {
-            *equals = 0;
-            if (equals[1] == '"') {
-                char *value = s_unquote (equals + 1);
-                cJSON_AddStringToObject (fields, word, value);
-                free (value);
-            } else
-                cJSON_AddStringToObject (fields, word, equals + 1);
-        }
-        free (word);
-    }
-    free (time);
-    free (node);
-    free (level);
-    free (event);
-    return root;
-}
-
-char *
-herd_monitor_json (const char *record, size_t size)
-{
-    cJSON *root = (cJSON *) herd_monitor_parse (record, size);
-    char *json = cJSON_PrintUnformatted (root);
-    cJSON_Delete (root);
-    return json;
-}
 
 //  A field of a parsed record, or "".
 static const char *
@@ -165,9 +42,13 @@ s_compare (const void *a, const void *b)
 //  time of each hop: the newest S_HOPS (originator, sequence, node).
 #define S_HOPS 4096
 
+//  "ORIGINATOR SEQ NODE": two node names and a 64-bit sequence (20 digits)
+//  fit whole.
+#define S_HOP_KEY_SIZE (2 * HERD_WIRE_NAME_MAX + 20 + 3)
+
 typedef struct {
-    char key[160];  //  "ORIGINATOR SEQ NODE"
-    int64_t time;
+    char key[S_HOP_KEY_SIZE];  //  "ORIGINATOR SEQ NODE"
+    int64_t time;              //  When the node took it
 } s_hop_t;
 
 //  Stats mode keeps the last two stats records of each node.
@@ -200,11 +81,14 @@ s_listed (const char *const *list, const char *text, size_t size)
     return false;
 }
 
-static void
+//  The key of a hop, or false if it would not fit (names longer than a
+//  node's, from a tap that is no node's).
+static bool
 s_hop_key (char *key, const char *originator, const char *seq, const char *node)
 {
-    snprintf (key, sizeof (((s_hop_t *) 0)->key), "%s %s %s", originator, seq,
-              node);
+    int size =
+        snprintf (key, S_HOP_KEY_SIZE, "%s %s %s", originator, seq, node);
+    return size >= 0 && size < S_HOP_KEY_SIZE;
 }
 
 //  When node took the update, or 0 if not seen.  O(S_HOPS), newest first:
@@ -215,8 +99,9 @@ s_hop_time (s_monitor_t *self,
             const char *seq,
             const char *node)
 {
-    char key[sizeof (((s_hop_t *) 0)->key)];
-    s_hop_key (key, originator, seq, node);
+    char key[S_HOP_KEY_SIZE];
+    if (!s_hop_key (key, originator, seq, node))
+        return 0;
     for (size_t i = 1; i <= S_HOPS; i++) {
         s_hop_t *hop = &self->hops[(self->hop_next + S_HOPS - i) % S_HOPS];
         if (hop->time && streq (hop->key, key))
@@ -225,48 +110,68 @@ s_hop_time (s_monitor_t *self,
     return 0;
 }
 
-//  Does this record concern the followed client?  Updates and Places calls
-//  name it (client=); client lines and replies carry it in their payload:
-//  "IAMAT ID ...", "WHATSAT ID ...", "AT NODE SKEW ID ...".
 static bool
-s_follows (const char *client, cJSON *root)
+s_is (herd_span_t word, const char *text)
 {
-    if (streq (s_field (root, "client"), client))
-        return true;
-    const char *data = s_field (root, "data");
-    char word[4][256] = {{0}};
-    if (sscanf (data, "%255s %255s %255s %255s", word[0], word[1], word[2],
-                word[3])
-        < 2)
+    return word.size == strlen (text)
+           && memcmp (word.data, text, word.size) == 0;
+}
+
+//  Does this record concern the followed client?  One that names a client
+//  (client=: updates, Places calls, and lines and replies where the node
+//  names it) does iff that is the id.  One that does not (a line or reply)
+//  does iff its payload is a client line naming it, or a reply whose first
+//  line is an AT line naming it: herd_msg reads them.
+static bool
+s_follows (const char *client, const char *record, size_t size)
+{
+    char *value;
+    size_t value_size;
+    if (herd_record_field (record, size, "client", &value, &value_size)) {
+        herd_span_t id = {value, value_size};
+        bool same = s_is (id, client);
+        free (value);
+        return same;
+    }
+    if (!herd_record_field (record, size, "data", &value, &value_size))
         return false;
-    if (streq (word[0], "IAMAT") || streq (word[0], "WHATSAT"))
-        return streq (word[1], client);
-    return streq (word[0], "AT") && streq (word[3], client);
+    herd_msg_t msg;
+    herd_msg_type_t type =
+        herd_msg_parse_client (&msg, value, value_size, NULL);
+    const char *lf = (const char *) memchr (value, '\n', value_size);
+    size_t line = lf ? (size_t) (lf - value) : value_size;
+    bool named = type == HERD_MSG_IAMAT || type == HERD_MSG_WHATSAT
+                     ? s_is (msg.client_id, client)
+                     : herd_msg_parse_at (&msg, value, line, NULL) == 0
+                           && s_is (msg.client_id, client);
+    free (value);
+    return named;
 }
 
 static void
 s_print (s_monitor_t *self, s_event_t *event)
 {
     const char *record = event->record;
-    size_t size = strlen (record);
+    size_t size = event->size;
     if (self->options->json) {
-        char *json = herd_monitor_json (record, size);
+        char *json = herd_record_json (record, size);
         fprintf (self->out, "%s\n", json);
         free (json);
         return;
     }
     //  "HH:MM:SS.uuuuuu  NODE  LEVEL  EVENT..."
     size_t at = 0;
-    char *time = s_word (record, size, &at);
-    char *node = s_word (record, size, &at);
-    char *level = s_word (record, size, &at);
+    herd_span_t time = {"", 0}, node = {"", 0}, level = {"", 0};
+    herd_record_word (record, size, &at, &time);
+    herd_record_word (record, size, &at, &node);
+    herd_record_word (record, size, &at, &level);
     while (at < size && record[at] == ' ')
         at++;
     //  Follow mode: how long the hop from the sender took, and since the
     //  originator took it
     char hop[96] = "";
     if (self->options->follow) {
-        cJSON *root = (cJSON *) herd_monitor_parse (record, size);
+        cJSON *root = (cJSON *) herd_record_parse (record, size);
         const char *from = s_field (root, "from");
         const char *originator = s_field (root, "originator");
         const char *seq = s_field (root, "seq");
@@ -279,22 +184,25 @@ s_print (s_monitor_t *self, s_event_t *event)
                       (double) (event->time - first) / 1000, originator);
         cJSON_Delete (root);
     }
-    const char *clock = time && strlen (time) > 11 ? time + 11 : "";
-    const char *level_colour = streq (level ? level : "", "error")     ? "31"
-                               : streq (level ? level : "", "warning") ? "33"
-                                                                       : "0";
+    //  "HH:MM:SS.uuuuuu" of "2026-11-23THH:MM:SS.uuuuuuZ"
+    herd_span_t clock = {"", 0};
+    if (time.size > 11)
+        clock = (herd_span_t){time.data + 11,
+                              time.size - 11 < 15 ? time.size - 11 : 15};
+    const char *level_colour = s_is (level, "error")     ? "31"
+                               : s_is (level, "warning") ? "33"
+                                                         : "0";
     if (self->options->colour) {
         static const char *colours[] = {"36", "32", "35", "34", "33", "96"};
         fprintf (self->out,
-                 "%.15s  \033[%sm%-*s\033[0m  \033[%sm%-7s\033[0m  %s%s\n",
-                 clock, colours[event->node % 6], self->width, node ? node : "",
-                 level_colour, level ? level : "", record + at, hop);
+                 "%.*s  \033[%sm%-*.*s\033[0m  \033[%sm%-7.*s\033[0m  %s%s\n",
+                 (int) clock.size, clock.data, colours[event->node % 6],
+                 self->width, (int) node.size, node.data, level_colour,
+                 (int) level.size, level.data, record + at, hop);
     } else
-        fprintf (self->out, "%.15s  %-*s  %-7s  %s%s\n", clock, self->width,
-                 node ? node : "", level ? level : "", record + at, hop);
-    free (time);
-    free (node);
-    free (level);
+        fprintf (self->out, "%.*s  %-*.*s  %-7.*s  %s%s\n", (int) clock.size,
+                 clock.data, self->width, (int) node.size, node.data,
+                 (int) level.size, level.data, record + at, hop);
 }
 
 //  Print, in time order, every event older than until.
@@ -394,39 +302,36 @@ s_take (s_monitor_t *self,
         cJSON_Delete (stats->before);
         stats->before = stats->now;
         stats->before_time = stats->now_time;
-        stats->now = (cJSON *) herd_monitor_parse (text, size);
-        stats->now_time = s_time (stats->now ? text : "");
+        stats->now = (cJSON *) herd_record_parse (text, size);
+        stats->now_time = herd_record_time (text, size);
         stats->heard = zclock_time () * 1000;
         return;
     }
-    char *line = strndup (text, size);
     const char *client = self->options->client;
-    if (client && !strstr (line, client)) {
-        free (line);
+    if (client && !memmem (text, size, client, strlen (client)))
         return;
-    }
-    int64_t time = s_time (line);
+    int64_t time = herd_record_time (text, size);
     if (self->options->follow) {
-        cJSON *root = (cJSON *) herd_monitor_parse (line, size);
-        bool follows = s_follows (self->options->follow, root);
+        bool follows = s_follows (self->options->follow, text, size);
+        if (!follows)
+            return;
         //  Where each node stored the update (and sent it on from): a
         //  stale copy that came later is no hop
+        cJSON *root = (cJSON *) herd_record_parse (text, size);
         cJSON *text_item = cJSON_GetObjectItemCaseSensitive (root, "text");
         bool stored = cJSON_IsString (text_item)
                       && strncmp (text_item->valuestring, "stored ", 7) == 0;
-        if (follows && stored && *s_field (root, "seq")) {
+        char key[S_HOP_KEY_SIZE];
+        cJSON *name = cJSON_GetObjectItemCaseSensitive (root, "node");
+        if (stored && *s_field (root, "seq") && time >= 0
+            && s_hop_key (key, s_field (root, "originator"),
+                          s_field (root, "seq"),
+                          cJSON_IsString (name) ? name->valuestring : "")) {
             s_hop_t *hop = &self->hops[self->hop_next++ % S_HOPS];
-            cJSON *name = cJSON_GetObjectItemCaseSensitive (root, "node");
-            s_hop_key (hop->key, s_field (root, "originator"),
-                       s_field (root, "seq"),
-                       cJSON_IsString (name) ? name->valuestring : "");
+            memcpy (hop->key, key, sizeof (key));
             hop->time = time;
         }
         cJSON_Delete (root);
-        if (!follows) {
-            free (line);
-            return;
-        }
     }
     if (self->count == self->capacity) {
         self->capacity = self->capacity ? self->capacity * 2 : 256;
@@ -434,7 +339,9 @@ s_take (s_monitor_t *self,
             self->events, self->capacity * sizeof (s_event_t));
         assert (self->events);
     }
-    s_event_t event = {time, node, line};
+    char *record = (char *) zmalloc (size + 1);
+    memcpy (record, text, size);
+    s_event_t event = {time, node, record, size};
     self->events[self->count++] = event;
 }
 
@@ -532,11 +439,7 @@ herd_monitor_run (herd_topo_t *topo,
         status = 1;
     } else {
         fprintf (stderr, "herd: monitor ready (%zu taps)\n", taps);
-        sigset_t set;
-        sigemptyset (&set);
-        sigaddset (&set, SIGINT);
-        sigaddset (&set, SIGTERM);
-        int signal_fd = signalfd (-1, &set, SFD_CLOEXEC);
+        int signal_fd = herd_signals_open (false);
         int64_t stop_at = options->duration_ms > 0
                               ? zclock_mono () + options->duration_ms
                               : INT64_MAX;
@@ -557,7 +460,8 @@ herd_monitor_run (herd_topo_t *topo,
         }
         s_receive (&self, sub);
         s_drain (&self, INT64_MAX);
-        close (signal_fd);
+        if (signal_fd != -1)
+            close (signal_fd);
     }
     for (size_t i = 0; self.stats && i < herd_topo_node_count (topo); i++) {
         cJSON_Delete (self.stats[i].now);

@@ -2,8 +2,12 @@
 
 #include "herd_test.h"
 
+#include "herd_log.h"
+
 #include <cJSON.h>
 #include <czmq.h>
+#include <errno.h>
+#include <iconv.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -112,6 +116,44 @@ s_has (void *arg)
 {
     s_seen_t *seen = (s_seen_t *) arg;
     return s_count (seen->path, seen->needle) >= seen->count;
+}
+
+//  A started herd of count (2 or 3) nodes in a chain, A - B - C, with taps.
+static herd_test_herd_t *
+s_tapped_chain (size_t count)
+{
+    const char *names[] = {"A", "B", "C"};
+    const char *links[] = {"A B", "B C"};
+    herd_test_herd_t *herd =
+        herd_test_herd_new (names, count, links, count - 1, NULL);
+    herd_test_herd_taps (herd);
+    herd_test_herd_start_all (herd);
+    return herd;
+}
+
+//  A topology file (path, filled in) of nodes names[0..count) whose taps are
+//  XPUB sockets of our own, bound here (taps[0..count)), linked in a chain.
+static void
+s_own_taps (char *path, const char *const *names, size_t count, zsock_t **taps)
+{
+    FILE *file = fdopen (mkstemp (path), "w");
+    fprintf (file, "nodes\n");
+    for (size_t i = 0; i < count; i++) {
+        uint16_t port = herd_test_free_port ();
+        taps[i] = zsock_new (ZMQ_XPUB);
+        assert_int_equal (zsock_bind (taps[i], "tcp://127.0.0.1:%u", port),
+                          port);
+        fprintf (file,
+                 "    %s\n        client = 127.0.0.1:%u\n"
+                 "        herd = tcp://127.0.0.1:%u\n"
+                 "        tap = tcp://127.0.0.1:%u\n",
+                 names[i], herd_test_free_port (), herd_test_free_port (),
+                 port);
+    }
+    fprintf (file, "links\n");
+    for (size_t i = 1; i < count; i++)
+        fprintf (file, "    link = %s %s\n", names[i - 1], names[i]);
+    fclose (file);
 }
 
 static void
@@ -284,9 +326,10 @@ s_count_all (const char *path, const char *const needles[])
 typedef struct {
     const char *path;
     char seq[32];  //  " seq=N "
+    size_t nodes;  //  How many nodes the herd has
 } s_journey_t;
 
-//  Has one update of Clark's reached all five nodes in the --follow
+//  Has one update of the originator's reached every node in the --follow
 //  output?  Its " seq=N " goes to journey->seq.
 static bool
 s_whole_journey (void *arg)
@@ -295,7 +338,7 @@ s_whole_journey (void *arg)
     for (int n = 1; n < 60; n++) {
         snprintf (journey->seq, sizeof (journey->seq), " seq=%d ", n);
         const char *needles[] = {" update stored ", journey->seq, NULL};
-        if (s_count_all (journey->path, needles) == 5)
+        if (s_count_all (journey->path, needles) == journey->nodes)
             return true;
     }
     return false;
@@ -315,7 +358,7 @@ test_the_monitor_follows_one_client_hop_by_hop (void **state)
     uint16_t clark = herd_test_herd_port (herd, "Clark");
     //  Someone else's updates are not shown; the first of kiwi's may be
     //  missed while the subscriptions reach the taps
-    s_journey_t journey = {path, ""};
+    s_journey_t journey = {path, "", 5};
     for (int i = 0; i < 50 && !s_whole_journey (&journey); i++) {
         char request[96];
         snprintf (request, sizeof (request),
@@ -395,23 +438,7 @@ test_follow_times_a_hop_from_where_the_sender_stored_it (void **state)
     const char *names[] = {"A", "B", "C"};
     zsock_t *taps[3];
     char topology[] = "/tmp/herd-taps-XXXXXX";
-    int fd = mkstemp (topology);
-    FILE *file = fdopen (fd, "w");
-    fprintf (file, "nodes\n");
-    for (int i = 0; i < 3; i++) {
-        uint16_t port = herd_test_free_port ();
-        taps[i] = zsock_new (ZMQ_XPUB);
-        assert_int_equal (zsock_bind (taps[i], "tcp://127.0.0.1:%u", port),
-                          port);
-        fprintf (file,
-                 "    %s\n        client = 127.0.0.1:%u\n"
-                 "        herd = tcp://127.0.0.1:%u\n"
-                 "        tap = tcp://127.0.0.1:%u\n",
-                 names[i], herd_test_free_port (), herd_test_free_port (),
-                 port);
-    }
-    fprintf (file, "links\n    link = A B\n    link = B C\n");
-    fclose (file);
+    s_own_taps (topology, names, 3, taps);
     char path[] = "/tmp/herd-follow-XXXXXX";
     close (mkstemp (path));
     int monitor = s_monitor_of (topology, path, "--follow", "kiwi");
@@ -463,8 +490,9 @@ test_follow_times_a_hop_from_where_the_sender_stored_it (void **state)
     s_remove_output (path);
 }
 
-//  The --stats table's row for node, once it shows clients and links as
-//  wanted.
+//  Is there a line of path with row and all of also: the --stats table's
+//  row for a node once it shows clients and links as wanted, or a --json
+//  event of a node and kind?
 typedef struct {
     const char *path;
     const char *row;      //  "C  ": the node's row
@@ -479,15 +507,364 @@ s_row (void *arg)
     return s_count_all (row->path, needles) > 0;
 }
 
+//  Is text well-formed UTF-8?  libc's decoder says: it refuses overlongs,
+//  surrogates, code points over U+10FFFF and cut sequences.
+static bool
+s_utf8 (const char *text)
+{
+    iconv_t decoder = iconv_open ("UTF-32LE", "UTF-8");
+    assert_true (decoder != (iconv_t) -1);
+    char *copy = strdup (text), *in = copy;
+    size_t left = strlen (copy);
+    bool valid = true;
+    while (left > 0 && valid) {
+        char out[4096], *at = out;
+        size_t room = sizeof (out);
+        if (iconv (decoder, &in, &left, &at, &room) == (size_t) -1
+            && errno != E2BIG)
+            valid = false;
+    }
+    free (copy);
+    iconv_close (decoder);
+    return valid;
+}
+
+static const char *
+s_string (cJSON *object, const char *name)
+{
+    return cJSON_GetStringValue (cJSON_GetObjectItem (object, name));
+}
+
+//  A client whose id is no UTF-8 (a 0xff byte): every --json line is still
+//  UTF-8, with U+FFFD where the byte was and the exact bytes in the twin.
+static void
+test_json_lines_are_utf8_whatever_a_client_sends (void **state)
+{
+    (void) state;
+    herd_test_herd_t *herd = s_tapped_chain (2);
+    char path[] = "/tmp/herd-json-XXXXXX";
+    close (mkstemp (path));
+    int monitor = s_monitor (herd, path, "--json", NULL);
+    //  The first IAMATs may go unseen while the subscriptions reach the taps
+    s_row_t seen[] = {{path, "\"node\":\"A\"", {"\"event\":\"in\"", NULL}},
+                      {path, "\"node\":\"A\"", {"\"event\":\"out\"", NULL}},
+                      {path, "\"node\":\"B\"", {"\"event\":\"update\"", NULL}}};
+    for (int i = 0; i < 50; i++) {
+        char request[64];
+        snprintf (request, sizeof (request), "IAMAT bin\xff%s +1+1 %d\n", "23",
+                  i + 1);
+        free (herd_test_grader (herd_test_herd_port (herd, "A"), request,
+                                S_DEADLINE));
+        if (herd_test_wait_until (s_row, &seen[0], 200)
+            && herd_test_wait_until (s_row, &seen[1], 200)
+            && herd_test_wait_until (s_row, &seen[2], 200))
+            break;
+    }
+    for (size_t i = 0; i < 3; i++)
+        assert_true (s_row (&seen[i]));
+    s_monitor_stop (monitor);
+    //  The id as JSON shows it (0xff as U+FFFD), and as its twin does
+    const char *shown = "bin\xef\xbf\xbd"
+                        "23";
+    const char *twin = "bin\\xff23";
+    char *line_shown = zsys_sprintf ("IAMAT %s +1+1 ", shown);
+    char *line_twin = zsys_sprintf ("IAMAT %s +1+1 ", twin);
+    char *reply_shown = zsys_sprintf (" %s +1+1 ", shown);
+    char *reply_twin = zsys_sprintf (" %s +1+1 ", twin);
+    FILE *file = fopen (path, "r");
+    char line[8192];
+    size_t lines = 0, updates = 0, ins = 0, outs = 0;
+    while (fgets (line, sizeof (line), file)) {
+        if (!s_utf8 (line))
+            fail_msg ("not UTF-8: %s", line);
+        cJSON *event = cJSON_Parse (line);
+        assert_non_null (event);
+        lines++;
+        cJSON *fields = cJSON_GetObjectItem (event, "fields");
+        const char *kind = s_string (event, "event");
+        const char *data = s_string (fields, "data");
+        const char *escaped = s_string (fields, "data_escaped");
+        if (streq (kind, "update")) {
+            assert_string_equal (s_string (fields, "client"), shown);
+            assert_string_equal (s_string (fields, "client_escaped"), twin);
+            updates++;
+        } else if (streq (kind, "in")) {
+            assert_int_equal (strncmp (data, line_shown, strlen (line_shown)),
+                              0);
+            assert_int_equal (strncmp (escaped, line_twin, strlen (line_twin)),
+                              0);
+            ins++;
+        } else if (streq (kind, "out")) {
+            assert_non_null (strstr (data, reply_shown));
+            assert_non_null (strstr (escaped, reply_twin));
+            assert_string_equal (data + strlen (data) - 1, "\n");
+            outs++;
+        }
+        cJSON_Delete (event);
+    }
+    fclose (file);
+    free (line_shown);
+    free (line_twin);
+    free (reply_shown);
+    free (reply_twin);
+    assert_true (lines > 3 && updates >= 2 && ins >= 1 && outs >= 1);
+    s_remove_output (path);
+    herd_test_herd_destroy (&herd);
+}
+
+//  Client ids go up to 1,024 bytes (HERD_MSG_CLIENT_MAX): --follow used to
+//  lose ids longer than 128 bytes from update records (cut) and longer
+//  than 255 from lines and replies.
+static void
+test_follow_keeps_long_ids_whole (void **state)
+{
+    (void) state;
+    herd_test_herd_t *herd = s_tapped_chain (3);
+    //  Ids of 200 and 1,024 bytes, and one more that shares all but the
+    //  last byte of the longer
+    char id200[201], id1024[1025], other[1025];
+    memset (id200, 'm', 200);
+    id200[200] = 0;
+    memset (id1024, 'l', 1023);
+    memcpy (other, id1024, 1023);
+    id1024[1023] = 'a';
+    other[1023] = 'b';
+    id1024[1024] = other[1024] = 0;
+    char path200[] = "/tmp/herd-follow-XXXXXX";
+    close (mkstemp (path200));
+    char path1024[] = "/tmp/herd-follow-XXXXXX";
+    close (mkstemp (path1024));
+    int monitor200 = s_monitor (herd, path200, "--follow", id200);
+    int monitor1024 = s_monitor (herd, path1024, "--follow", id1024);
+    s_journey_t journey200 = {path200, "", 3};
+    s_journey_t journey1024 = {path1024, "", 3};
+    for (int i = 0; i < 50; i++) {
+        char *request =
+            zsys_sprintf ("IAMAT %s +1-1 %d\nIAMAT %s +1-1 %d\n"
+                          "IAMAT %s +1-1 %d\n",
+                          other, i + 1, id200, i + 1, id1024, i + 1);
+        free (herd_test_exchange (herd_test_herd_port (herd, "A"), request,
+                                  S_DEADLINE));
+        free (request);
+        if (herd_test_wait_until (s_whole_journey, &journey200, 200)
+            && herd_test_wait_until (s_whole_journey, &journey1024, 200))
+            break;
+    }
+    assert_true (s_whole_journey (&journey200));
+    assert_true (s_whole_journey (&journey1024));
+    s_monitor_stop (monitor200);
+    s_monitor_stop (monitor1024);
+    //  The 200-byte id: its line and reply, and every update record whole
+    char *client = zsys_sprintf ("client=\"%s\"", id200);
+    char *line = zsys_sprintf ("\"IAMAT %s +1-1 ", id200);
+    char *reply = zsys_sprintf (" %s +1-1 ", id200);
+    const char *in200[] = {" in conn=", line, NULL};
+    const char *out200[] = {" out conn=", "\"AT A ", reply, NULL};
+    const char *updates200[] = {" update ", client, NULL};
+    assert_true (s_count_all (path200, in200) >= 1);
+    assert_true (s_count_all (path200, out200) >= 1);
+    assert_int_equal (s_count_all (path200, updates200),
+                      s_count (path200, " update "));
+    assert_int_equal (s_count (path200, "lll"), 0);
+    free (client);
+    free (line);
+    free (reply);
+    //  The 1,024-byte id: the same, and never its neighbour's records
+    client = zsys_sprintf ("client=\"%s\"", id1024);
+    const char *updates1024[] = {" update ", client, NULL};
+    assert_int_equal (s_count_all (path1024, updates1024),
+                      s_count (path1024, " update "));
+    assert_int_equal (s_count (path1024, "lb"), 0);
+    assert_int_equal (s_count (path1024, "mmm"), 0);
+    //  Its line and reply are cut in the records (HERD_LOG_PAYLOAD_MAX):
+    //  they are found by the client= the node writes on them, where it does
+    char *log = herd_test_herd_log_path (herd, "A");
+    const char *named[] = {" in conn=", client, NULL};
+    if (s_count_all (log, named) > 0) {
+        const char *in1024[] = {" in conn=", client, "\"IAMAT lll", NULL};
+        const char *out1024[] = {" out conn=", client, "\"AT A ", NULL};
+        assert_true (s_count_all (path1024, in1024) >= 1);
+        assert_true (s_count_all (path1024, out1024) >= 1);
+    }
+    free (log);
+    free (client);
+    s_remove_output (path200);
+    s_remove_output (path1024);
+    herd_test_herd_destroy (&herd);
+}
+
+//  " PREFIX\"TEXT\"", text escaped as a node escapes it (never cut), or ""
+//  if text is NULL.  Caller owns it.
+static char *
+s_quoted (const char *prefix, const char *text)
+{
+    if (!text)
+        return strdup ("");
+    char *escaped = (char *) zmalloc (4 * strlen (text) + 1);
+    herd_log_escape (escaped, text, strlen (text));
+    char *quoted = zsys_sprintf (" %s\"%s\"", prefix, escaped);
+    free (escaped);
+    return quoted;
+}
+
+//  A record of node A: "TIME A info WORDS tag=TAG[ client="CLIENT"]
+//  [ "PAYLOAD"]".  Caller owns it.
+static char *
+s_crafted (const char *stamp,
+           const char *words,
+           int tag,
+           const char *client,
+           const char *payload)
+{
+    char *quoted_client = s_quoted ("client=", client);
+    char *quoted_payload = s_quoted ("", payload);
+    char *record = zsys_sprintf ("%s A info %s tag=%d%s%s", stamp, words, tag,
+                                 quoted_client, quoted_payload);
+    free (quoted_client);
+    free (quoted_payload);
+    return record;
+}
+
+//  The --follow filter alone, on records of a tap of our own: a record
+//  with client= is the client's iff that value is the id, exactly; one
+//  without (lines and replies of nodes that do not name the client on
+//  them) iff its payload is a client line naming it, or a reply whose
+//  first line is an AT line naming it.  Ids of 1, 200, 300 (with bytes
+//  that the log escapes) and 1,024 bytes.
+static void
+test_follow_filter_takes_exactly_the_clients_records (void **state)
+{
+    (void) state;
+    const char *names[] = {"A"};
+    zsock_t *tap;
+    char topology[] = "/tmp/herd-taps-XXXXXX";
+    s_own_taps (topology, names, 1, &tap);
+    zsock_set_xpub_verbose (tap, 1);  //  Every monitor's subscriptions
+    enum { IDS = 4 };
+    char *ids[IDS];
+    ids[0] = strdup ("k");
+    ids[1] = (char *) zmalloc (201);
+    memset (ids[1], 'm', 200);
+    ids[2] = (char *) zmalloc (301);
+    memset (ids[2], 'q', 300);
+    memcpy (ids[2] + 1, "\"\\\xff\xc3\xa9", 5);
+    ids[3] = (char *) zmalloc (1025);
+    memset (ids[3], 'L', 1023);
+    ids[3][1023] = 'a';
+    char paths[IDS][32];
+    int monitors[IDS];
+    for (size_t i = 0; i < IDS; i++) {
+        snprintf (paths[i], sizeof (paths[i]), "/tmp/herd-follow-XXXXXX");
+        close (mkstemp (paths[i]));
+        monitors[i] = s_monitor_of (topology, paths[i], "--follow", ids[i]);
+    }
+    //  Each subscribes to in, out, update and places
+    zsock_set_rcvtimeo (tap, S_DEADLINE);
+    for (size_t i = 0; i < 4 * IDS; i++) {
+        zframe_t *subscription = zframe_recv (tap);
+        assert_non_null (subscription);
+        zframe_destroy (&subscription);
+    }
+    struct timespec base;
+    clock_gettime (CLOCK_REALTIME, &base);
+    enum { RECORDS = 17 };
+    size_t follows[IDS] = {0};
+    bool expected[IDS][RECORDS];
+    for (size_t i = 0; i < IDS; i++) {
+        const char *id = ids[i];
+        char *longer = zsys_sprintf ("%sy", id);
+        char *shorter = strndup (id, strlen (id) - 1);
+        char *iamat = zsys_sprintf ("IAMAT %s +1+1 1", id);
+        char *spaced = zsys_sprintf ("IAMAT \t%s  +1+1\t1\r", id);
+        char *whatsat = zsys_sprintf ("WHATSAT %s 10 1", id);
+        char *iamat_longer = zsys_sprintf ("IAMAT %s +1+1 1", longer);
+        char *short_line = zsys_sprintf ("IAMAT %s", id);
+        char *at = zsys_sprintf ("AT A +0.000001000 %s +1+1 1\n", id);
+        char *places = zsys_sprintf (
+            "AT A +0.000001000 %s +1+1 1\n{\n   \"results\" : []\n}\n\n", id);
+        char *at_shorter =
+            zsys_sprintf ("AT A +0.000001000 %s +1+1 1\n", shorter);
+        char *second = zsys_sprintf (
+            "AT A +0.000001000 k2 +1+1 1\nAT A +0.000001000 %s +1+1 1\n", id);
+        struct {
+            const char *words;
+            const char *client;
+            const char *payload;
+            bool follows;
+        } records[RECORDS] = {
+            {"update stored originator=A seq=1", id, NULL, true},
+            {"update stored originator=A seq=2", longer, NULL, false},
+            {"update stale", shorter, NULL, false},
+            {"places ask id=1 conn=1", id, NULL, true},
+            {"in conn=1", id, iamat, true},
+            {"in conn=1", longer, iamat, false},  //  client= decides
+            {"in conn=2", NULL, iamat, true},
+            {"in conn=2", NULL, spaced, true},
+            {"in conn=2", NULL, whatsat, true},
+            {"in conn=2", NULL, iamat_longer, false},
+            {"in conn=2", NULL, short_line, false},  //  No client line
+            {"out conn=2", NULL, at, true},
+            {"out conn=2", NULL, places, true},
+            {"out conn=2", NULL, at_shorter, false},
+            {"out conn=2", NULL, second, false},  //  The first line only
+            {"out conn=1", id, at, true},
+            {"out conn=1", shorter, at, false},
+        };
+        for (size_t r = 0; r < RECORDS; r++) {
+            char stamp[64];
+            s_stamp (stamp, sizeof (stamp), base, (int64_t) (i * RECORDS + r));
+            char *record =
+                s_crafted (stamp, records[r].words, (int) (1000 * (i + 1) + r),
+                           records[r].client, records[r].payload);
+            char kind[16];
+            snprintf (kind, sizeof (kind), "A %.*s",
+                      (int) strcspn (records[r].words, " "), records[r].words);
+            zsock_send (tap, "ss", kind, record);
+            free (record);
+            follows[i] += records[r].follows;
+            expected[i][r] = records[r].follows;
+        }
+        free (longer);
+        free (shorter);
+        free (iamat);
+        free (spaced);
+        free (whatsat);
+        free (iamat_longer);
+        free (short_line);
+        free (at);
+        free (places);
+        free (at_shorter);
+        free (second);
+    }
+    //  Each monitor shows its client's records, and only those
+    for (size_t m = 0; m < IDS; m++) {
+        s_seen_t shown = {paths[m], " tag=", follows[m]};
+        assert_true (herd_test_wait_until (s_has, &shown, S_DEADLINE));
+        s_monitor_stop (monitors[m]);
+        for (size_t i = 0; i < IDS; i++)
+            for (size_t r = 0; r < RECORDS; r++) {
+                char tag[16];
+                snprintf (tag, sizeof (tag), " tag=%zu", 1000 * (i + 1) + r);
+                size_t count = s_count (paths[m], tag);
+                if (count != (m == i && expected[i][r]))
+                    fail_msg ("follow id %zu (%zu bytes): record %zu of id %zu "
+                              "shown %zu times",
+                              m, strlen (ids[m]), r, i, count);
+            }
+        assert_int_equal (s_count (paths[m], " tag="), follows[m]);
+        s_remove_output (paths[m]);
+    }
+    for (size_t i = 0; i < IDS; i++)
+        free (ids[i]);
+    zsock_destroy (&tap);
+    unlink (topology);
+}
+
 static void
 test_the_monitor_prints_each_nodes_numbers (void **state)
 {
     (void) state;
-    const char *names[] = {"A", "B", "C"};
-    const char *links[] = {"A B", "B C"};
-    herd_test_herd_t *herd = herd_test_herd_new (names, 3, links, 2, NULL);
-    herd_test_herd_taps (herd);
-    herd_test_herd_start_all (herd);
+    herd_test_herd_t *herd = s_tapped_chain (3);
     char path[] = "/tmp/herd-stats-XXXXXX";
     close (mkstemp (path));
     int monitor = s_monitor (herd, path, "--stats", NULL);
@@ -581,6 +958,9 @@ main (void)
         cmocka_unit_test (test_the_monitor_follows_one_client_hop_by_hop),
         cmocka_unit_test (
             test_follow_times_a_hop_from_where_the_sender_stored_it),
+        cmocka_unit_test (test_json_lines_are_utf8_whatever_a_client_sends),
+        cmocka_unit_test (test_follow_keeps_long_ids_whole),
+        cmocka_unit_test (test_follow_filter_takes_exactly_the_clients_records),
         cmocka_unit_test (test_the_monitor_prints_each_nodes_numbers),
         cmocka_unit_test (test_metrics_count_what_was_sent),
     };

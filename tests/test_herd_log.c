@@ -2,7 +2,8 @@
 
 #include "herd_test.h"
 #include "herd_log.h"
-#include "herd_monitor.h"
+#include "herd_record.h"
+#include "herd_msg.h"
 
 #include <cJSON.h>
 #include <czmq.h>
@@ -24,7 +25,7 @@ static void
 test_quote_cuts_long_values (void **state)
 {
     (void) state;
-    char id[300];
+    char id[HERD_LOG_QUOTE_MAX + 100];
     memset (id, 'x', sizeof (id));
     char out[HERD_LOG_QUOTE_SIZE];
     herd_log_quote (out, id, sizeof (id));
@@ -34,6 +35,52 @@ test_quote_cuts_long_values (void **state)
     memset (id, 1, sizeof (id));
     herd_log_quote (out, id, sizeof (id));
     assert_int_equal (strlen (out), 4 * HERD_LOG_QUOTE_MAX + 2 + 3);
+}
+
+//  --follow lost ids of more than 128 bytes: every id a client may send
+//  (up to HERD_MSG_CLIENT_MAX bytes) is quoted whole.
+static void
+test_quote_keeps_every_valid_id_whole (void **state)
+{
+    (void) state;
+    char id[HERD_MSG_CLIENT_MAX];
+    memset (id, 'x', sizeof (id));
+    char out[HERD_LOG_QUOTE_SIZE];
+    herd_log_quote (out, id, sizeof (id));
+    assert_int_equal (strlen (out), sizeof (id) + 2);
+    assert_memory_equal (out + 1, id, sizeof (id));
+    assert_string_equal (out + sizeof (id) + 1, "\"");
+    memset (id, 0xff, sizeof (id));
+    herd_log_quote (out, id, sizeof (id));
+    assert_int_equal (strlen (out), 4 * sizeof (id) + 2);
+    assert_string_equal (out + 4 * sizeof (id) - 3, "\\xff\"");
+}
+
+//  What herd_log_quote wrote comes back byte for byte.
+static void
+test_unquote_gives_the_bytes_back (void **state)
+{
+    (void) state;
+    char bytes[256];
+    for (size_t i = 0; i < sizeof (bytes); i++)
+        bytes[i] = (char) i;
+    char quoted[HERD_LOG_QUOTE_SIZE];
+    herd_log_quote (quoted, bytes, sizeof (bytes));
+    size_t size;
+    char *back = herd_log_unquote (quoted, strlen (quoted), &size);
+    assert_int_equal (size, sizeof (bytes));
+    assert_memory_equal (back, bytes, sizeof (bytes));
+    assert_int_equal (back[size], 0);
+    free (back);
+    //  A cut value keeps its "..."; the text is read up to size only
+    back = herd_log_unquote ("\"a\\x41\"... more", 10, &size);
+    assert_int_equal (size, 5);
+    assert_string_equal (back, "aA...");
+    free (back);
+    back = herd_log_unquote ("\"\"", 2, &size);
+    assert_int_equal (size, 0);
+    assert_string_equal (back, "");
+    free (back);
 }
 
 //  The whole log file of node in dir.
@@ -77,6 +124,102 @@ test_a_record_carries_the_time_it_is_given (void **state)
     rmdir (dir);
 }
 
+//  The time of a record, as the log writes it, and nothing else.
+static void
+test_parse_time_reads_what_the_log_writes (void **state)
+{
+    (void) state;
+    const char *stamp = "2023-11-14T22:13:20.123456Z";
+    assert_int_equal (HERD_LOG_TIME_SIZE, strlen (stamp));
+    assert_int_equal (herd_log_parse_time (stamp, strlen (stamp)),
+                      1700000000123456);
+    //  Only size bytes are read
+    assert_int_equal (
+        herd_log_parse_time ("2023-11-14T22:13:20.123456Z N info x", 27),
+        1700000000123456);
+    assert_int_equal (herd_log_parse_time ("1970-01-01T00:00:00.000000Z", 27),
+                      0);
+    assert_int_equal (herd_log_parse_time ("1970-01-01T00:00:00.000001Z", 27),
+                      1);
+    assert_int_equal (herd_log_parse_time ("2024-02-29T23:59:59.999999Z", 27),
+                      1709251199999999);
+    assert_int_equal (herd_log_parse_time ("2000-12-31T00:00:00.000000Z", 27),
+                      978220800000000);
+    //  What the log wrote, read back
+    char dir[] = "/tmp/herd-log-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    herd_log_t *log = herd_log_new (dir, "N", false);
+    assert_non_null (log);
+    struct timespec when = {1800000000, 999999999};
+    herd_log_printf_at (log, &when, "info", "x");
+    herd_log_destroy (&log);
+    char *path = zsys_sprintf ("%s/N.log", dir);
+    FILE *file = fopen (path, "r");
+    char line[256];
+    assert_non_null (fgets (line, sizeof (line), file));
+    fclose (file);
+    assert_int_equal (herd_log_parse_time (line, strcspn (line, " ")),
+                      1800000000999999);
+    unlink (path);
+    free (path);
+    rmdir (dir);
+}
+
+static void
+test_parse_time_refuses_anything_else (void **state)
+{
+    (void) state;
+    const char *wrong[] = {
+        "",
+        "2023-11-14T22:13:20.123456",    //  No Z
+        "2023-11-14T22:13:20.123456z",   //  Not Z
+        "2023-11-14T22:13:20.123456+",   //  Nor anything else
+        "2023-11-14T22:13:20.12345Z",    //  5 fraction digits
+        "2023-11-14T22:13:20.1234567Z",  //  7
+        "2023-11-14T22:13:20Z",          //  None
+        "2023-11-14T22:13:20.123456Z ",  //  One byte too many
+        "2023-11-14 22:13:20.123456Z",   //  Not T
+        "2023-11-14t22:13:20.123456Z",   //  Nor t
+        "2023/11/14T22:13:20.123456Z",   //  Other separators
+        "2023-11-14T22.13.20:123456Z",
+        "2023-11-14T22:13:2a.123456Z",  //  Letters
+        "2023-1a-14T22:13:20.123456Z",
+        "2023-11-14T22:13:20.12345aZ",
+        "x023-11-14T22:13:20.123456Z",
+        "023-11-14T22:13:20.1234567Z",  //  A 3-digit year
+        "12023-11-14T22:13:20.12346Z",  //  A 5-digit year
+        "2023-11-4T22:13:20.1234567Z",  //  A 1-digit day
+        "2023-11-14T2:13:20.1234567Z",  //  A 1-digit hour
+        "+023-11-14T22:13:20.123456Z",  //  Signs
+        "2023-+1-14T22:13:20.123456Z",
+        "2023-11-14T22:13:-0.123456Z",
+        " 2023-11-14T22:13:20.12345Z",  //  White space
+        "2023-11-14T22:13: 0.123456Z",
+        "2023-00-14T22:13:20.123456Z",  //  Out of range
+        "2023-13-14T22:13:20.123456Z",
+        "2023-11-00T22:13:20.123456Z",
+        "2023-11-31T22:13:20.123456Z",
+        "2023-02-29T22:13:20.123456Z",  //  Not a leap year
+        "1900-02-29T22:13:20.123456Z",
+        "2023-11-14T24:00:00.000000Z",
+        "2023-11-14T22:60:20.123456Z",
+        "2023-11-14T22:13:60.123456Z",
+    };
+    for (size_t i = 0; i < sizeof (wrong) / sizeof (wrong[0]); i++)
+        if (herd_log_parse_time (wrong[i], strlen (wrong[i])) != -1)
+            fail_msg ("\"%s\" taken", wrong[i]);
+    //  Cut short by size
+    assert_int_equal (herd_log_parse_time ("2023-11-14T22:13:20.123456Z", 26),
+                      -1);
+    assert_int_equal (herd_log_parse_time ("2023-11-14T22:13:20.123456Z", 0),
+                      -1);
+    //  A NUL inside
+    assert_int_equal (herd_log_parse_time ("2023-11-14T22:13:20.1\0"
+                                           "3456Z",
+                                           27),
+                      -1);
+}
+
 static void
 test_the_monitor_reads_quoted_values_back (void **state)
 {
@@ -85,7 +228,7 @@ test_the_monitor_reads_quoted_values_back (void **state)
         "2026-11-23T10:00:00.000001Z B info update stored from=A "
         "originator=A seq=3 client=\"a \\\"b\\\" \\x01\" seen=A,B tx=- "
         "\"data\\n\"";
-    cJSON *root = (cJSON *) herd_monitor_parse (record, strlen (record));
+    cJSON *root = (cJSON *) herd_record_parse (record, strlen (record));
     cJSON *fields = cJSON_GetObjectItem (root, "fields");
     assert_string_equal (
         cJSON_GetStringValue (cJSON_GetObjectItem (fields, "client")),
@@ -102,7 +245,7 @@ test_the_monitor_reads_quoted_values_back (void **state)
     //  A cut value keeps its "..."
     const char *cut = "2026-11-23T10:00:00.000001Z B info update stale "
                       "client=\"xxxx\"... seq=1";
-    root = (cJSON *) herd_monitor_parse (cut, strlen (cut));
+    root = (cJSON *) herd_record_parse (cut, strlen (cut));
     fields = cJSON_GetObjectItem (root, "fields");
     assert_string_equal (
         cJSON_GetStringValue (cJSON_GetObjectItem (fields, "client")),
@@ -116,6 +259,10 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_quote_escapes_what_would_break_a_record),
         cmocka_unit_test (test_quote_cuts_long_values),
+        cmocka_unit_test (test_quote_keeps_every_valid_id_whole),
+        cmocka_unit_test (test_unquote_gives_the_bytes_back),
+        cmocka_unit_test (test_parse_time_reads_what_the_log_writes),
+        cmocka_unit_test (test_parse_time_refuses_anything_else),
         cmocka_unit_test (test_a_record_carries_the_time_it_is_given),
         cmocka_unit_test (test_the_monitor_reads_quoted_values_back),
     };

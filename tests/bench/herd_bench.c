@@ -11,6 +11,8 @@
     client, and flood cost in generated topologies.  Prints a table and
     writes the results as JSON.  Not a test: it asserts nothing.  */
 
+#include "herd_log.h"
+
 #include <cJSON.h>
 #include <czmq.h>
 #include <netinet/in.h>
@@ -738,18 +740,11 @@ s_herd_destroy (s_herd_t **self_p)
 //  ---------------------------------------------------------------------
 //  Propagation, from the nodes' logs (same machine, same clock)
 
+//  A log line's time (its first word), or -1.
 static int64_t
 s_log_time_us (const char *line)
 {
-    struct tm tm = {0};
-    long micros = 0;
-    if (sscanf (line, "%d-%d-%dT%d:%d:%d.%ldZ", &tm.tm_year, &tm.tm_mon,
-                &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &micros)
-        != 7)
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t) timegm (&tm) * 1000000 + micros;
+    return herd_log_parse_time (line, strcspn (line, " "));
 }
 
 //  Times by sequence number, from lines of path holding needle then
