@@ -91,15 +91,6 @@ size_t herd_wire_batch_bytes (herd_wire_batch_t *self);
 //  and keeps its memory.  Caller owns the message.
 zmsg_t *herd_wire_batch_take (herd_wire_batch_t *self);
 
-//  Build an AT of one update.  Caller owns return value and must destroy
-//  it; NULL if the update breaks the limits (herd_wire_batch_add).
-zmsg_t *herd_wire_at (const char *originator,
-                      uint64_t epoch,
-                      uint64_t sequence,
-                      const char *seen,
-                      const char *payload,
-                      size_t size);
-
 //  Build an ACK of the update (originator, epoch, sequence).  Caller owns
 //  return value and must destroy it.
 zmsg_t *

@@ -36,8 +36,8 @@ s_conn_free (herd_front_t *self, herd_front_conn_t *conn)
         free (conn->pending);
         conn->pending = next;
     }
-    free (conn->out);
-    free (conn->backlog);
+    herd_buf_destroy (&conn->out);
+    herd_buf_destroy (&conn->backlog);
     free (conn);
 }
 
@@ -128,7 +128,7 @@ herd_front_turn_end (herd_front_t *self)
 size_t
 herd_front_conn_queued (herd_front_conn_t *conn)
 {
-    return conn->out_size - conn->out_sent;
+    return herd_buf_size (conn->out);
 }
 
 static int s_on_rate (zloop_t *loop, int timer_id, void *arg);
@@ -169,24 +169,26 @@ s_too_much (herd_front_conn_t *conn)
            || s_rate_exhausted (conn);
 }
 
+//  Does input wait in the backlog?
+static bool
+s_backlogged (herd_front_conn_t *conn)
+{
+    return conn->backlog && herd_buf_size (conn->backlog) > 0;
+}
+
 bool
 herd_front_conn_paused (herd_front_conn_t *conn)
 {
-    return conn->backlog || s_too_much (conn);
+    return s_backlogged (conn) || s_too_much (conn);
 }
 
 void
-herd_front_conn_wrote (herd_front_conn_t *conn)
+herd_front_conn_wrote (herd_front_conn_t *conn, size_t size)
 {
+    herd_buf_consume (conn->out, size);
     conn->last_progress = zclock_mono ();
-    if (herd_front_conn_queued (conn) == 0) {
-        conn->out_size = conn->out_sent = 0;
-        if (conn->out_capacity > HERD_FRONT_PAUSE_BYTES) {
-            free (conn->out);
-            conn->out = NULL;
-            conn->out_capacity = 0;
-        }
-    }
+    //  A buffer that a burst made large is not kept once it has drained
+    herd_buf_shrink (conn->out, HERD_FRONT_PAUSE_BYTES);
 }
 
 //  Write, and close the node's side without losing queued replies: once
@@ -211,18 +213,9 @@ s_queue_out (herd_front_conn_t *conn, const char *data, size_t size)
 {
     if (size == 0)
         return;
-    if (conn->out_size + size > conn->out_capacity) {
-        size_t capacity = conn->out_capacity ? conn->out_capacity : 1024;
-        while (capacity < conn->out_size + size)
-            capacity *= 2;
-        conn->out = (char *) realloc (conn->out, capacity);
-        assert (conn->out);
-        conn->out_capacity = capacity;
-    }
     if (herd_front_conn_queued (conn) == 0)
         conn->last_progress = zclock_mono ();
-    memcpy (conn->out + conn->out_size, data, size);
-    conn->out_size += size;
+    herd_buf_append (conn->out, data, size);
 }
 
 static bool
@@ -236,35 +229,33 @@ s_on_line (void *arg, const char *line, size_t size, bool truncated)
     return !s_too_much (conn);
 }
 
-//  Split and dispatch input until the client has too much outstanding;
-//  what is left waits in the backlog.
-static void
+//  Split and dispatch input until the client has too much outstanding.
+//  Returns the bytes used: the rest waits in the backlog.
+static size_t
 s_dispatch (herd_front_t *self,
             herd_front_conn_t *conn,
             const char *data,
             size_t size)
 {
-    assert (!conn->backlog && !conn->doomed);
+    assert (!conn->doomed);
     self->reading = conn;
     size_t used = herd_line_feed (conn->line, data, size, s_on_line, conn);
     self->reading = NULL;
-    conn->backlog_size = size - used;
-    if (conn->backlog_size > 0) {
-        conn->backlog = (char *) malloc (conn->backlog_size);
-        assert (conn->backlog);
-        memcpy (conn->backlog, data + used, conn->backlog_size);
-    }
+    return used;
 }
 
-//  The connection has drained: go on with its backlog, then write.
+//  The connection has drained: go on with its backlog, then write.  The
+//  backlog is read in place: nothing adds to it while its lines are
+//  handled (input comes only from the transport's handler).
 static void
 s_resume (herd_front_t *self, herd_front_conn_t *conn)
 {
-    while (conn->backlog && !conn->doomed && !s_too_much (conn)) {
-        char *backlog = conn->backlog;
-        conn->backlog = NULL;
-        s_dispatch (self, conn, backlog, conn->backlog_size);
-        free (backlog);
+    while (s_backlogged (conn) && !conn->doomed && !s_too_much (conn)) {
+        herd_buf_consume (conn->backlog,
+                          s_dispatch (self, conn, herd_buf_data (conn->backlog),
+                                      herd_buf_size (conn->backlog)));
+        //  Only paused clients have a backlog: its memory goes once fed
+        herd_buf_shrink (conn->backlog, 0);
         s_flush (self, conn);
     }
 }
@@ -285,13 +276,18 @@ herd_front_conn_input (herd_front_t *self,
     conn->last_input = zclock_mono ();
     if (conn->shut)
         return;  //  Draining after our shutdown: no longer answered
-    if (!conn->backlog) {
-        s_dispatch (self, conn, data, size);
+    if (!s_backlogged (conn)) {
+        size_t used = s_dispatch (self, conn, data, size);
+        if (used < size) {
+            if (!conn->backlog)
+                conn->backlog = herd_buf_new ();
+            herd_buf_append (conn->backlog, data + used, size - used);
+        }
         return;
     }
     //  A transport that cannot stop reading one client (stream) appends;
     //  a client that keeps sending while paused is cut off at this cap
-    if (conn->backlog_size + size > HERD_FRONT_BACKLOG_MAX) {
+    if (herd_buf_size (conn->backlog) + size > HERD_FRONT_BACKLOG_MAX) {
         herd_log_printf (self->log, "warning",
                          "conn=%" PRIu64 " cut off: more than %d bytes of "
                          "commands waiting",
@@ -299,10 +295,7 @@ herd_front_conn_input (herd_front_t *self,
         herd_front_conn_doom (self, conn, "input limit");
         return;
     }
-    conn->backlog = (char *) realloc (conn->backlog, conn->backlog_size + size);
-    assert (conn->backlog);
-    memcpy (conn->backlog + conn->backlog_size, data, size);
-    conn->backlog_size += size;
+    herd_buf_append (conn->backlog, data, size);
 }
 
 void
@@ -349,7 +342,7 @@ s_on_resume (zloop_t *loop, int timer_id, void *arg)
     self->resume_timer = -1;
     for (size_t i = 0; i < self->conns_capacity; i++) {
         herd_front_conn_t *conn = self->conns[i];
-        if (conn && conn->backlog)
+        if (conn && s_backlogged (conn))
             s_resume (self, conn);
     }
     herd_front_turn_end (self);
@@ -405,7 +398,8 @@ herd_front_reply (herd_front_t *self,
         //  Not from here: the backlog would call the node back while it is
         //  handling this reply, so it resumes on the next turn
         s_flush (self, conn);
-        if (conn->backlog && !s_too_much (conn) && self->resume_timer == -1)
+        if (s_backlogged (conn) && !s_too_much (conn)
+            && self->resume_timer == -1)
             self->resume_timer =
                 zloop_timer (self->loop, 1, 1, s_on_resume, self);
     }
@@ -442,6 +436,7 @@ herd_front_conn_open (herd_front_t *self, const char *peer)
     conn->id = (conn->number << 32) | (uint64_t) index;
     conn->fd = -1;
     conn->line = herd_line_new (self->config.max_line);
+    conn->out = herd_buf_new ();
     conn->last_input = conn->last_progress = zclock_mono ();
     conn->refilled = conn->last_input;
     conn->tokens = (double) self->config.max_rate;

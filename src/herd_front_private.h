@@ -10,6 +10,7 @@
 #define HERD_FRONT_PRIVATE_H_INCLUDED
 
 #include "herd_front.h"
+#include "herd_buf.h"
 #include "herd_line.h"
 
 //  A reply that is ready before the replies to earlier lines.
@@ -33,20 +34,18 @@ typedef struct _herd_front_conn_t {
     uint64_t next_ticket;        //  Ticket of the next line read
     uint64_t flush_ticket;       //  Ticket whose reply goes out next
     herd_front_slot_t *pending;  //  Out-of-order replies, by ticket
-    char *out;                   //  Replies not yet written
-    size_t out_size;
-    size_t out_sent;
-    size_t out_capacity;
-    char *backlog;          //  Input not yet split: waits while the client
-    size_t backlog_size;    //  has too much outstanding
-    uint32_t events;        //  tcp: registered with epoll
-    bool eof;               //  The client has finished sending
-    bool shut;              //  We stopped writing; draining input
-    bool gone;              //  stream: the peer disconnected
-    bool doomed;            //  To be closed at the end of this turn
-    const char *why;        //  Reason logged when closed
-    int64_t last_input;     //  Monotonic ms
-    int64_t last_progress;  //  Last time output was taken, or none was due
+    herd_buf_t *out;             //  Replies not yet written
+    herd_buf_t *backlog;         //  Input not yet split: waits while the
+                                 //  client has too much outstanding; NULL
+                                 //  until a client first has some
+    uint32_t events;             //  tcp: registered with epoll
+    bool eof;                    //  The client has finished sending
+    bool shut;                   //  We stopped writing; draining input
+    bool gone;                   //  stream: the peer disconnected
+    bool doomed;                 //  To be closed at the end of this turn
+    const char *why;             //  Reason logged when closed
+    int64_t last_input;          //  Monotonic ms
+    int64_t last_progress;       //  Last time output was taken, or none was due
     int64_t shut_at;
     double tokens;     //  Lines it may send now (max_rate)
     int64_t refilled;  //  When tokens was last topped up
@@ -125,8 +124,9 @@ size_t herd_front_conn_queued (herd_front_conn_t *conn);
 //  Should the client's input wait (too much outstanding, or a backlog)?
 bool herd_front_conn_paused (herd_front_conn_t *conn);
 
-//  The output was written up to out_sent: note the progress.
-void herd_front_conn_wrote (herd_front_conn_t *conn);
+//  The transport wrote the first size bytes of the queued output (at
+//  herd_buf_data (conn->out)): drop them and note the progress.
+void herd_front_conn_wrote (herd_front_conn_t *conn, size_t size);
 
 //  End of a turn of a transport's handler: close the doomed, flush the log.
 void herd_front_turn_end (herd_front_t *self);

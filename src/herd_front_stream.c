@@ -84,16 +84,15 @@ s_send (s_stream_t *stream,
 static void
 s_write (herd_front_t *self, herd_front_conn_t *conn)
 {
-    if (s_send (s_stream (self), conn, conn->out + conn->out_sent,
-                herd_front_conn_queued (conn))) {
+    size_t size = herd_front_conn_queued (conn);
+    if (s_send (s_stream (self), conn, herd_buf_data (conn->out), size)) {
         herd_front_conn_doom (self, conn,
                               zmq_errno () == EHOSTUNREACH
                                   ? "client gone"
                                   : "client not reading (send queue full)");
         return;
     }
-    conn->out_sent = conn->out_size;
-    herd_front_conn_wrote (conn);
+    herd_front_conn_wrote (conn, size);
 }
 
 //  There is no half-close: an empty frame closes the connection, and

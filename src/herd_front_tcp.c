@@ -64,12 +64,11 @@ static void
 s_write (herd_front_t *self, herd_front_conn_t *conn)
 {
     while (herd_front_conn_queued (conn) > 0) {
-        ssize_t rc = send (conn->fd, conn->out + conn->out_sent,
+        ssize_t rc = send (conn->fd, herd_buf_data (conn->out),
                            herd_front_conn_queued (conn), MSG_NOSIGNAL);
-        if (rc > 0) {
-            conn->out_sent += (size_t) rc;
-            herd_front_conn_wrote (conn);
-        } else if (rc == -1 && errno == EINTR)
+        if (rc > 0)
+            herd_front_conn_wrote (conn, (size_t) rc);
+        else if (rc == -1 && errno == EINTR)
             continue;
         else if (rc == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;

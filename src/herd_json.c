@@ -1,82 +1,63 @@
 /*  herd_json - print Places JSON in Google's legacy Nearby Search layout  */
 
 #include "herd_json.h"
+#include "herd_buf.h"
 
 #include <czmq.h>
 #include <math.h>
 
-typedef struct {
-    char *data;
-    size_t size;
-    size_t capacity;
-} s_text_t;
+//  A Places answer is a few KiB: one allocation for most.
+#define S_TEXT_FIRST 8192
 
 static void
-s_add (s_text_t *text, const char *data, size_t size)
+s_add_str (herd_buf_t *text, const char *data)
 {
-    if (text->size + size + 1 > text->capacity) {
-        //  A Places answer is a few KiB: one allocation for most
-        size_t capacity = text->capacity ? text->capacity : 8192;
-        while (capacity < text->size + size + 1)
-            capacity *= 2;
-        text->data = (char *) realloc (text->data, capacity);
-        assert (text->data);
-        text->capacity = capacity;
-    }
-    memcpy (text->data + text->size, data, size);
-    text->size += size;
-    text->data[text->size] = 0;
+    herd_buf_append (text, data, strlen (data));
 }
 
 static void
-s_add_str (s_text_t *text, const char *data)
-{
-    s_add (text, data, strlen (data));
-}
-
-static void
-s_indent (s_text_t *text, int depth)
+s_indent (herd_buf_t *text, int depth)
 {
     for (int i = 0; i < depth; i++)
-        s_add (text, "   ", 3);
+        herd_buf_append (text, "   ", 3);
 }
 
 static void
-s_string (s_text_t *text, const char *value)
+s_string (herd_buf_t *text, const char *value)
 {
-    s_add (text, "\"", 1);
+    herd_buf_append (text, "\"", 1);
     for (const unsigned char *at = (const unsigned char *) value; *at; at++) {
         //  A run of bytes that need no escape, in one copy
         const unsigned char *end = at;
         while (*end >= 0x20 && *end != '"' && *end != '\\')
             end++;
         if (end > at) {
-            s_add (text, (const char *) at, (size_t) (end - at));
+            herd_buf_append (text, (const char *) at, (size_t) (end - at));
             at = end;
             if (!*at)
                 break;
         }
         switch (*at) {
             case '"':
-                s_add (text, "\\\"", 2);
+                herd_buf_append (text, "\\\"", 2);
                 break;
             case '\\':
-                s_add (text, "\\\\", 2);
+                herd_buf_append (text, "\\\\", 2);
                 break;
             case '\n':
-                s_add (text, "\\n", 2);
+                herd_buf_append (text, "\\n", 2);
                 break;
             case '\r':
-                s_add (text, "\\r", 2);
+                herd_buf_append (text, "\\r", 2);
                 break;
             case '\t':
-                s_add (text, "\\t", 2);
+                herd_buf_append (text, "\\t", 2);
                 break;
             case '\b':
-                s_add (text, "\\b", 2);
+                herd_buf_append (text, "\\b", 2);
                 break;
             case '\f':
-                s_add (text, "\\f", 2);
+                herd_buf_append (text, "\\f", 2);
                 break;
             default:
                 if (*at < 0x20) {
@@ -84,10 +65,10 @@ s_string (s_text_t *text, const char *value)
                     snprintf (escape, sizeof (escape), "\\u%04x", *at);
                     s_add_str (text, escape);
                 } else
-                    s_add (text, (const char *) at, 1);
+                    herd_buf_append (text, (const char *) at, 1);
         }
     }
-    s_add (text, "\"", 1);
+    herd_buf_append (text, "\"", 1);
 }
 
 //  Shortest %g precision that reads back exactly; JSON has no NaN or
@@ -97,7 +78,7 @@ s_string (s_text_t *text, const char *value)
 //  shortest form: 15, then 16, then 17 are the only ones to try, rather
 //  than every precision from 1 (a Places answer has hundreds of numbers).
 static void
-s_number (s_text_t *text, double value)
+s_number (herd_buf_t *text, double value)
 {
     if (isnan (value) || isinf (value)) {
         s_add_str (text, "null");
@@ -119,7 +100,7 @@ s_number (s_text_t *text, double value)
 }
 
 static void
-s_item (s_text_t *text, const cJSON *item, int depth)
+s_item (herd_buf_t *text, const cJSON *item, int depth)
 {
     if (cJSON_IsObject (item) || cJSON_IsArray (item)) {
         bool object = cJSON_IsObject (item);
@@ -133,7 +114,7 @@ s_item (s_text_t *text, const cJSON *item, int depth)
             s_indent (text, depth + 1);
             if (object) {
                 s_string (text, child->string ? child->string : "");
-                s_add (text, " : ", 3);
+                herd_buf_append (text, " : ", 3);
             }
             s_item (text, child, depth + 1);
             s_add_str (text, child->next ? ",\n" : "\n");
@@ -153,11 +134,12 @@ s_item (s_text_t *text, const cJSON *item, int depth)
 char *
 herd_json_print (const cJSON *item, size_t *size_p)
 {
-    s_text_t text = {0};
-    s_add (&text, "", 0);
-    s_item (&text, item, 0);
-    *size_p = text.size;
-    return text.data;
+    herd_buf_t *text = herd_buf_new ();
+    herd_buf_reserve (text, S_TEXT_FIRST);
+    s_item (text, item, 0);
+    char *data = herd_buf_detach (text, size_p);
+    herd_buf_destroy (&text);
+    return data;
 }
 
 cJSON *

@@ -1,6 +1,7 @@
 /*  herd_log - the node's own log  */
 
 #include "herd_log.h"
+#include "herd_buf.h"
 #include "herd_msg.h"
 
 #include <czmq.h>
@@ -10,6 +11,9 @@
 
 //  Flush early past this many buffered bytes.
 #define S_BUFFER_HIGH (64 * 1024)
+//  The buffer's least size, so that a turn's records seldom grow it and a
+//  record is seldom formatted twice (s_vprintf).
+#define S_BUFFER_FIRST 8192
 
 //  Every client id a client may send is quoted whole (herd monitor
 //  --follow finds a client by its id in the records).
@@ -17,13 +21,11 @@ _Static_assert(HERD_LOG_QUOTE_MAX >= HERD_MSG_CLIENT_MAX,
                "a valid client id would be cut in the log");
 
 struct _herd_log_t {
-    char *path;    //  <dir>/<node>.log
-    char *node;    //  Node name, in every record
-    int fd;        //  Open for append
-    bool mirror;   //  Also write to stderr
-    char *buffer;  //  Records not yet written
-    size_t size;
-    size_t capacity;
+    char *path;            //  <dir>/<node>.log
+    char *node;            //  Node name, in every record
+    int fd;                //  Open for append
+    bool mirror;           //  Also write to stderr
+    herd_buf_t *buffer;    //  Records not yet written
     int level;             //  Records below it are not written (s_rank)
     herd_log_tap_fn *tap;  //  Also given every record, while tapping
     void *tap_arg;
@@ -107,6 +109,8 @@ herd_log_new (const char *dir, const char *node, bool mirror)
     self->node = strdup (node);
     self->fd = fd;
     self->mirror = mirror;
+    self->buffer = herd_buf_new ();
+    herd_buf_reserve (self->buffer, S_BUFFER_FIRST);
     return self;
 }
 
@@ -118,7 +122,7 @@ herd_log_destroy (herd_log_t **self_p)
         herd_log_t *self = *self_p;
         herd_log_flush (self);
         close (self->fd);
-        free (self->buffer);
+        herd_buf_destroy (&self->buffer);
         free (self->path);
         free (self->node);
         free (self);
@@ -139,27 +143,6 @@ herd_log_reopen (herd_log_t *self)
     return 0;
 }
 
-static void
-s_reserve (herd_log_t *self, size_t more)
-{
-    if (self->size + more > self->capacity) {
-        size_t capacity = self->capacity ? self->capacity : 8192;
-        while (capacity < self->size + more)
-            capacity *= 2;
-        self->buffer = (char *) realloc (self->buffer, capacity);
-        assert (self->buffer);
-        self->capacity = capacity;
-    }
-}
-
-static void
-s_append (herd_log_t *self, const char *data, size_t size)
-{
-    s_reserve (self, size);
-    memcpy (self->buffer + self->size, data, size);
-    self->size += size;
-}
-
 //  "2026-11-23T10:24:33.123456Z Clark info ".  The date and time are
 //  formatted once a second; the microseconds by hand.
 static void
@@ -170,7 +153,7 @@ s_header (herd_log_t *self, const char *level, const struct timespec *when)
         now = *when;
     else
         clock_gettime (CLOCK_REALTIME, &now);
-    self->record = self->size;
+    self->record = herd_buf_size (self->buffer);
     self->record_rank = s_rank (level);
     if (now.tv_sec != self->second || !self->stamp_size) {
         struct tm tm;
@@ -180,8 +163,9 @@ s_header (herd_log_t *self, const char *level, const struct timespec *when)
         self->second = now.tv_sec;
     }
     size_t node = strlen (self->node), rank = strlen (level);
-    s_reserve (self, self->stamp_size + 9 + node + rank + 2);
-    char *out = self->buffer + self->size;
+    char *start =
+        herd_buf_reserve (self->buffer, self->stamp_size + 9 + node + rank + 2);
+    char *out = start;
     memcpy (out, self->stamp, self->stamp_size);
     out += self->stamp_size;
     *out++ = '.';
@@ -197,21 +181,21 @@ s_header (herd_log_t *self, const char *level, const struct timespec *when)
     memcpy (out, level, rank);
     out += rank;
     *out++ = ' ';
-    self->size = (size_t) (out - self->buffer);
+    herd_buf_commit (self->buffer, (size_t) (out - start));
 }
 
 static void
 s_end (herd_log_t *self)
 {
     if (self->tapping)
-        self->tap (self->tap_arg, self->buffer + self->record,
-                   self->size - self->record);
+        self->tap (self->tap_arg, herd_buf_data (self->buffer) + self->record,
+                   herd_buf_size (self->buffer) - self->record);
     if (self->record_rank < self->level) {
-        self->size = self->record;  //  Only for the tap
+        herd_buf_truncate (self->buffer, self->record);  //  Only for the tap
         return;
     }
-    s_append (self, "\n", 1);
-    if (self->size >= S_BUFFER_HIGH)
+    herd_buf_append (self->buffer, "\n", 1);
+    if (herd_buf_size (self->buffer) >= S_BUFFER_HIGH)
         herd_log_flush (self);
 }
 
@@ -229,20 +213,23 @@ s_vprintf (herd_log_t *self,
            va_list args)
 {
     s_header (self, level, when);
-    //  Straight into the buffer; grown and tried again if it did not fit
+    //  Straight into the buffer's room; grown and tried again if it did not
+    //  fit (the header made sure there is memory)
+    size_t more = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
-        size_t room = self->capacity - self->size;
+        char *at = herd_buf_reserve (self->buffer, more);
+        size_t room = herd_buf_room (self->buffer);
         va_list copy;
         va_copy (copy, args);
-        int size = vsnprintf (self->buffer + self->size, room, format, copy);
+        int size = vsnprintf (at, room, format, copy);
         va_end (copy);
         if (size < 0)
             break;
         if ((size_t) size < room) {
-            self->size += (size_t) size;
+            herd_buf_commit (self->buffer, (size_t) size);
             break;
         }
-        s_reserve (self, (size_t) size + 1);
+        more = (size_t) size + 1;
     }
     s_end (self);
 }
@@ -286,20 +273,20 @@ herd_log_bytes (herd_log_t *self,
     if (!herd_log_enabled (self, level))
         return;
     s_header (self, level, NULL);
-    s_append (self, prefix, strlen (prefix));
+    herd_buf_append (self->buffer, prefix, strlen (prefix));
     bool elided = size > HERD_LOG_PAYLOAD_MAX;
     if (elided)
         size = HERD_LOG_PAYLOAD_MAX;
     //  Worst case four bytes out per byte in (\xNN)
-    s_reserve (self, 3 + size * 4 + 4);
-    char *out = self->buffer + self->size;
+    char *start = herd_buf_reserve (self->buffer, 3 + size * 4 + 4);
+    char *out = start;
     *out++ = ' ';
     *out++ = '"';
     out += herd_log_escape (out, data, size);
     *out++ = '"';
-    self->size = (size_t) (out - self->buffer);
+    herd_buf_commit (self->buffer, (size_t) (out - start));
     if (elided)
-        s_append (self, "...", 3);
+        herd_buf_append (self->buffer, "...", 3);
     s_end (self);
 }
 
@@ -436,12 +423,14 @@ void
 herd_log_flush (herd_log_t *self)
 {
     assert (self);
-    if (self->size == 0)
+    const char *data = herd_buf_data (self->buffer);
+    size_t size = herd_buf_size (self->buffer);
+    if (size == 0)
         return;
     //  A full disk must not stop the node: what cannot be written is lost
     size_t done = 0;
-    while (done < self->size) {
-        ssize_t rc = write (self->fd, self->buffer + done, self->size - done);
+    while (done < size) {
+        ssize_t rc = write (self->fd, data + done, size - done);
         if (rc <= 0 && errno != EINTR)
             break;
         if (rc > 0)
@@ -449,13 +438,11 @@ herd_log_flush (herd_log_t *self)
     }
     if (self->mirror) {
         //  Nothing more can be done about a closed stderr
-        size_t written = fwrite (self->buffer, 1, self->size, stderr);
+        size_t written = fwrite (data, 1, size, stderr);
         (void) written;
     }
-    self->size = 0;
-    if (self->capacity > 4 * S_BUFFER_HIGH) {
-        free (self->buffer);
-        self->buffer = NULL;
-        self->capacity = 0;
-    }
+    herd_buf_clear (self->buffer);
+    //  A burst's buffer is not kept for the quiet times after it
+    herd_buf_shrink (self->buffer, 4 * S_BUFFER_HIGH);
+    herd_buf_reserve (self->buffer, S_BUFFER_FIRST);
 }

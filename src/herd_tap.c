@@ -1,6 +1,7 @@
 /*  herd_tap - the node's tap  */
 
 #include "herd_tap.h"
+#include "herd_buf.h"
 
 //  Kinds held at once (a node has about 15), and bytes held before an
 //  early flush.
@@ -11,8 +12,7 @@
 typedef struct {
     char topic[S_TOPIC_MAX];  //  "NODE KIND"
     size_t topic_size;
-    char *body;  //  Records joined by LF
-    size_t size, capacity;
+    herd_buf_t *body;  //  Records joined by LF
 } s_batch_t;
 
 struct _herd_tap_t {
@@ -42,6 +42,8 @@ herd_tap_new (const char *endpoint, const char *node)
     herd_tap_t *self = (herd_tap_t *) zmalloc (sizeof (herd_tap_t));
     self->socket = socket;
     self->node = strdup (node);
+    for (size_t i = 0; i < S_KINDS; i++)
+        self->batches[i].body = herd_buf_new ();
     return self;
 }
 
@@ -52,7 +54,7 @@ herd_tap_destroy (herd_tap_t **self_p)
     if (*self_p) {
         herd_tap_t *self = *self_p;
         for (size_t i = 0; i < S_KINDS; i++)
-            free (self->batches[i].body);
+            herd_buf_destroy (&self->batches[i].body);
         zsock_destroy (&self->socket);
         free (self->node);
         free (self);
@@ -76,8 +78,7 @@ s_batch (herd_tap_t *self, const char *topic, size_t size)
     s_batch_t *batch = &self->batches[self->count++];
     memcpy (batch->topic, topic, size);
     batch->topic_size = size;
-    batch->size = 0;
-    return batch;
+    return batch;  //  Its body was emptied by the last flush
 }
 
 void
@@ -101,19 +102,12 @@ herd_tap_record (herd_tap_t *self, const char *record, size_t size)
         herd_tap_flush (self);
         batch = s_batch (self, topic, (size_t) topic_size);
     }
-    size_t more = size + (batch->size > 0);
-    if (batch->size + more > batch->capacity) {
-        size_t capacity = batch->capacity ? batch->capacity : 4096;
-        while (capacity < batch->size + more)
-            capacity *= 2;
-        batch->body = (char *) realloc (batch->body, capacity);
-        assert (batch->body);
-        batch->capacity = capacity;
-    }
-    if (batch->size > 0)
-        batch->body[batch->size++] = '\n';
-    memcpy (batch->body + batch->size, record, size);
-    batch->size += size;
+    size_t more = size + (herd_buf_size (batch->body) > 0);
+    char *at = herd_buf_reserve (batch->body, more);
+    if (more > size)
+        *at++ = '\n';
+    memcpy (at, record, size);
+    herd_buf_commit (batch->body, more);
     self->held += more;
     if (self->held >= S_HELD_HIGH)
         herd_tap_flush (self);
@@ -130,13 +124,11 @@ herd_tap_flush (herd_tap_t *self)
         if (zmq_send (socket, batch->topic, batch->topic_size,
                       ZMQ_SNDMORE | ZMQ_DONTWAIT)
             == (int) batch->topic_size)
-            zmq_send (socket, batch->body, batch->size, ZMQ_DONTWAIT);
+            zmq_send (socket, herd_buf_data (batch->body),
+                      herd_buf_size (batch->body), ZMQ_DONTWAIT);
+        herd_buf_clear (batch->body);
         //  A big batch's buffer is not kept for the quiet times after it
-        if (batch->capacity > S_HELD_HIGH) {
-            free (batch->body);
-            batch->body = NULL;
-            batch->capacity = 0;
-        }
+        herd_buf_shrink (batch->body, S_HELD_HIGH);
     }
     self->count = 0;
     self->held = 0;

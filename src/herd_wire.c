@@ -1,6 +1,7 @@
 /*  herd_wire - encode and decode the frames of herd links  */
 
 #include "herd_wire.h"
+#include "herd_buf.h"
 
 static herd_span_t
 s_span (zframe_t *frame)
@@ -80,9 +81,8 @@ herd_wire_ack (const char *originator, uint64_t epoch, uint64_t sequence)
 #define S_UPDATE_MIN (1 + 1 + 16 + 2 + 4)
 
 struct _herd_wire_batch_t {
-    byte *data;  //  The updates frame so far (count written on take)
-    size_t size, capacity;
-    size_t count;  //  Updates in it
+    herd_buf_t *frame;  //  The updates frame so far (count written on take)
+    size_t count;       //  Updates in it
 };
 
 herd_wire_batch_t *
@@ -90,7 +90,9 @@ herd_wire_batch_new (void)
 {
     herd_wire_batch_t *self =
         (herd_wire_batch_t *) zmalloc (sizeof (herd_wire_batch_t));
-    self->size = S_COUNT_SIZE;
+    self->frame = herd_buf_new ();
+    memset (herd_buf_reserve (self->frame, S_COUNT_SIZE), 0, S_COUNT_SIZE);
+    herd_buf_commit (self->frame, S_COUNT_SIZE);
     return self;
 }
 
@@ -99,7 +101,7 @@ herd_wire_batch_destroy (herd_wire_batch_t **self_p)
 {
     assert (self_p);
     if (*self_p) {
-        free ((*self_p)->data);
+        herd_buf_destroy (&(*self_p)->frame);
         free (*self_p);
         *self_p = NULL;
     }
@@ -167,14 +169,8 @@ herd_wire_batch_add (herd_wire_batch_t *self,
         || !herd_wire_seen_valid (seen, seen_size, NULL)
         || size > HERD_WIRE_PAYLOAD_MAX)
         return -1;
-    size_t need =
-        self->size + S_UPDATE_MIN - 1 + originator_size + seen_size + size;
-    if (need > self->capacity) {
-        self->capacity = need * 2;
-        self->data = (byte *) realloc (self->data, self->capacity);
-        assert (self->data);
-    }
-    byte *at = self->data + self->size;
+    size_t more = S_UPDATE_MIN - 1 + originator_size + seen_size + size;
+    byte *at = (byte *) herd_buf_reserve (self->frame, more);
     *at++ = (byte) originator_size;
     memcpy (at, originator, originator_size);
     at += originator_size;
@@ -189,7 +185,7 @@ herd_wire_batch_add (herd_wire_batch_t *self,
     s_put_u32 (at, (uint32_t) size);
     at += 4;
     memcpy (at, payload, size);
-    self->size = need;
+    herd_buf_commit (self->frame, more);
     self->count++;
     return 0;
 }
@@ -205,7 +201,7 @@ size_t
 herd_wire_batch_bytes (herd_wire_batch_t *self)
 {
     assert (self);
-    return self->size;
+    return herd_buf_size (self->frame);
 }
 
 zmsg_t *
@@ -214,31 +210,14 @@ herd_wire_batch_take (herd_wire_batch_t *self)
     assert (self);
     if (self->count == 0)
         return NULL;
-    s_put_u32 (self->data, (uint32_t) self->count);
+    byte *data = (byte *) herd_buf_data (self->frame);
+    s_put_u32 (data, (uint32_t) self->count);
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
     zmsg_addstr (msg, "AT");
-    zmsg_addmem (msg, self->data, self->size);
-    self->size = S_COUNT_SIZE;
+    zmsg_addmem (msg, data, herd_buf_size (self->frame));
+    herd_buf_truncate (self->frame, S_COUNT_SIZE);
     self->count = 0;
-    return msg;
-}
-
-zmsg_t *
-herd_wire_at (const char *originator,
-              uint64_t epoch,
-              uint64_t sequence,
-              const char *seen,
-              const char *payload,
-              size_t size)
-{
-    herd_wire_batch_t *batch = herd_wire_batch_new ();
-    zmsg_t *msg = NULL;
-    if (herd_wire_batch_add (batch, originator, epoch, sequence, seen, payload,
-                             size)
-        == 0)
-        msg = herd_wire_batch_take (batch);
-    herd_wire_batch_destroy (&batch);
     return msg;
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <czmq.h>
 
 //  Poll cond (arg) every few milliseconds until it is true or deadline_ms
 //  pass.  Returns whether it became true.
@@ -137,5 +138,13 @@ char *herd_test_grader (uint16_t port, const char *request, int deadline_ms);
 //  line each; a WHATSAT's also its JSON and blank line), then close.
 //  Caller owns return value (NUL-terminated).
 char *herd_test_exchange (uint16_t port, const char *request, int deadline_ms);
+
+//  A herd AT message of one update, as a neighbour's DEALER sends it
+//  (proto/herd.md, section 2).  Caller owns return value.
+zmsg_t *herd_test_at (const char *originator,
+                      uint64_t epoch,
+                      uint64_t sequence,
+                      const char *seen,
+                      const char *line);
 
 #endif

@@ -277,16 +277,15 @@ test_bad_herd_frames_are_dropped_and_logged (void **state)
     //  A stranger; then as neighbour B: a wrong signature (version 1's), a
     //  malformed AT, an AT whose line names another node, a command of a
     //  newer version
-    zmsg_t *from_mallory[] = {
-        herd_wire_at ("A", 1, 1, "A", line, strlen (line)), NULL};
+    zmsg_t *from_mallory[] = {herd_test_at ("A", 1, 1, "A", line), NULL};
     s_rogue_send (herd, "A", "Mallory", from_mallory);
     const char *signature[] = {"HERD1", "AT", "B", "0123456789abcdef",
                                "B",     line, NULL};
     const char *short_updates[] = {"HERD2", "AT", "x", NULL};
     const char *newer[] = {"HERD2", "GOSSIP", "hello", NULL};
     zmsg_t *from_b[] = {s_text_msg (signature), s_text_msg (short_updates),
-                        herd_wire_at ("B", 1, 1, "B", line, strlen (line)),
-                        s_text_msg (newer), NULL};
+                        herd_test_at ("B", 1, 1, "B", line), s_text_msg (newer),
+                        NULL};
     s_rogue_send (herd, "A", "B", from_b);
     const char *expected[] = {
         "not a neighbour", "bad signature", "AT without updates",

@@ -86,7 +86,7 @@ static void
 s_inject (zsock_t *dealer)
 {
     const char *line = "AT A +0.1 injected +1-1 99";
-    zmsg_t *msg = herd_wire_at ("A", 1, 1, "A", line, strlen (line));
+    zmsg_t *msg = herd_test_at ("A", 1, 1, "A", line);
     zmsg_send (&msg, dealer);
 }
 
