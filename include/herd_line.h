@@ -45,7 +45,5 @@ size_t herd_line_feed (herd_line_t *self,
 //  empty afterwards.
 void herd_line_finish (herd_line_t *self, herd_line_fn *fn, void *arg);
 
-//  Bytes of a partial line held right now.
-size_t herd_line_pending (herd_line_t *self);
 
 #endif

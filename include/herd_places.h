@@ -51,7 +51,9 @@ typedef struct {
 
 //  The actor.  Create it with zactor_new (herd_places_actor, &config)
 //  after zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX), and after
-//  curl_global_init in main.
+//  curl_global_init in main; then zsock_set_sndtimeo (actor, 0), so that
+//  herd_places_fetch and herd_places_stop refuse when the queue is full
+//  instead of waiting.
 void herd_places_actor (zsock_t *pipe, void *args);
 
 //  After zactor_destroy: wait, at most timeout_ms, until the actor's thread

@@ -22,7 +22,8 @@
 #define HERD_SYNC_BATCH_BYTES (64 * 1024)
 //  Snapshots advance by up to this many batches per tick...
 #define HERD_SYNC_BATCHES_PER_TICK 16
-//  ...and a message the link refused is tried again this much later.
+//  ...and a batch the link refused is tried again this much later (a
+//  HELLO a quarter of it: the link takes it once its connection is whole).
 #define HERD_SYNC_RETRY_MS 20
 
 typedef struct _herd_sync_t herd_sync_t;
@@ -56,8 +57,5 @@ void herd_sync_tick (herd_sync_t *self, int64_t now_ms);
 
 //  Is a HELLO or a snapshot waiting to go?
 bool herd_sync_busy (herd_sync_t *self);
-
-//  Is a snapshot under way?
-bool herd_sync_active (herd_sync_t *self);
 
 #endif

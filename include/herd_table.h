@@ -29,14 +29,12 @@ herd_table_t *herd_table_new (uint64_t seed);
 //  Destroy a table and every record; accepts NULL, sets *self_p to NULL.
 void herd_table_destroy (herd_table_t **self_p);
 
-//  Compare two parsed AT lines by the newest-wins order: < 0, 0 or > 0 as a
-//  is older than, the same as, or newer than b.
-int herd_table_order (const herd_msg_t *a, const herd_msg_t *b);
-
 //  Store a copy of line, a parsed AT line (at comes from herd_msg_parse_at
-//  on line), if it is newer than the record held for its client.  When the
-//  table holds its limit of records, a new client's record takes the place
-//  of the oldest record (by the same order), or, if it is older still, is
+//  on line), if it is newer than the record held for its client: a later
+//  client time, or the same time from a greater originator name
+//  (proto/client.md, section 4).  When the table holds its limit of
+//  records, a new client's record takes the place of the oldest record (by
+//  the same order), or, if it is older still, is
 //  not stored; either counts as an eviction.  Returns true if stored, false
 //  if stale (or evicted at once).  O(1) expected while the table holds
 //  less than half its limit and has never been asked to expire records;

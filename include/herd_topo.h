@@ -14,6 +14,8 @@
 
 //  Most nodes in one herd.
 #define HERD_TOPO_NODES_MAX 256
+//  Largest topology file read, in bytes.
+#define HERD_TOPO_FILE_MAX (1024 * 1024)
 
 typedef struct _herd_topo_t herd_topo_t;
 

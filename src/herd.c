@@ -1,6 +1,7 @@
 /*  herd - the herd program: subcommands node, up, check  */
 
 #include "herd_keys.h"
+#include "herd_str.h"
 #include "herd_monitor.h"
 #include "herd_node.h"
 #include "herd_signals.h"
@@ -244,7 +245,7 @@ s_spawn (const char *self_path, const char *const argv[], int *fd)
         close (pipe_fds[1]);
         char *copy[8] = {NULL};
         for (int i = 0; i < 7 && argv[i]; i++)
-            copy[i] = strdup (argv[i]);
+            copy[i] = herd_str_dup (argv[i]);
         execv (self_path, copy);
         _exit (127);
     }
@@ -318,6 +319,11 @@ s_places_stub (herd_topo_t *topo, const s_options_t *options)
     }
     herd_signals_block (false);
     int signal_fd = herd_signals_open (false);
+    if (signal_fd == -1) {
+        fprintf (stderr, "herd: places-stub: no signalfd: %s\n",
+                 strerror (errno));
+        return 1;
+    }
     zloop_t *loop = zloop_new ();
     zmq_pollitem_t item = {NULL, signal_fd, ZMQ_POLLIN, 0};
     zloop_poller (loop, &item, s_on_stop_signal, NULL);
@@ -411,7 +417,7 @@ s_up (herd_topo_t *topo, const char *topology)
 static int
 s_ping (const char *address)
 {
-    char *host = strdup (address);
+    char *host = herd_str_dup (address);
     char *colon = strrchr (host, ':');
     if (!colon) {
         fprintf (stderr, "herd: ping wants HOST:PORT\n");
@@ -423,6 +429,12 @@ s_ping (const char *address)
     int rc = 1;
     if (getaddrinfo (host, colon + 1, &hints, &found) == 0) {
         int fd = socket (found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd == -1) {
+            fprintf (stderr, "herd: ping: %s\n", strerror (errno));
+            freeaddrinfo (found);
+            free (host);
+            return 1;
+        }
         struct timeval limit = {2, 0};
         setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof (limit));
         setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof (limit));

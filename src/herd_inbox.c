@@ -1,6 +1,8 @@
 /*  herd_inbox - the node's ROUTER  */
 
 #include "herd_inbox.h"
+#include "herd_events.h"
+#include "herd_str.h"
 #include "herd_keys.h"
 
 #include <arpa/inet.h>
@@ -8,10 +10,10 @@
 
 struct _herd_inbox_t {
     herd_inbox_config_t config;
-    zsock_t *router;   //  Bound on our herd endpoint
-    zsock_t *monitor;  //  PAIR: refused handshakes
-    zcert_t *cert;     //  Ours, when links use CURVE; else NULL
-    zactor_t *auth;    //  zauth: admits the members' keys only
+    zsock_t *router;        //  Bound on our herd endpoint
+    herd_events_t *events;  //  Refused handshakes
+    zcert_t *cert;          //  Ours, when links use CURVE; else NULL
+    zactor_t *auth;         //  zauth: admits the members' keys only
 };
 
 //  CURVE when there is a keys_dir: our secret certificate, and zauth
@@ -55,10 +57,8 @@ s_bindable (const char *endpoint)
     const char *colon = strrchr (host, ':');
     if (strncmp (endpoint, "tcp://", 6) || !colon || *host == '['
         || *host == '*')
-        return strdup (endpoint);
-    char *name = strndup (host, (size_t) (colon - host));
-    if (!name)
-        return NULL;
+        return herd_str_dup (endpoint);
+    char *name = herd_str_ndup (host, (size_t) (colon - host));
     struct in_addr ip;
     //  IPv4, as libzmq resolves the name when neighbours connect to it
     struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM},
@@ -70,11 +70,11 @@ s_bindable (const char *endpoint)
         const struct sockaddr_in *in =
             (const struct sockaddr_in *) found->ai_addr;
         if (inet_ntop (AF_INET, &in->sin_addr, address, sizeof (address)))
-            bindable = zsys_sprintf ("tcp://%s%s", address, colon);
+            bindable = herd_str_printf ("tcp://%s%s", address, colon);
         freeaddrinfo (found);
     }
     free (name);
-    return bindable ? bindable : strdup (endpoint);
+    return bindable ? bindable : herd_str_dup (endpoint);
 }
 
 static int
@@ -95,19 +95,12 @@ s_bind (herd_inbox_t *self)
         zsock_set_curve_server (self->router, 1);
         zsock_set_zap_domain (self->router, "herd");
     }
-    char monitor[64];
-    snprintf (monitor, sizeof (monitor), "inproc://herd-inbox-%p",
-              (void *) self);
-    if (zmq_socket_monitor (zsock_resolve (self->router), monitor,
-                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                                | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                                | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-        == 0)
-        self->monitor = zsock_new_pair (monitor);
+    self->events = herd_events_new (self->router,
+                                    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                                        | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                        | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
     char *bindable = s_bindable (endpoint);
-    int rc = self->monitor && bindable
-                 ? zsock_bind (self->router, "%s", bindable)
-                 : -1;
+    int rc = self->events ? zsock_bind (self->router, "%s", bindable) : -1;
     if (rc != -1 && !streq (bindable, endpoint))
         herd_log_printf (self->config.log, "notice",
                          "herd endpoint %s bound as %s", endpoint, bindable);
@@ -136,9 +129,7 @@ herd_inbox_destroy (herd_inbox_t **self_p)
     assert (self_p);
     if (*self_p) {
         herd_inbox_t *self = *self_p;
-        if (self->monitor)
-            zmq_socket_monitor (zsock_resolve (self->router), NULL, 0);
-        zsock_destroy (&self->monitor);
+        herd_events_destroy (&self->events);
         zsock_destroy (&self->router);
         zactor_destroy (&self->auth);
         zcert_destroy (&self->cert);
@@ -226,25 +217,16 @@ void
 herd_inbox_check (herd_inbox_t *self)
 {
     assert (self);
-    zmsg_t *msg;
-    while ((msg = zmsg_recv_nowait (self->monitor))) {
-        //  Two frames: 16-bit event and 32-bit value, then the endpoint
-        zframe_t *frame = zmsg_first (msg);
-        if (frame && zframe_size (frame) >= 6) {
-            uint16_t event;
-            uint32_t value;
-            memcpy (&event, zframe_data (frame), sizeof (event));
-            memcpy (&value, zframe_data (frame) + 2, sizeof (value));
-            herd_stats_t *stats = self->config.stats;
-            stats->refused++;
-            herd_log_printf (self->config.log, "warning",
-                             "herd connection refused: %s (%u); %" PRIu64
-                             " refused so far",
-                             event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                                 ? "authentication failed"
-                                 : "handshake failed",
-                             value, stats->refused);
-        }
-        zmsg_destroy (&msg);
+    uint16_t event;
+    uint32_t value;
+    while (herd_events_next (self->events, &event, &value)) {
+        herd_stats_t *stats = self->config.stats;
+        stats->refused++;
+        herd_log_printf (
+            self->config.log, "warning",
+            "herd connection refused: %s (%u); %" PRIu64 " refused so far",
+            event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "authentication failed"
+                                                     : "handshake failed",
+            value, stats->refused);
     }
 }

@@ -1,6 +1,7 @@
 /*  herd_keys - CURVE certificates of the herd's members  */
 
 #include "herd_keys.h"
+#include "herd_str.h"
 
 #include <sys/stat.h>
 
@@ -15,8 +16,8 @@ herd_keys_generate (herd_topo_t *topo, bool force, FILE *out)
             fprintf (stderr, "herd: %s: no keys_dir in the topology\n", name);
             return -1;
         }
-        char *path = zsys_sprintf ("%s/%s.key", directory, name);
-        char *secret = zsys_sprintf ("%s_secret", path);
+        char *path = herd_str_printf ("%s/%s.key", directory, name);
+        char *secret = herd_str_printf ("%s_secret", path);
         if (!force && zsys_file_exists (path) && zsys_file_exists (secret)) {
             fprintf (out, "herd: %s: kept %s\n", name, path);
         } else {
@@ -49,8 +50,8 @@ zcert_t *
 herd_keys_secret (const char *directory, const char *name)
 {
     //  zcert_load reads PATH_secret when there is one
-    char *path = zsys_sprintf ("%s/%s.key", directory, name);
-    char *secret = zsys_sprintf ("%s_secret", path);
+    char *path = herd_str_printf ("%s/%s.key", directory, name);
+    char *secret = herd_str_printf ("%s_secret", path);
     zcert_t *cert = zsys_file_exists (secret) ? zcert_load (path) : NULL;
     free (path);
     free (secret);
@@ -60,12 +61,12 @@ herd_keys_secret (const char *directory, const char *name)
 char *
 herd_keys_public (const char *directory, const char *name)
 {
-    char *path = zsys_sprintf ("%s/%s.key", directory, name);
+    char *path = herd_str_printf ("%s/%s.key", directory, name);
     zcert_t *cert = zsys_file_exists (path) ? zcert_load (path) : NULL;
     free (path);
     if (!cert)
         return NULL;
-    char *key = strdup (zcert_public_txt (cert));
+    char *key = herd_str_dup (zcert_public_txt (cert));
     zcert_destroy (&cert);
     return key;
 }

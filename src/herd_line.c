@@ -119,10 +119,3 @@ herd_line_finish (herd_line_t *self, herd_line_fn *fn, void *arg)
     herd_buf_clear (self->partial);
     self->discarding = false;
 }
-
-size_t
-herd_line_pending (herd_line_t *self)
-{
-    assert (self);
-    return herd_buf_size (self->partial);
-}

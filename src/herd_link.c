@@ -1,13 +1,15 @@
 /*  herd_link - one DEALER to one neighbour's herd endpoint  */
 
 #include "herd_link.h"
+#include "herd_events.h"
+#include "herd_str.h"
 
 struct _herd_link_t {
-    char *neighbour;   //  Neighbour's node name
-    char *endpoint;    //  Its herd endpoint
-    zsock_t *dealer;   //  Our mailbox to it
-    zsock_t *monitor;  //  PAIR reading the dealer's socket monitor
-    herd_log_t *log;   //  Borrowed
+    char *neighbour;        //  Neighbour's node name
+    char *endpoint;         //  Its herd endpoint
+    zsock_t *dealer;        //  Our mailbox to it
+    herd_events_t *events;  //  The dealer's socket monitor
+    herd_log_t *log;        //  Borrowed
     herd_link_state_t state;
     herd_link_fn *on_change;  //  Told when the link goes up or down
     void *arg;
@@ -24,13 +26,13 @@ herd_link_new (const char *name,
                void *arg)
 {
     herd_link_t *self = (herd_link_t *) zmalloc (sizeof (herd_link_t));
-    self->neighbour = strdup (neighbour);
-    self->endpoint = strdup (endpoint);
+    self->neighbour = herd_str_dup (neighbour);
+    self->endpoint = herd_str_dup (endpoint);
     self->log = log;
     self->on_change = on_change;
     self->arg = arg;
     self->dealer = zsock_new (ZMQ_DEALER);
-    if (!self->neighbour || !self->endpoint || !self->dealer) {
+    if (!self->dealer) {
         herd_log_printf (log, "error", "link %s: out of resources", neighbour);
         herd_link_destroy (&self);
         return NULL;
@@ -51,20 +53,13 @@ herd_link_new (const char *name,
     zsock_set_heartbeat_ivl (self->dealer, HERD_LINK_HEARTBEAT_IVL);
     zsock_set_heartbeat_timeout (self->dealer, HERD_LINK_HEARTBEAT_TIMEOUT);
     zsock_set_heartbeat_ttl (self->dealer, HERD_LINK_HEARTBEAT_TIMEOUT);
-    //  A raw monitor read in the node's loop: one PAIR, no extra thread
-    char monitor[64];
-    snprintf (monitor, sizeof (monitor), "inproc://herd-link-%p",
-              (void *) self);
-    int rc = zmq_socket_monitor (
-        zsock_resolve (self->dealer), monitor,
-        ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED
-            | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED
-            | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-            | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    if (rc == 0)
-        self->monitor = zsock_new_pair (monitor);
-    if (!self->monitor) {
+    self->events = herd_events_new (
+        self->dealer, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED
+                          | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED
+                          | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                          | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                          | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+    if (!self->events) {
         herd_log_printf (log, "error", "link %s: no socket monitor: %s",
                          neighbour, zmq_strerror (zmq_errno ()));
         herd_link_destroy (&self);
@@ -82,9 +77,7 @@ herd_link_destroy (herd_link_t **self_p)
     assert (self_p);
     if (*self_p) {
         herd_link_t *self = *self_p;
-        if (self->monitor)
-            zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
-        zsock_destroy (&self->monitor);
+        herd_events_destroy (&self->events);
         zsock_destroy (&self->dealer);
         free (self->neighbour);
         free (self->endpoint);
@@ -93,48 +86,42 @@ herd_link_destroy (herd_link_t **self_p)
     }
 }
 
-//  Monitor events are two frames: 16-bit event and 32-bit value, then the
-//  endpoint.
+//  One event of the dealer's monitor: logged (the socket's own events
+//  are the monitor's timeline, proto/monitor.md, and what the link state
+//  is made of), and a change of state passed on.
 static void
-s_on_event (herd_link_t *self, zmsg_t *msg)
+s_on_event (herd_link_t *self, uint16_t event, uint32_t value)
 {
-    zframe_t *frame = zmsg_first (msg);
-    if (frame && zframe_size (frame) >= 6) {
-        uint16_t event;
-        uint32_t value;
-        memcpy (&event, zframe_data (frame), sizeof (event));
-        memcpy (&value, zframe_data (frame) + 2, sizeof (value));
-        //  The socket's own events, for the monitor's timeline
-        //  (proto/monitor.md): what the link state below is made of
-        if (event == ZMQ_EVENT_CONNECTED)
-            herd_log_printf (self->log, "info", "socket connected to=%s %s",
-                             self->neighbour, self->endpoint);
-        else if (event == ZMQ_EVENT_CONNECT_RETRIED)
-            herd_log_printf (self->log, "info",
-                             "socket retrying to=%s %s in_ms=%" PRIu32,
-                             self->neighbour, self->endpoint, value);
-        else if (event == ZMQ_EVENT_DISCONNECTED)
-            herd_log_printf (self->log, "info", "socket disconnected to=%s %s",
-                             self->neighbour, self->endpoint);
-        else if (event != ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
-            herd_log_printf (self->log, "warning",
-                             "socket handshake failed to=%s %s event=%u "
-                             "error=%" PRIu32,
-                             self->neighbour, self->endpoint, event, value);
-        bool up = self->state != HERD_LINK_DOWN;
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !up) {
-            self->state = HERD_LINK_UP;
-            herd_log_printf (self->log, "notice", "link up %s %s",
-                             self->neighbour, self->endpoint);
-            if (self->on_change)
-                self->on_change (self->arg, true);
-        } else if (event == ZMQ_EVENT_DISCONNECTED && up) {
-            self->state = HERD_LINK_DOWN;
-            herd_log_printf (self->log, "warning", "link down %s %s",
-                             self->neighbour, self->endpoint);
-            if (self->on_change)
-                self->on_change (self->arg, false);
-        }
+    //  The socket's own events, for the monitor's timeline
+    //  (proto/monitor.md): what the link state below is made of
+    if (event == ZMQ_EVENT_CONNECTED)
+        herd_log_printf (self->log, "info", "socket connected to=%s %s",
+                         self->neighbour, self->endpoint);
+    else if (event == ZMQ_EVENT_CONNECT_RETRIED)
+        herd_log_printf (self->log, "info",
+                         "socket retrying to=%s %s in_ms=%" PRIu32,
+                         self->neighbour, self->endpoint, value);
+    else if (event == ZMQ_EVENT_DISCONNECTED)
+        herd_log_printf (self->log, "info", "socket disconnected to=%s %s",
+                         self->neighbour, self->endpoint);
+    else if (event != ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+        herd_log_printf (self->log, "warning",
+                         "socket handshake failed to=%s %s event=%u "
+                         "error=%" PRIu32,
+                         self->neighbour, self->endpoint, event, value);
+    bool up = self->state != HERD_LINK_DOWN;
+    if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !up) {
+        self->state = HERD_LINK_UP;
+        herd_log_printf (self->log, "notice", "link up %s %s", self->neighbour,
+                         self->endpoint);
+        if (self->on_change)
+            self->on_change (self->arg, true);
+    } else if (event == ZMQ_EVENT_DISCONNECTED && up) {
+        self->state = HERD_LINK_DOWN;
+        herd_log_printf (self->log, "warning", "link down %s %s",
+                         self->neighbour, self->endpoint);
+        if (self->on_change)
+            self->on_change (self->arg, false);
     }
 }
 
@@ -142,11 +129,10 @@ void
 herd_link_check (herd_link_t *self)
 {
     assert (self);
-    zmsg_t *msg;
-    while ((msg = zmsg_recv_nowait (self->monitor))) {
-        s_on_event (self, msg);
-        zmsg_destroy (&msg);
-    }
+    uint16_t event;
+    uint32_t value;
+    while (herd_events_next (self->events, &event, &value))
+        s_on_event (self, event, value);
 }
 
 const char *

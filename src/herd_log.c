@@ -1,6 +1,7 @@
 /*  herd_log - the node's own log  */
 
 #include "herd_log.h"
+#include "herd_str.h"
 #include "herd_buf.h"
 #include "herd_msg.h"
 
@@ -97,7 +98,7 @@ herd_log_new (const char *dir, const char *node, bool mirror)
                  strerror (errno));
         return NULL;
     }
-    char *path = zsys_sprintf ("%s/%s.log", dir, node);
+    char *path = herd_str_printf ("%s/%s.log", dir, node);
     int fd = s_open (path);
     if (fd == -1) {
         fprintf (stderr, "herd: cannot open %s: %s\n", path, strerror (errno));
@@ -106,7 +107,7 @@ herd_log_new (const char *dir, const char *node, bool mirror)
     }
     herd_log_t *self = (herd_log_t *) zmalloc (sizeof (herd_log_t));
     self->path = path;
-    self->node = strdup (node);
+    self->node = herd_str_dup (node);
     self->fd = fd;
     self->mirror = mirror;
     self->buffer = herd_buf_new ();

@@ -161,9 +161,12 @@ s_on_accept (zloop_t *loop, zmq_pollitem_t *item, void *arg)
         client->server = self;
         client->fd = fd;
         zmq_pollitem_t poll = {NULL, fd, ZMQ_POLLIN, 0};
-        zloop_poller (loop, &poll, s_on_client, client);
-        client->timer = zloop_timer (loop, S_IDLE_MS, 1, s_on_idle, client);
         zlistx_add_end (self->clients, client);
+        //  A client the loop cannot watch, or time out, is not kept
+        int rc = zloop_poller (loop, &poll, s_on_client, client);
+        client->timer = zloop_timer (loop, S_IDLE_MS, 1, s_on_idle, client);
+        if (rc == -1 || client->timer == -1)
+            s_client_close (client);
     }
     return 0;
 }

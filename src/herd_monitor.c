@@ -1,6 +1,7 @@
 /*  herd_monitor - every node's tap in one timeline  */
 
 #include "herd_monitor.h"
+#include "herd_str.h"
 #include "herd_record.h"
 #include "herd_signals.h"
 #include "herd_msg.h"
@@ -391,7 +392,7 @@ s_subscribe (zsock_t *sub,
                                : options->follow ? follow
                                                  : options->kinds;
     if (!kinds) {
-        char *topic = zsys_sprintf ("%s ", name);
+        char *topic = herd_str_printf ("%s ", name);
         zsock_set_subscribe (sub, topic);
         free (topic);
         return;
@@ -399,7 +400,7 @@ s_subscribe (zsock_t *sub,
     for (size_t k = 0; kinds[k]; k++) {
         //  "NODE KIND" would also take kinds that start with KIND: s_take
         //  checks the kind again
-        char *topic = zsys_sprintf ("%s %s", name, kinds[k]);
+        char *topic = herd_str_printf ("%s %s", name, kinds[k]);
         zsock_set_subscribe (sub, topic);
         free (topic);
     }

@@ -7,6 +7,7 @@
     herd_node_herd.c.  */
 
 #include "herd_node_private.h"
+#include "herd_str.h"
 #include "herd_signals.h"
 
 #include <signal.h>
@@ -260,13 +261,13 @@ s_reload (herd_node_t *self)
                     != herd_topo_client_port (self->topo, (size_t) index))
         why = "this node's endpoints changed: restart it instead";
     if (why) {
-        char *text = strdup (why);
-        for (char *c = text; c && *c; c++)
+        char *text = herd_str_dup (why);
+        for (char *c = text; *c; c++)
             if (*c == '\n')
                 *c = *(c + 1) ? ';' : 0;
         herd_log_printf (self->log, "error",
                          "topology %s not reloaded, the old one stays: %s",
-                         self->topology_path, text ? text : why);
+                         self->topology_path, text);
         free (text);
         herd_topo_destroy (&next);
         return;
@@ -533,7 +534,7 @@ herd_node_set_topology_path (herd_node_t *self, const char *path)
 {
     assert (self);
     free (self->topology_path);
-    self->topology_path = path ? strdup (path) : NULL;
+    self->topology_path = path ? herd_str_dup (path) : NULL;
 }
 
 int

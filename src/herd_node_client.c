@@ -34,7 +34,8 @@ s_log_line (herd_node_t *self,
 {
     if (!herd_log_enabled (self->log, "info"))
         return;
-    char quoted[HERD_LOG_QUOTE_SIZE] = "";
+    char quoted[HERD_LOG_QUOTE_SIZE];  //  Not zeroed: 4 KiB a line
+    *quoted = 0;
     if (client.size)
         herd_log_quote (quoted, client.data, client.size);
     char prefix[HERD_LOG_QUOTE_SIZE + 64];
@@ -126,7 +127,8 @@ s_iamat (herd_node_t *self,
     uint64_t waiting = 0;
     bool stored = herd_table_offer (self->table, &at, line, size);
     self->stats.updates[HERD_STATS_CLIENT][stored ? 0 : 1]++;
-    char client[HERD_LOG_QUOTE_SIZE] = "";
+    char client[HERD_LOG_QUOTE_SIZE];
+    *client = 0;
     if (herd_log_enabled (self->log, "info"))
         herd_log_quote (client, at.client_id.data, at.client_id.size);
     if (stored) {

@@ -135,7 +135,9 @@ s_update (herd_node_t *self, herd_peer_t *peer, herd_wire_t *wire)
     bool stored = herd_table_offer (self->table, &at, wire->payload.data,
                                     wire->payload.size);
     self->stats.updates[HERD_STATS_HERD][stored ? 0 : 1]++;
-    char tx[HERD_NODE_NAMES_SIZE] = "-", down[HERD_NODE_NAMES_SIZE] = "";
+    char tx[HERD_NODE_NAMES_SIZE], down[HERD_NODE_NAMES_SIZE];
+    strcpy (tx, "-");
+    *down = 0;
     if (stored)
         herd_node_flood (self, originator, wire->epoch, wire->sequence,
                          wire->seen, wire->payload, sender, tx, down);

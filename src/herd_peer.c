@@ -166,6 +166,8 @@ herd_peer_owe_ack (herd_peer_t *self, uint64_t epoch, uint64_t sequence)
     assert (self);
     if (self->ack_owed && self->ack_epoch != epoch)
         s_send_ack (self);  //  It restarted meanwhile
+    if (self->ack_owed && sequence <= self->ack_sequence)
+        return;  //  Covered by the one owed
     self->ack_owed = true;
     self->ack_epoch = epoch;
     self->ack_sequence = sequence;

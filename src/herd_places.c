@@ -1,6 +1,7 @@
 /*  herd_places - the Places worker  */
 
 #include "herd_places.h"
+#include "herd_str.h"
 #include "herd_json.h"
 #include "herd_nearby.h"
 #include "herd_provider.h"
@@ -382,8 +383,8 @@ herd_places_actor (zsock_t *pipe, void *args)
     self.pipe = pipe;
     if (herd_provider_parse (config->provider, &self.provider))
         self.provider = HERD_PROVIDER_STUB;
-    self.url = config->url ? strdup (config->url) : NULL;
-    self.key = config->key ? strdup (config->key) : NULL;
+    self.url = config->url ? herd_str_dup (config->url) : NULL;
+    self.key = config->key ? herd_str_dup (config->key) : NULL;
     self.timeout_ms = config->timeout_ms;
     self.connect_timeout_ms = config->connect_timeout_ms;
     self.max_in_flight = config->max_in_flight > 0 ? config->max_in_flight : 1;

@@ -2,6 +2,7 @@
     the answer  */
 
 #include "herd_provider.h"
+#include "herd_str.h"
 #include "herd_json.h"
 
 #include <czmq.h>
@@ -49,21 +50,21 @@ herd_provider_request (herd_provider_t provider,
     char *escaped = s_escape (key ? key : "");
     if (provider == HERD_PROVIDER_GOOGLE) {
         request->method = "POST";
-        request->url = zsys_sprintf ("%s/v1/places:searchNearby", base_url);
-        request->headers[0] = strdup ("Content-Type: application/json");
+        request->url = herd_str_printf ("%s/v1/places:searchNearby", base_url);
+        request->headers[0] = herd_str_dup ("Content-Type: application/json");
         request->headers[1] =
-            zsys_sprintf ("X-Goog-Api-Key: %s", key ? key : "");
+            herd_str_printf ("X-Goog-Api-Key: %s", key ? key : "");
         request->headers[2] =
-            strdup ("X-Goog-FieldMask: " HERD_PROVIDER_FIELD_MASK);
+            herd_str_dup ("X-Goog-FieldMask: " HERD_PROVIDER_FIELD_MASK);
         //  Numbers go as written: the exact decimals the client sent
-        request->body = zsys_sprintf (
+        request->body = herd_str_printf (
             "{\"maxResultCount\":%u,\"locationRestriction\":{\"circle\":{"
             "\"center\":{\"latitude\":%s,\"longitude\":%s},\"radius\":%s}}}",
             bound, latitude, longitude, metres);
     } else {
         //  A raw '+' in a query means a space: coordinates carry none
         request->method = "GET";
-        request->url = zsys_sprintf (
+        request->url = herd_str_printf (
             "%s/maps/api/place/nearbysearch/json?location=%s,%s&radius=%s"
             "&key=%s",
             base_url, latitude, longitude, metres, escaped);
@@ -196,8 +197,8 @@ herd_provider_answer (herd_provider_t provider,
     cJSON *legacy;
     if (http_status != 200) {
         const char *message = root ? s_error_message (root) : NULL;
-        char *text = zsys_sprintf ("upstream HTTP %ld: %s", http_status,
-                                   message ? message : "no message");
+        char *text = herd_str_printf ("upstream HTTP %ld: %s", http_status,
+                                      message ? message : "no message");
         legacy = herd_json_response (s_http_status (http_status), text);
         free (text);
     } else if (!cJSON_IsObject (root))

@@ -1,6 +1,7 @@
 /*  herd_record - a node's log record read back  */
 
 #include "herd_record.h"
+#include "herd_str.h"
 #include "herd_log.h"
 
 #include <cJSON.h>
@@ -106,7 +107,7 @@ s_add (cJSON *object, const char *name, const char *data, size_t size)
     if (replaced) {
         char *escaped = (char *) zmalloc (4 * size + 1);
         escaped[herd_log_escape (escaped, data, size)] = 0;
-        char *twin = zsys_sprintf ("%s_escaped", name);
+        char *twin = herd_str_printf ("%s_escaped", name);
         cJSON_AddStringToObject (object, twin, escaped);
         free (twin);
         free (escaped);
@@ -127,7 +128,7 @@ s_word_field (herd_span_t word, s_field_t *field)
 {
     const char *equals = (const char *) memchr (word.data, '=', word.size);
     if (word.size > 0 && word.data[0] == '"') {
-        field->key = strdup ("data");
+        field->key = herd_str_dup ("data");
         field->value = herd_log_unquote (word.data, word.size, &field->size);
     } else if (equals && equals != word.data) {
         bool replaced;

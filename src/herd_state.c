@@ -1,6 +1,7 @@
 /*  herd_state - the node's table in a file  */
 
 #include "herd_state.h"
+#include "herd_str.h"
 
 #include <czmq.h>
 
@@ -8,7 +9,7 @@ int
 herd_state_save (herd_table_t *table, const char *path, size_t *count)
 {
     assert (table && path);
-    char *temporary = zsys_sprintf ("%s.tmp", path);
+    char *temporary = herd_str_printf ("%s.tmp", path);
     FILE *file = fopen (temporary, "w");
     if (!file) {
         free (temporary);

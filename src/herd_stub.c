@@ -1,6 +1,7 @@
 /*  herd_stub - the offline Places server's answers  */
 
 #include "herd_stub.h"
+#include "herd_str.h"
 #include "herd_json.h"
 #include "herd_nearby.h"
 
@@ -51,7 +52,7 @@ s_fault (const char *key, herd_stub_response_t *response)
     }
     if (streq (fault, "garbage")) {
         response->status = 200;
-        response->body = strdup ("<html>this is not JSON");
+        response->body = herd_str_dup ("<html>this is not JSON");
         response->size = strlen (response->body);
         return true;
     }
@@ -132,7 +133,7 @@ s_masked (const char *mask, const char *field)
 {
     if (streq (mask, "*") || streq (mask, "places"))
         return true;
-    char *wanted = zsys_sprintf ("places.%s", field);
+    char *wanted = herd_str_printf ("places.%s", field);
     bool found = false;
     for (const char *at = mask; at && *at && !found;) {
         size_t length = strcspn (at, ",");
@@ -163,13 +164,13 @@ s_new_place (const cJSON *result, const char *mask)
         cJSON_GetObjectItem (result, "geometry"), "location");
     const char *id =
         cJSON_GetStringValue (cJSON_GetObjectItem (result, "place_id"));
-    char *resource = zsys_sprintf ("places/%s", id);
+    char *resource = herd_str_printf ("places/%s", id);
     s_add_masked (place, mask, "name", cJSON_CreateString (resource));
     free (resource);
     s_add_masked (place, mask, "id", cJSON_CreateString (id));
     cJSON *types = cJSON_Duplicate (cJSON_GetObjectItem (result, "types"), 1);
     s_add_masked (place, mask, "types", types);
-    char *address = zsys_sprintf (
+    char *address = herd_str_printf (
         "%s, Stubville",
         cJSON_GetStringValue (cJSON_GetObjectItem (result, "vicinity")));
     s_add_masked (place, mask, "formattedAddress",

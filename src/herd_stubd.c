@@ -1,6 +1,7 @@
 /*  herd_stubd - the offline Places server  */
 
 #include "herd_stubd.h"
+#include "herd_str.h"
 #include "herd_net.h"
 #include "herd_stub.h"
 
@@ -110,11 +111,11 @@ s_reason (int status)
 static int
 s_send (s_client_t *client, const herd_stub_response_t *response)
 {
-    char *head = zsys_sprintf ("HTTP/1.1 %d %s\r\nContent-Type: "
-                               "application/json; charset=UTF-8\r\n"
-                               "Content-Length: %zu\r\n\r\n",
-                               response->status, s_reason (response->status),
-                               response->size);
+    char *head = herd_str_printf ("HTTP/1.1 %d %s\r\nContent-Type: "
+                                  "application/json; charset=UTF-8\r\n"
+                                  "Content-Length: %zu\r\n\r\n",
+                                  response->status, s_reason (response->status),
+                                  response->size);
     //  Head and body in one write: two small writes would meet Nagle and
     //  the client's delayed ACK, 40 ms per answer
     int rc = 0;
@@ -191,7 +192,7 @@ s_header (const char *head, size_t size, const char *name)
             const char *value = at + length + 1;
             while (*value == ' ')
                 value++;
-            return strndup (value, (size_t) (next - value));
+            return herd_str_ndup (value, (size_t) (next - value));
         }
         at = next ? next + 2 : NULL;
     }
@@ -273,11 +274,14 @@ s_serve (herd_stubd_t *self, s_client_t *client)
             return;
         }
         if (response.delay_ms > 0) {
-            client->waiting = response;
-            s_pause (client);
             client->timer = zloop_timer (self->loop, (size_t) response.delay_ms,
                                          1, s_on_timer, client);
-            return;
+            if (client->timer != -1) {
+                client->waiting = response;
+                s_pause (client);
+                return;
+            }
+            //  No timer for the delay: answered now instead
         }
         int rc = s_send (client, &response);
         herd_stub_response_clear (&response);

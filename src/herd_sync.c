@@ -53,7 +53,9 @@ s_restart (herd_sync_t *self)
     self->next_try = 0;
 }
 
-//  One batch from the cursor; NULL when the walk is over.
+//  One batch from the cursor: HERD_SYNC_BATCH records or
+//  HERD_SYNC_BATCH_BYTES at most (a larger record goes alone); NULL when
+//  the walk is over.
 static zmsg_t *
 s_batch (herd_sync_t *self, size_t *records)
 {
@@ -61,8 +63,14 @@ s_batch (herd_sync_t *self, size_t *records)
     size_t bytes = 0;
     *records = 0;
     herd_record_t record;
-    while (*records < HERD_SYNC_BATCH && bytes < HERD_SYNC_BATCH_BYTES
+    size_t before = self->cursor;
+    while (*records < HERD_SYNC_BATCH
            && herd_table_next (self->table, &self->cursor, &record)) {
+        if (*records > 0 && bytes + record.line.size > HERD_SYNC_BATCH_BYTES) {
+            self->cursor = before;  //  It starts the next batch
+            break;
+        }
+        before = self->cursor;
         if (!snap)
             snap = herd_wire_snap ();
         herd_wire_snap_add (snap, record.line.data, record.line.size);
@@ -174,11 +182,4 @@ herd_sync_busy (herd_sync_t *self)
 {
     assert (self);
     return self->hello || self->active;
-}
-
-bool
-herd_sync_active (herd_sync_t *self)
-{
-    assert (self);
-    return self->active;
 }

@@ -106,13 +106,6 @@ s_order (uint64_t a_seconds,
     return s_compare_bytes (a_node.data, a_node.size, b_node.data, b_node.size);
 }
 
-int
-herd_table_order (const herd_msg_t *a, const herd_msg_t *b)
-{
-    return s_order (a->seconds, a->nanos, a->node, b->seconds, b->nanos,
-                    b->node);
-}
-
 static void
 s_view (const s_record_t *record, herd_record_t *view)
 {

@@ -1,6 +1,7 @@
 /*  herd_tap - the node's tap  */
 
 #include "herd_tap.h"
+#include "herd_str.h"
 #include "herd_buf.h"
 
 //  Kinds held at once (a node has about 15), and bytes held before an
@@ -41,7 +42,7 @@ herd_tap_new (const char *endpoint, const char *node)
     }
     herd_tap_t *self = (herd_tap_t *) zmalloc (sizeof (herd_tap_t));
     self->socket = socket;
-    self->node = strdup (node);
+    self->node = herd_str_dup (node);
     for (size_t i = 0; i < S_KINDS; i++)
         self->batches[i].body = herd_buf_new ();
     return self;

@@ -2,6 +2,7 @@
     neighbours, my settings"  */
 
 #include "herd_topo.h"
+#include "herd_str.h"
 #include "herd_wire.h"
 
 #include <czmq.h>
@@ -60,7 +61,7 @@ herd_topo_t *
 herd_topo_new (void)
 {
     herd_topo_t *self = (herd_topo_t *) zmalloc (sizeof (herd_topo_t));
-    self->errors = strdup ("");
+    self->errors = herd_str_dup ("");
     return self;
 }
 
@@ -95,7 +96,7 @@ s_error (herd_topo_t *self, const char *format, ...)
     va_start (args, format);
     char *text = zsys_vprintf (format, args);
     va_end (args);
-    char *errors = zsys_sprintf ("%s%s\n", self->errors, text);
+    char *errors = herd_str_printf ("%s%s\n", self->errors, text);
     free (self->errors);
     free (text);
     self->errors = errors;
@@ -398,9 +399,25 @@ static void
 s_reset_errors (herd_topo_t *self)
 {
     free (self->errors);
-    self->errors = strdup ("");
+    self->errors = herd_str_dup ("");
 }
 
+//  Load ZPL text; where names the file it came from, in errors.
+static int
+s_load_text (herd_topo_t *self, const char *text, const char *where)
+{
+    zconfig_t *root = zconfig_str_load (text);
+    if (!root) {
+        //  zconfig has printed the line and the reason on stderr
+        s_error (self, "%s%snot valid ZPL (see the line above)", where,
+                 *where ? ": " : "");
+        return -1;
+    }
+    return s_load (self, root);
+}
+
+//  The file is read whole, then parsed as text: the same path as
+//  herd_topo_load_string, which the topology fuzz target drives.
 int
 herd_topo_load (herd_topo_t *self, const char *path)
 {
@@ -410,13 +427,22 @@ herd_topo_load (herd_topo_t *self, const char *path)
         s_error (self, "%s: no such file", path);
         return -1;
     }
-    zconfig_t *root = zconfig_load (path);
-    if (!root) {
-        //  zconfig has printed the line and the reason on stderr
-        s_error (self, "%s: not valid ZPL (see the line above)", path);
+    zchunk_t *chunk = zchunk_slurp (path, HERD_TOPO_FILE_MAX + 1);
+    if (!chunk) {
+        s_error (self, "%s: cannot read it: %s", path, strerror (errno));
         return -1;
     }
-    return s_load (self, root);
+    int rc = -1;
+    if (zchunk_size (chunk) > HERD_TOPO_FILE_MAX)
+        s_error (self, "%s: larger than %d bytes", path, HERD_TOPO_FILE_MAX);
+    else {
+        char *text = herd_str_ndup ((const char *) zchunk_data (chunk),
+                                    zchunk_size (chunk));
+        rc = s_load_text (self, text, path);
+        free (text);
+    }
+    zchunk_destroy (&chunk);
+    return rc;
 }
 
 int
@@ -424,12 +450,7 @@ herd_topo_load_string (herd_topo_t *self, const char *text)
 {
     assert (self);
     s_reset_errors (self);
-    zconfig_t *root = zconfig_str_load (text);
-    if (!root) {
-        s_error (self, "not valid ZPL");
-        return -1;
-    }
-    return s_load (self, root);
+    return s_load_text (self, text, "");
 }
 
 const char *

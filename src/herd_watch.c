@@ -21,7 +21,9 @@ s_on_again (zloop_t *loop, int timer_id, void *arg)
     return s_on_ready (loop, NULL, arg);
 }
 
-//  Look again on the next turn, if not already asked.
+//  Look again on the next turn, if not already asked.  (zloop_timer fails
+//  only past a limit of timers, which the node never sets; memory runs
+//  out in zmalloc, which aborts.)
 static void
 s_again (herd_watch_t *self)
 {

@@ -34,21 +34,23 @@ test_new_and_destroy (void **state)
     herd_table_destroy (&table);
 }
 
+//  Newer is a later client time, then on a tie the greater originator.
 static void
 test_order_is_time_then_originator (void **state)
 {
     (void) state;
-    herd_msg_t a, b;
-    const char *x = "AT Bona +0.1 c +1-1 10.5";
-    const char *y = "AT Clark +0.1 c +1-1 10.5";
-    const char *z = "AT Alpha +0.1 c +1-1 10.500000001";
-    herd_msg_parse_at (&a, x, strlen (x), NULL);
-    herd_msg_parse_at (&b, y, strlen (y), NULL);
-    assert_true (herd_table_order (&a, &b) < 0);
-    assert_true (herd_table_order (&b, &a) > 0);
-    assert_int_equal (herd_table_order (&a, &a), 0);
-    herd_msg_parse_at (&b, z, strlen (z), NULL);
-    assert_true (herd_table_order (&a, &b) < 0);
+    herd_table_t *table = herd_table_new (0);
+    const char *bona = "AT Bona +0.1 c +1-1 10.5";
+    const char *clark = "AT Clark +0.1 c +1-1 10.5";
+    const char *alpha = "AT Alpha +0.1 c +1-1 10.500000001";
+    assert_true (s_offer (table, bona));
+    assert_true (s_offer (table, clark));
+    assert_false (s_offer (table, bona));
+    s_assert_line (table, "c", clark);
+    assert_true (s_offer (table, alpha));
+    assert_false (s_offer (table, clark));
+    s_assert_line (table, "c", alpha);
+    herd_table_destroy (&table);
 }
 
 static void
