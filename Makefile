@@ -147,7 +147,8 @@ fuzz-run:
 
 #  Sanitizers: the whole suite again in its own build tree.
 asan: deps
-	@HERD_SANITIZED=1 $(MAKE) --no-print-directory check BUILD=build-asan CC=clang \
+	@HERD_SANITIZED=1 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
+	    $(MAKE) --no-print-directory check BUILD=build-asan CC=clang \
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
 
 #  Every test program, and every node they start, under valgrind.

@@ -418,6 +418,56 @@ test_a_churned_herd_converges_to_the_newest_records (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+//  Is catch-up between a and b over: every HELLO each sent taken by the
+//  other, and the last snapshot each began sent in full?
+typedef struct {
+    herd_test_herd_t *herd;
+    const char *a, *b;
+} s_pair_t;
+
+//  Does the last line of path that holds one of the two needles hold the
+//  second?
+static bool
+s_last_is (const char *path, const char *first, const char *second)
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return false;
+    char line[512];
+    bool last = false;
+    while (fgets (line, sizeof (line), file))
+        if (strstr (line, first))
+            last = false;
+        else if (strstr (line, second))
+            last = true;
+    fclose (file);
+    return last;
+}
+
+static bool
+s_caught_up (herd_test_herd_t *herd, const char *from, const char *to)
+{
+    char sent[64], taken[64], starts[64], done[64];
+    snprintf (sent, sizeof (sent), "hello tx to=%s ", to);
+    snprintf (taken, sizeof (taken), "hello rx from=%s ", from);
+    snprintf (starts, sizeof (starts), "snapshot to %s starts", to);
+    snprintf (done, sizeof (done), "snapshot to %s done", to);
+    char *path = herd_test_herd_log_path (herd, from);
+    bool over = herd_test_herd_log_count (herd, from, sent)
+                    == herd_test_herd_log_count (herd, to, taken)
+                && s_last_is (path, starts, done);
+    free (path);
+    return over;
+}
+
+static bool
+s_quiet (void *arg)
+{
+    s_pair_t *pair = (s_pair_t *) arg;
+    return s_caught_up (pair->herd, pair->a, pair->b)
+           && s_caught_up (pair->herd, pair->b, pair->a);
+}
+
 //  Found in review: a reload destroyed the catch-up state of the links
 //  while its timer was still armed in the loop, and the timer then ran on
 //  freed memory (ASan: heap-use-after-free; make test runs this under
@@ -446,6 +496,11 @@ test_reloads_during_a_snapshot_are_safe (void **state)
     assert_true (herd_test_herd_log_wait (
         herd, "B", "link synced A records=100000", 1, 60000));
     assert_int_equal (kill (herd_test_herd_pid (herd, "A"), 0), 0);
+    //  Stopped in the middle of a SNAP, a node's neighbour may leak the
+    //  part it had (libzmq keeps a multipart message cut short by a lost
+    //  connection, README: known limits): the herd stops once it is quiet
+    s_pair_t pair = {herd, "A", "B"};
+    assert_true (herd_test_wait_until (s_quiet, &pair, 60000));
     char *expected = s_at_line (herd, "A", "c099999");
     char *line = s_at_line (herd, "B", "c099999");
     assert_true (*expected);
