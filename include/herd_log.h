@@ -56,6 +56,17 @@ void herd_log_bytes (herd_log_t *self,
                      const char *data,
                      size_t size);
 
+//  The same with the client the record is about: "<prefix>
+//  client=\"<client>\" \"<data>\"" (client quoted as herd_log_quote
+//  does), or as herd_log_bytes when client_size is 0.
+void herd_log_about (herd_log_t *self,
+                     const char *level,
+                     const char *prefix,
+                     const char *client,
+                     size_t client_size,
+                     const char *data,
+                     size_t size);
+
 //  Write size bytes of data escaped as in payloads (\" \\ \n \r \t \xNN)
 //  to out, which has room for 4 * size bytes.  Returns the bytes written.
 size_t herd_log_escape (char *out, const char *data, size_t size);

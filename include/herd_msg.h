@@ -53,7 +53,9 @@ typedef struct {
 
 //  Parse a client line (terminator already removed).  Returns the type, also
 //  stored in self->type; on HERD_MSG_INVALID *reason, if not NULL, names the
-//  rule broken (a static string).  An AT line is invalid from a client.
+//  rule broken (a static string), and client_id is the second word of a
+//  line that begins IAMAT or WHATSAT (empty otherwise), for the logs.  An
+//  AT line is invalid from a client.
 herd_msg_type_t herd_msg_parse_client (herd_msg_t *self,
                                        const char *line,
                                        size_t size,
@@ -83,6 +85,11 @@ char *herd_msg_at_line (const herd_msg_t *self,
                         uint64_t now_seconds,
                         uint32_t now_nanos,
                         size_t *size_p);
+
+//  The client id of an AT line made by herd_msg_at_line or taken from the
+//  table (its fourth field), found without checking the rest, which is
+//  known good: for logs, per reply.  Empty if the line has fewer fields.
+herd_span_t herd_msg_at_client (const char *line, size_t size);
 
 //  Build the reply to an invalid line: `? ` + line + LF.  Caller owns
 //  return value and must free it; *size_p gets its length.

@@ -39,6 +39,7 @@ typedef struct {
     uint64_t epoch;          //  Our boot epoch, in HELLOs
     herd_table_t *table;     //  Ours, for snapshots (borrowed)
     herd_log_t *log;         //  Borrowed
+    uint64_t *sent;          //  Counts every update sent (borrowed), or NULL
 } herd_peer_config_t;
 
 //  Create a peer; its link connects at once and retries by itself.
@@ -79,7 +80,8 @@ int herd_peer_queue (herd_peer_t *self,
 void herd_peer_owe_ack (herd_peer_t *self, uint64_t epoch, uint64_t sequence);
 
 //  End of a turn: send the ACK owed and the updates queued.  Returns how
-//  many updates went out.
+//  many updates went out (counted in config's sent too, as are those a
+//  full queue sent at once).
 size_t herd_peer_flush (herd_peer_t *self);
 
 //  The neighbour said HELLO: send it our snapshot, and a HELLO back if it

@@ -270,11 +270,31 @@ herd_log_bytes (herd_log_t *self,
                 const char *data,
                 size_t size)
 {
+    herd_log_about (self, level, prefix, "", 0, data, size);
+}
+
+void
+herd_log_about (herd_log_t *self,
+                const char *level,
+                const char *prefix,
+                const char *client,
+                size_t client_size,
+                const char *data,
+                size_t size)
+{
     assert (self);
     if (!herd_log_enabled (self, level))
         return;
     s_header (self, level, NULL);
     herd_buf_append (self->buffer, prefix, strlen (prefix));
+    if (client_size > 0) {
+        //  Quoted straight into the buffer, as herd_log_quote does: no
+        //  printf of a copy (it doubled the cost of a line's record)
+        char *start = herd_buf_reserve (self->buffer, HERD_LOG_QUOTE_SIZE + 8);
+        memcpy (start, " client=", 8);
+        herd_log_quote (start + 8, client, client_size);
+        herd_buf_commit (self->buffer, 8 + strlen (start + 8));
+    }
     bool elided = size > HERD_LOG_PAYLOAD_MAX;
     if (elided)
         size = HERD_LOG_PAYLOAD_MAX;

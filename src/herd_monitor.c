@@ -136,12 +136,12 @@ s_follows (const char *client, const char *record, size_t size)
     }
     if (!herd_record_field (record, size, "data", &value, &value_size))
         return false;
+    //  A client line names its client even when it is invalid
     herd_msg_t msg;
-    herd_msg_type_t type =
-        herd_msg_parse_client (&msg, value, value_size, NULL);
+    herd_msg_parse_client (&msg, value, value_size, NULL);
     const char *lf = (const char *) memchr (value, '\n', value_size);
     size_t line = lf ? (size_t) (lf - value) : value_size;
-    bool named = type == HERD_MSG_IAMAT || type == HERD_MSG_WHATSAT
+    bool named = msg.client_id.size > 0
                      ? s_is (msg.client_id, client)
                      : herd_msg_parse_at (&msg, value, line, NULL) == 0
                            && s_is (msg.client_id, client);

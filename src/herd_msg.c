@@ -46,6 +46,34 @@ s_split (const char *line, size_t size, herd_span_t *fields)
     return count;
 }
 
+//  Field index (from 0) of line, or an empty span if it has fewer; stops
+//  there, unlike s_split.
+static herd_span_t
+s_field (const char *line, size_t size, size_t index)
+{
+    size_t at = 0;
+    for (size_t count = 0; at < size; count++) {
+        while (at < size && s_is_space (line[at]))
+            at++;
+        size_t start = at;
+        while (at < size && !s_is_space (line[at]))
+            at++;
+        if (count == index && at > start) {
+            herd_span_t field = {line + start, at - start};
+            return field;
+        }
+    }
+    herd_span_t none = {"", 0};
+    return none;
+}
+
+herd_span_t
+herd_msg_at_client (const char *line, size_t size)
+{
+    assert (line);
+    return s_field (line, size, 3);
+}
+
 static bool
 s_equals (herd_span_t span, const char *text)
 {
@@ -276,6 +304,12 @@ herd_msg_parse_client (herd_msg_t *self,
         self->type = HERD_MSG_INVALID;
         if (reason)
             *reason = why;
+        //  Who the line was about, if it says (logs name the client)
+        bool named = count >= 2
+                     && (s_equals (fields[0], "IAMAT")
+                         || s_equals (fields[0], "WHATSAT"));
+        herd_span_t none = {"", 0};
+        self->client_id = named ? fields[1] : none;
     }
     return self->type;
 }

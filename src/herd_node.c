@@ -36,7 +36,7 @@ static void
 s_turn_end (herd_node_t *self)
 {
     for (size_t i = 0; i < self->peer_count; i++)
-        self->stats.sent += herd_peer_flush (self->peers[i]);
+        herd_peer_flush (self->peers[i]);  //  Counted in stats.sent
     herd_front_settle (self->front);
     herd_log_flush (self->log);
 }
@@ -551,6 +551,9 @@ herd_node_run (herd_node_t *self)
             self->client_port, endpoint);
     fflush (stdout);
     zloop_start (self->loop);
+    //  A reply still held (an IAMAT came while Places finished) goes now
+    herd_ack_expire (self->acks, INT64_MAX);
+    s_turn_end (self);
     herd_saver_finish (self->saver);
     herd_log_flush (self->log);
     return 0;

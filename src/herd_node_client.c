@@ -34,15 +34,11 @@ s_log_line (herd_node_t *self,
 {
     if (!herd_log_enabled (self->log, "info"))
         return;
-    char quoted[HERD_LOG_QUOTE_SIZE];  //  Not zeroed: 4 KiB a line
-    *quoted = 0;
-    if (client.size)
-        herd_log_quote (quoted, client.data, client.size);
-    char prefix[HERD_LOG_QUOTE_SIZE + 64];
-    snprintf (prefix, sizeof (prefix), "%s conn=%" PRIu64 "%s%s%s", kind,
-              herd_front_number (connection), flags,
-              client.size ? " client=" : "", quoted);
-    herd_log_bytes (self->log, "info", prefix, data, size);
+    char prefix[64];
+    snprintf (prefix, sizeof (prefix), "%s conn=%" PRIu64 "%s", kind,
+              herd_front_number (connection), flags);
+    herd_log_about (self->log, "info", prefix, client.data, client.size, data,
+                    size);
 }
 
 //  Answer ticket on connection; client is who the reply is about, if any.
@@ -54,18 +50,20 @@ s_reply (herd_node_t *self,
          const char *data,
          size_t size)
 {
-    if (size > 0)
-        s_log_line (self, "out", connection, "", client, data, size);
     if (herd_front_reply (self->front, connection, ticket, data, size))
         herd_log_printf (self->log, "warning",
                          "reply dropped: connection %" PRIu64 " is gone",
                          herd_front_number (connection));
+    else if (size > 0)
+        s_log_line (self, "out", connection, "", client, data, size);
 }
 
+//  The `? ` reply to a line; client is whom it named, if anyone.
 static void
 s_reply_invalid (herd_node_t *self,
                  uint64_t connection,
                  uint64_t ticket,
+                 herd_span_t client,
                  const char *line,
                  size_t size,
                  const char *reason)
@@ -74,18 +72,8 @@ s_reply_invalid (herd_node_t *self,
                      herd_front_number (connection), reason);
     size_t reply_size;
     char *reply = herd_msg_invalid_reply (line, size, &reply_size);
-    herd_span_t none = {"", 0};
-    s_reply (self, connection, ticket, none, reply, reply_size);
+    s_reply (self, connection, ticket, client, reply, reply_size);
     free (reply);
-}
-
-//  The client id of an AT line ("" if it is none).
-static herd_span_t
-s_client_of (const char *line, size_t size)
-{
-    herd_msg_t at;
-    herd_span_t none = {"", 0};
-    return herd_msg_parse_at (&at, line, size, NULL) ? none : at.client_id;
 }
 
 //  A held IAMAT reply may go: every ACK came, or its time is up.
@@ -104,7 +92,7 @@ herd_node_on_released (void *arg,
                          herd_front_number (connection));
     herd_span_t client = {"", 0};
     if (herd_log_enabled (self->log, "info"))
-        client = s_client_of (reply, size - 1);  //  Without its LF
+        client = herd_msg_at_client (reply, size - 1);  //  Without its LF
     s_reply (self, connection, ticket, client, reply, size);
 }
 
@@ -148,6 +136,8 @@ s_iamat (herd_node_t *self,
         herd_log_printf (self->log, "info",
                          "update stale client=%s (not newer)", client);
     line[size] = '\n';  //  herd_msg_at_line left room for the terminator
+    if (self->stopping)
+        waiting = 0;  //  Held replies go now (proto/client.md, section 5)
     herd_ack_hold (self->acks, self->sequence, waiting, connection, ticket,
                    line, size + 1, zclock_mono ());
     herd_node_watch_acks (self);
@@ -171,7 +161,7 @@ s_whatsat_reply (herd_node_t *self,
     memcpy (reply + at_line.size + 1 + json.size, "\n\n", 2);
     herd_span_t client = {"", 0};
     if (herd_log_enabled (self->log, "info"))
-        client = s_client_of (at_line.data, at_line.size);
+        client = herd_msg_at_client (at_line.data, at_line.size);
     s_reply (self, connection, ticket, client, reply, size);
     free (reply);
 }
@@ -203,8 +193,8 @@ s_whatsat (herd_node_t *self,
     herd_record_t record;
     if (!herd_table_lookup (self->table, whatsat->client_id.data,
                             whatsat->client_id.size, &record)) {
-        s_reply_invalid (self, connection, ticket, line, size,
-                         "unknown client");
+        s_reply_invalid (self, connection, ticket, whatsat->client_id, line,
+                         size, "unknown client");
         return;
     }
     char latitude[HERD_MSG_NUMBER_SIZE], longitude[HERD_MSG_NUMBER_SIZE];
@@ -261,8 +251,8 @@ herd_node_on_line (void *arg,
                   : herd_msg_parse_client (&msg, line, size, &reason);
     self->stats.lines[type]++;
     herd_span_t client = {"", 0};
-    if (type == HERD_MSG_IAMAT || type == HERD_MSG_WHATSAT)
-        client = msg.client_id;
+    if (!truncated)
+        client = msg.client_id;  //  Empty unless the line names one
     s_log_line (self, "in", connection, truncated ? " truncated" : "", client,
                 line, size);
     if (type == HERD_MSG_BLANK)
@@ -272,7 +262,7 @@ herd_node_on_line (void *arg,
     else if (type == HERD_MSG_WHATSAT)
         s_whatsat (self, connection, ticket, &msg, line, size);
     else
-        s_reply_invalid (self, connection, ticket, line, size, reason);
+        s_reply_invalid (self, connection, ticket, client, line, size, reason);
 }
 
 //  An answer from Places, for the counters and the tap: its status and how
@@ -287,7 +277,7 @@ s_count_places (herd_node_t *self,
     herd_metrics_observe (&self->stats.places_time, (double) took / 1e6);
     self->stats.answers[answer->status]++;
     if (herd_log_enabled (self->log, "info")) {
-        herd_span_t id = s_client_of (at_line.data, at_line.size);
+        herd_span_t id = herd_msg_at_client (at_line.data, at_line.size);
         char client[HERD_LOG_QUOTE_SIZE];
         herd_log_quote (client, id.data, id.size);
         herd_log_printf (self->log, "info",

@@ -288,9 +288,16 @@ s_new_peer (herd_node_t *self, herd_topo_t *topo, size_t other)
     while (slot < HERD_ACK_LINKS_MAX && (self->slots >> slot) & 1)
         slot++;
     herd_peer_config_t config = {
-        self->name,  neighbour,   herd_topo_herd_endpoint (topo, other),
-        cert,        key,         slot < HERD_ACK_LINKS_MAX ? slot : -1,
-        self->epoch, self->table, self->log,
+        self->name,
+        neighbour,
+        herd_topo_herd_endpoint (topo, other),
+        cert,
+        key,
+        slot < HERD_ACK_LINKS_MAX ? slot : -1,
+        self->epoch,
+        self->table,
+        self->log,
+        &self->stats.sent,
     };
     herd_peer_t *peer = herd_peer_new (&config);
     free (key);
@@ -313,8 +320,9 @@ s_close_peer (herd_node_t *self, herd_peer_t **peer_p)
 
 //  The peers of the neighbours of node index of topo: those of peers
 //  (count of them) that stay (same name, same endpoint) are taken from it
-//  (set to NULL there), the others made.  Returns the new array; *kept and
-//  *added count them.  A neighbour whose peer cannot be made is left out.
+//  (set to NULL there), the others made.  Returns the new array, of
+//  *linked peers, *kept of them taken from peers.  A neighbour whose peer
+//  cannot be made is left out.
 static herd_peer_t **
 s_link (herd_node_t *self,
         herd_topo_t *topo,
@@ -346,6 +354,22 @@ s_link (herd_node_t *self,
     return next;
 }
 
+//  Is peer's neighbour a neighbour of node index of topo, at the same
+//  endpoint?  O(neighbours).
+static bool
+s_stays (herd_peer_t *peer, herd_topo_t *topo, size_t index)
+{
+    for (size_t n = 0; n < herd_topo_neighbour_count (topo, index); n++) {
+        size_t other = herd_topo_neighbour (topo, index, n);
+        if (streq (herd_peer_neighbour (peer),
+                   herd_topo_node_name (topo, other))
+            && streq (herd_peer_endpoint (peer),
+                      herd_topo_herd_endpoint (topo, other)))
+            return true;
+    }
+    return false;
+}
+
 int
 herd_node_link (herd_node_t *self, size_t index)
 {
@@ -362,16 +386,18 @@ herd_node_link (herd_node_t *self, size_t index)
 void
 herd_node_relink (herd_node_t *self, herd_topo_t *next, size_t index)
 {
+    //  Peers that go are closed first: their held-reply slots are free
+    //  for the new ones
     size_t linked, kept, removed = 0;
-    herd_peer_t **peers = s_link (self, next, index, self->peers,
-                                  self->peer_count, &linked, &kept);
     for (size_t i = 0; i < self->peer_count; i++)
-        if (self->peers[i]) {
+        if (!s_stays (self->peers[i], next, index)) {
             herd_log_printf (self->log, "notice", "link closed %s",
                              herd_peer_neighbour (self->peers[i]));
             s_close_peer (self, &self->peers[i]);
             removed++;
         }
+    herd_peer_t **peers = s_link (self, next, index, self->peers,
+                                  self->peer_count, &linked, &kept);
     free (self->peers);
     self->peers = peers;
     self->peer_count = linked;

@@ -10,6 +10,7 @@ struct _herd_peer_t {
     herd_wire_batch_t *batch;  //  Updates not sent yet
     herd_log_t *log;           //  Borrowed
     int slot;                  //  In held-reply masks, or -1
+    uint64_t *sent;            //  Counts updates sent, or NULL
     bool ack_owed;             //  An ACK waits for the end of the turn
     uint64_t ack_epoch;        //  ...for the neighbour's update of this
     uint64_t ack_sequence;     //  epoch and sequence
@@ -35,6 +36,7 @@ herd_peer_new (const herd_peer_config_t *config)
     herd_peer_t *self = (herd_peer_t *) zmalloc (sizeof (herd_peer_t));
     self->log = config->log;
     self->slot = config->slot;
+    self->sent = config->sent;
     self->link = herd_link_new (
         config->name, config->neighbour, config->endpoint, config->cert,
         config->server_key, config->log, s_on_link, self);
@@ -117,8 +119,11 @@ s_send_batch (herd_peer_t *self)
     if (updates == 0)
         return 0;
     zmsg_t *at = herd_wire_batch_take (self->batch);
-    if (herd_link_send (self->link, &at) == 0)
+    if (herd_link_send (self->link, &at) == 0) {
+        if (self->sent)
+            *self->sent += updates;
         return updates;
+    }
     //  Refused while the link is down: catch-up brings them
     if (herd_link_up (self->link))
         herd_log_printf (self->log, "error",

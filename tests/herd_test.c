@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#define S_NODES_MAX 64
+#define S_NODES_MAX 80
 #define S_LINKS_MAX 256
 //  How long a node may take to get ready; valgrind makes it far slower
 #define S_READY_MS (getenv ("HERD_VALGRIND") ? 120000 : 10000)

@@ -24,7 +24,11 @@ bool herd_test_wait_until (herd_test_cond_fn *cond, void *arg, int deadline_ms);
 //  A port on 127.0.0.1 that the kernel just gave out and took back.
 uint16_t herd_test_free_port (void);
 
-//  A herd of real `herd node` processes in a temporary directory.
+//  Neighbours whose ACKs an IAMAT reply can wait for (HERD_ACK_LINKS_MAX).
+#define HERD_TEST_SLOTS 64
+
+//  A herd of real `herd node` processes in a temporary directory (up to
+//  80 nodes).
 typedef struct _herd_test_herd_t herd_test_herd_t;
 
 //  Write a topology for nodes names[0..count) joined by links ("A B"

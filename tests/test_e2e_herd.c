@@ -234,6 +234,62 @@ test_sighup_reopens_the_log (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+//  In and out records name the client a line is about, valid or not, and
+//  the `? ` reply too (herd monitor --follow finds them by it).
+static void
+test_lines_and_replies_name_their_client (void **state)
+{
+    (void) state;
+    const char *names[] = {"Solo"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 1, NULL, 0, NULL);
+    herd_test_herd_start_all (herd);
+    char *reply = herd_test_grader (herd_test_herd_port (herd, "Solo"),
+                                    "IAMAT kiwi +91-1 5\n", S_DEADLINE);
+    assert_string_equal (reply, "? IAMAT kiwi +91-1 5\n");
+    free (reply);
+    const char *records[] = {
+        "in conn=1 client=\"kiwi\" \"IAMAT kiwi +91-1 5\"",
+        "out conn=1 client=\"kiwi\" \"? IAMAT kiwi +91-1 5\\n\"",
+    };
+    for (size_t i = 0; i < 2; i++)
+        if (!herd_test_herd_log_wait (herd, "Solo", records[i], 1, S_DEADLINE))
+            fail_msg ("no %s in the log", records[i]);
+    herd_test_herd_destroy (&herd);
+}
+
+static bool
+s_dropped (void *arg)
+{
+    return herd_test_herd_log_count ((herd_test_herd_t *) arg, "A",
+                                     "reply dropped")
+           > 0;
+}
+
+//  Found in review: a reply to a connection already gone was logged as
+//  sent ("out") before the front end refused it.
+static void
+test_a_dropped_reply_is_no_out_record (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B"};
+    const char *links[] = {"A B"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 2, links, 1, NULL);
+    herd_test_herd_start_all (herd);
+    //  B frozen: A holds the reply for B's ACK, up to its timeout
+    herd_test_herd_signal (herd, "B", SIGSTOP);
+    int fd = herd_test_connect (herd_test_herd_port (herd, "A"));
+    herd_test_send (fd, "IAMAT gone +1-1 1\n", 18);
+    assert_true (
+        herd_test_herd_log_wait (herd, "A", "in conn=1 ", 1, S_DEADLINE));
+    struct linger reset = {1, 0};  //  Closed with a reset: no EOF to wait on
+    setsockopt (fd, SOL_SOCKET, SO_LINGER, &reset, sizeof (reset));
+    close (fd);
+    assert_true (herd_test_wait_until (s_dropped, herd, S_DEADLINE));
+    assert_int_equal (herd_test_herd_log_count (herd, "A", "out conn=1 "), 0);
+    herd_test_herd_signal (herd, "B", SIGCONT);
+    herd_test_herd_destroy (&herd);
+}
+
 //  Send messages (the list ended by NULL; each is destroyed) to a node's
 //  inbox over one DEALER connection with routing id name.  One connection:
 //  with ROUTER_HANDOVER, a second connection under the same name would
@@ -438,6 +494,8 @@ main (void)
         cmocka_unit_test (test_nodes_down_leave_the_rest_working_and_rejoin),
         cmocka_unit_test (test_a_node_stops_cleanly_within_a_second),
         cmocka_unit_test (test_sighup_reopens_the_log),
+        cmocka_unit_test (test_lines_and_replies_name_their_client),
+        cmocka_unit_test (test_a_dropped_reply_is_no_out_record),
         cmocka_unit_test (test_bad_herd_frames_are_dropped_and_logged),
         cmocka_unit_test (test_a_burst_of_iamats_reaches_every_node),
         cmocka_unit_test (test_a_peer_cannot_abort_a_node_with_its_seen_set),

@@ -510,6 +510,70 @@ test_reloads_during_a_snapshot_are_safe (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+//  Found in review: with every held-reply slot in use (64 neighbours), a
+//  reload that moved a neighbour made its new peer before closing its
+//  old one, so the new one got no slot, and IAMAT replies stopped waiting
+//  for that neighbour's ACK.  B moves to a new port; A has 63 neighbours
+//  more, all down.
+static void
+test_a_moved_neighbour_keeps_its_place_among_64 (void **state)
+{
+    (void) state;
+    enum { OTHERS = HERD_TEST_SLOTS - 1 };
+    const char *names[OTHERS + 2];
+    const char *links[OTHERS + 1];
+    char buffers[OTHERS][2][16];
+    names[0] = "A";
+    names[1] = "B";
+    links[0] = "A B";
+    for (int i = 0; i < OTHERS; i++) {
+        snprintf (buffers[i][0], 16, "N%02d", i);
+        snprintf (buffers[i][1], 16, "A N%02d", i);
+        names[i + 2] = buffers[i][0];
+        links[i + 1] = buffers[i][1];
+    }
+    herd_test_herd_t *herd =
+        herd_test_herd_new (names, OTHERS + 2, links, OTHERS + 1, NULL);
+    herd_test_herd_start (herd, "A");
+    herd_test_herd_start (herd, "B");
+    assert_true (
+        herd_test_herd_log_wait (herd, "A", "link synced B", 1, S_DEADLINE));
+    //  B's herd endpoint moves: its old link closes, a new one opens
+    char *endpoint = herd_test_herd_endpoint (herd, "B");
+    char *moved = zsys_sprintf ("tcp://127.0.0.1:%u", herd_test_free_port ());
+    char *text = NULL;
+    size_t size = 0;
+    FILE *file = fopen (herd_test_herd_topology (herd), "r");
+    assert_int_equal (getdelim (&text, &size, 0, file) > 0, 1);
+    fclose (file);
+    char *at = strstr (text, endpoint);
+    assert_non_null (at);
+    file = fopen (herd_test_herd_topology (herd), "w");
+    fprintf (file, "%.*s%s%s", (int) (at - text), text, moved,
+             at + strlen (endpoint));
+    fclose (file);
+    herd_test_herd_signal (herd, "B", SIGTERM);
+    herd_test_herd_start (herd, "B");
+    herd_test_herd_signal (herd, "A", SIGHUP);
+    assert_true (
+        herd_test_herd_log_wait (herd, "A", "removed=1", 1, S_DEADLINE));
+    assert_true (
+        herd_test_herd_log_wait (herd, "A", "link synced B", 2, S_DEADLINE));
+    //  B frozen: A's reply waits for its ACK until the timeout
+    herd_test_herd_signal (herd, "B", SIGSTOP);
+    char *reply = herd_test_grader (herd_test_herd_port (herd, "A"),
+                                    "IAMAT waited +1-1 1\n", S_DEADLINE);
+    assert_non_null (strstr (reply, "AT A "));
+    assert_true (herd_test_herd_log_wait (
+        herd, "A", "answered without every ACK", 1, S_DEADLINE));
+    herd_test_herd_signal (herd, "B", SIGCONT);
+    free (reply);
+    free (text);
+    free (moved);
+    free (endpoint);
+    herd_test_herd_destroy (&herd);
+}
+
 int
 main (void)
 {
@@ -521,6 +585,7 @@ main (void)
         cmocka_unit_test (test_a_killed_herd_keeps_what_was_saved),
         cmocka_unit_test (test_a_sixth_node_joins_a_running_herd_on_sighup),
         cmocka_unit_test (test_reloads_during_a_snapshot_are_safe),
+        cmocka_unit_test (test_a_moved_neighbour_keeps_its_place_among_64),
         cmocka_unit_test (test_a_churned_herd_converges_to_the_newest_records),
     };
     return cmocka_run_group_tests_name ("e2e_sync", tests, NULL, NULL);

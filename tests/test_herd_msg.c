@@ -132,6 +132,27 @@ test_parse_client_limits_the_client_id (void **state)
     s_assert_invalid (line);
 }
 
+//  An invalid line still says whom it was about, for the logs (herd
+//  monitor --follow shows a client's invalid lines too).
+static void
+test_parse_client_names_the_client_of_an_invalid_line (void **state)
+{
+    (void) state;
+    herd_msg_t msg;
+    assert_int_equal (s_parse (&msg, "IAMAT kiwi +91-1 5"), HERD_MSG_INVALID);
+    s_assert_span (msg.client_id, "kiwi");
+    assert_int_equal (s_parse (&msg, "WHATSAT kiwi 51 2"), HERD_MSG_INVALID);
+    s_assert_span (msg.client_id, "kiwi");
+    assert_int_equal (s_parse (&msg, "IAMAT kiwi"), HERD_MSG_INVALID);
+    s_assert_span (msg.client_id, "kiwi");
+    assert_int_equal (s_parse (&msg, "IAMAT"), HERD_MSG_INVALID);
+    s_assert_span (msg.client_id, "");
+    assert_int_equal (s_parse (&msg, "HELLO kiwi +1-1 5"), HERD_MSG_INVALID);
+    s_assert_span (msg.client_id, "");
+    assert_int_equal (s_parse (&msg, "iamat kiwi +1-1 5"), HERD_MSG_INVALID);
+    s_assert_span (msg.client_id, "");
+}
+
 static void
 test_parse_client_ignores_blank_lines (void **state)
 {
@@ -261,6 +282,8 @@ main (void)
         cmocka_unit_test (test_parse_client_accepts_the_edges),
         cmocka_unit_test (test_parse_client_refuses_bad_lines),
         cmocka_unit_test (test_parse_client_limits_the_client_id),
+        cmocka_unit_test (
+            test_parse_client_names_the_client_of_an_invalid_line),
         cmocka_unit_test (test_parse_client_ignores_blank_lines),
         cmocka_unit_test (test_parse_client_reads_a_whatsat),
         cmocka_unit_test (test_parse_at_reads_our_own_lines),
