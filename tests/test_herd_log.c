@@ -124,6 +124,34 @@ test_a_record_carries_the_time_it_is_given (void **state)
     rmdir (dir);
 }
 
+//  A payload record about a client: the client quoted as a value, then the
+//  payload; without a client, as herd_log_bytes writes it.
+static void
+test_about_names_the_client_then_the_payload (void **state)
+{
+    (void) state;
+    char dir[] = "/tmp/herd-log-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    herd_log_t *log = herd_log_new (dir, "N", false);
+    assert_non_null (log);
+    herd_log_about (log, "info", "in conn=3", "ki\"wi", 5, "IAMAT ki\"wi\n",
+                    12);
+    herd_log_about (log, "info", "in conn=4", "", 0, "x", 1);
+    herd_log_bytes (log, "info", "in conn=5", "y", 1);
+    herd_log_destroy (&log);
+    char *text = s_read (dir, "N");
+    assert_non_null (strstr (text,
+                             " N info in conn=3 client=\"ki\\\"wi\" \"IAMAT "
+                             "ki\\\"wi\\n\"\n"));
+    assert_non_null (strstr (text, " N info in conn=4 \"x\"\n"));
+    assert_non_null (strstr (text, " N info in conn=5 \"y\"\n"));
+    free (text);
+    char *path = zsys_sprintf ("%s/N.log", dir);
+    unlink (path);
+    free (path);
+    rmdir (dir);
+}
+
 //  The time of a record, as the log writes it, and nothing else.
 static void
 test_parse_time_reads_what_the_log_writes (void **state)
@@ -257,6 +285,7 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_about_names_the_client_then_the_payload),
         cmocka_unit_test (test_quote_escapes_what_would_break_a_record),
         cmocka_unit_test (test_quote_cuts_long_values),
         cmocka_unit_test (test_quote_keeps_every_valid_id_whole),

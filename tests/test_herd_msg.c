@@ -229,6 +229,19 @@ test_at_line_echoes_fields_verbatim (void **state)
 }
 
 static void
+test_at_client_is_the_fourth_field (void **state)
+{
+    (void) state;
+    const char *line = "AT Clark +0.263873386 kiwi.cs.ucla.edu +34-118 5";
+    s_assert_span (herd_msg_at_client (line, strlen (line)),
+                   "kiwi.cs.ucla.edu");
+    const char *spaced = "AT\tClark  +1 \tkiwi\t+1-1 5";
+    s_assert_span (herd_msg_at_client (spaced, strlen (spaced)), "kiwi");
+    s_assert_span (herd_msg_at_client ("AT Clark +1", 11), "");
+    s_assert_span (herd_msg_at_client ("", 0), "");
+}
+
+static void
 test_invalid_reply_copies_the_line (void **state)
 {
     (void) state;
@@ -289,6 +302,7 @@ main (void)
         cmocka_unit_test (test_parse_at_reads_our_own_lines),
         cmocka_unit_test (test_skew_is_signed_with_nine_decimals),
         cmocka_unit_test (test_at_line_echoes_fields_verbatim),
+        cmocka_unit_test (test_at_client_is_the_fourth_field),
         cmocka_unit_test (test_invalid_reply_copies_the_line),
         cmocka_unit_test (test_coordinates_are_plain_decimals),
         cmocka_unit_test (test_metres_shift_the_point_exactly),
