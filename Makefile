@@ -32,7 +32,8 @@ FUZZ_SECONDS ?= 300
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-HARNESS   := $(BUILD)/tests/herd_test.o $(BUILD)/tests/herd_test_net.o
+HARNESS   := $(BUILD)/tests/herd_test.o $(BUILD)/tests/herd_test_net.o \
+    $(BUILD)/tests/herd_test_monitor.o
 
 .SECONDARY:
 .PHONY: all run test check asan valgrind bench soak compose-test deps-docker format \

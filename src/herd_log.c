@@ -91,9 +91,13 @@ s_is_directory (const char *path)
 herd_log_t *
 herd_log_new (const char *dir, const char *node, bool mirror)
 {
-    //  Nodes started together race to create it: one that finds it made by
-    //  another meanwhile is fine
-    if (zsys_dir_create ("%s", dir) && !s_is_directory (dir)) {
+    //  Nodes started together race to create it: zsys_dir_create gives up
+    //  at a level another made meanwhile, so it is asked again (each time
+    //  one level at least is there), and one made by another is fine
+    int failed = zsys_dir_create ("%s", dir);
+    for (int again = 0; failed && again < 8 && !s_is_directory (dir); again++)
+        failed = zsys_dir_create ("%s", dir);
+    if (failed && !s_is_directory (dir)) {
         fprintf (stderr, "herd: cannot create log directory %s: %s\n", dir,
                  strerror (errno));
         return NULL;

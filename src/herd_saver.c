@@ -84,10 +84,12 @@ herd_saver_load (herd_saver_t *self)
         return 0;
     size_t loaded, refused;
     const char *path = self->config.path;
-    //  Its directory may be new (a fresh state_dir)
+    //  Its directory may be new (a fresh state_dir), made by nodes started
+    //  together: asked again while another makes a level (herd_log_new)
     const char *slash = strrchr (path, '/');
-    if (slash && slash > path)
-        zsys_dir_create ("%.*s", (int) (slash - path), path);
+    for (int again = 0; slash && slash > path && again < 8; again++)
+        if (zsys_dir_create ("%.*s", (int) (slash - path), path) == 0)
+            break;
     if (herd_state_load (self->table, path, &loaded, &refused)) {
         fprintf (stderr, "herd: cannot load state file %s: %s\n", path,
                  errno == EINVAL ? "not a herd state file" : strerror (errno));

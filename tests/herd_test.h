@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include <czmq.h>
 
@@ -150,5 +151,48 @@ zmsg_t *herd_test_at (const char *originator,
                       uint64_t sequence,
                       const char *seen,
                       const char *line);
+
+//  `herd monitor -t topology MODE [ARG]` writing its output to path (and
+//  its stderr to path.err); returns its pid once it says it is ready.
+int herd_test_monitor (const char *topology,
+                       const char *path,
+                       const char *mode,
+                       const char *arg);
+
+//  Stop a monitor with SIGTERM; it must exit 0.
+void herd_test_monitor_stop (int pid);
+
+//  Remove a monitor's output and its .err file.
+void herd_test_monitor_remove (const char *path);
+
+//  Lines of the file at path that hold needle (0 if there is no file).
+size_t herd_test_file_count (const char *path, const char *needle);
+
+//  Lines of the file at path that hold every needle given (NULL-ended).
+size_t herd_test_file_count_all (const char *path, const char *const needles[]);
+
+//  Does the file at path hold needle on at least count lines?  A
+//  herd_test_cond_fn of a herd_test_seen_t.
+typedef struct {
+    const char *path;
+    const char *needle;
+    size_t count;
+} herd_test_seen_t;
+bool herd_test_file_has (void *arg);
+
+//  A started herd of count (2 or 3) nodes in a chain, A - B - C, with taps.
+herd_test_herd_t *herd_test_tapped_chain (size_t count);
+
+//  A topology file (path, a mkstemp template, filled in) of nodes
+//  names[0..count) whose taps are XPUB sockets of our own, bound here
+//  (taps[0..count)), linked in a chain.
+void herd_test_own_taps (char *path,
+                         const char *const *names,
+                         size_t count,
+                         zsock_t **taps);
+
+//  A log time, "2026-11-23T16:20:00.123456Z", micros after base.
+void
+herd_test_stamp (char *out, size_t size, struct timespec base, int64_t micros);
 
 #endif
