@@ -144,7 +144,9 @@ test_new_makes_its_directory_beside_others (void **state)
                 char name[8];
                 snprintf (name, sizeof (name), "N%d", i);
                 herd_log_t *log = herd_log_new (nested, name, false);
-                _exit (log ? 0 : 1);
+                bool made = log != NULL;
+                herd_log_destroy (&log);
+                _exit (made ? 0 : 1);
             }
         }
         int failed = 0;
