@@ -15,22 +15,18 @@
 #include "herd_saver.h"
 #include "herd_topo.h"
 
-//  Longest metrics host.
-#define HERD_SETTINGS_HOST_MAX 255
-
 typedef struct {
-    const char *log_dir;                            //  Where <node>.log goes
-    const char *log_level;                          //  "info", "notice", ...
-    size_t max_clients;                             //  Records held at most
-    herd_front_config_t front;                      //  Client front end
-    const char *tap;                                //  Tap endpoint, or ""
-    const char *keys_dir;                           //  CURVE keys, or ""
-    const char *metrics;                            //  As written, or ""
-    char metrics_host[HERD_SETTINGS_HOST_MAX + 1];  //  "" for no metrics
-    uint16_t metrics_port;                          //  0: any
-    herd_saver_config_t saver;                      //  State file, ageing
-    herd_places_config_t places;                    //  Places actor; its
-                                                    //  thread is not set
+    const char *log_dir;                        //  Where <node>.log goes
+    const char *log_level;                      //  "info", "notice", ...
+    size_t max_clients;                         //  Records held at most
+    herd_front_config_t front;                  //  Client front end
+    const char *tap;                            //  Tap endpoint, or ""
+    const char *keys_dir;                       //  CURVE keys, or ""
+    char metrics_host[HERD_TOPO_HOST_MAX + 1];  //  "" for no metrics
+    uint16_t metrics_port;                      //  0: any
+    herd_saver_config_t saver;                  //  State file, ageing
+    herd_places_config_t places;                //  Places actor; its
+                                                //  thread is not set
 } herd_settings_t;
 
 //  Read the settings of node index of topo into self.  state_path, if not

@@ -14,6 +14,8 @@
 
 //  Most nodes in one herd.
 #define HERD_TOPO_NODES_MAX 256
+//  Longest host of a host:port endpoint.
+#define HERD_TOPO_HOST_MAX 255
 //  Largest topology file read, in bytes.
 #define HERD_TOPO_FILE_MAX (1024 * 1024)
 
@@ -44,6 +46,12 @@ int herd_topo_node_index (herd_topo_t *self, const char *name);
 
 //  Name of node index.
 const char *herd_topo_node_name (herd_topo_t *self, size_t index);
+
+//  Split "host:port" or "[v6]:port" (port 0 to 65535) into host (without
+//  brackets, NUL-terminated, fewer than size bytes) and port.  Returns 0,
+//  or -1 if text is not that.  Client and metrics endpoints are read so.
+int
+herd_topo_host_port (const char *text, char *host, size_t size, uint16_t *port);
 
 //  Client endpoint of node index: host ("127.0.0.1", "[::1]" without the
 //  brackets) and TCP port.

@@ -2,6 +2,7 @@
 
 #include "herd_keys.h"
 #include "herd_str.h"
+#include "herd_dir.h"
 
 #include <sys/stat.h>
 
@@ -21,7 +22,7 @@ herd_keys_generate (herd_topo_t *topo, bool force, FILE *out)
         if (!force && zsys_file_exists (path) && zsys_file_exists (secret)) {
             fprintf (out, "herd: %s: kept %s\n", name, path);
         } else {
-            zsys_dir_create ("%s", directory);
+            herd_dir_make (directory);
             zcert_t *cert = zcert_new ();
             zcert_set_meta (cert, "name", "%s", name);
             //  The secret file is written with owner-only permissions

@@ -2,6 +2,7 @@
 
 #include "herd_log.h"
 #include "herd_str.h"
+#include "herd_dir.h"
 #include "herd_buf.h"
 #include "herd_msg.h"
 
@@ -81,23 +82,11 @@ s_open (const char *path)
     return open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }
 
-static bool
-s_is_directory (const char *path)
-{
-    struct stat info;
-    return stat (path, &info) == 0 && S_ISDIR (info.st_mode);
-}
-
 herd_log_t *
 herd_log_new (const char *dir, const char *node, bool mirror)
 {
-    //  Nodes started together race to create it: zsys_dir_create gives up
-    //  at a level another made meanwhile, so it is asked again (each time
-    //  one level at least is there), and one made by another is fine
-    int failed = zsys_dir_create ("%s", dir);
-    for (int again = 0; failed && again < 8 && !s_is_directory (dir); again++)
-        failed = zsys_dir_create ("%s", dir);
-    if (failed && !s_is_directory (dir)) {
+    //  Nodes started together make it at once (herd_dir)
+    if (herd_dir_make (dir)) {
         fprintf (stderr, "herd: cannot create log directory %s: %s\n", dir,
                  strerror (errno));
         return NULL;

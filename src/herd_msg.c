@@ -22,56 +22,51 @@ s_is_digit (char c)
     return c >= '0' && c <= '9';
 }
 
+//  The field of line at or after *at, into *field; *at moves past it.
+//  Returns false when there is none.
+static bool
+s_next_field (const char *line, size_t size, size_t *at, herd_span_t *field)
+{
+    while (*at < size && s_is_space (line[*at]))
+        (*at)++;
+    if (*at == size)
+        return false;
+    size_t start = *at;
+    while (*at < size && !s_is_space (line[*at]))
+        (*at)++;
+    field->data = line + start;
+    field->size = *at - start;
+    return true;
+}
+
 //  Split into fields; returns how many (up to S_FIELDS_MAX + 1, which means
 //  "too many").
 static size_t
 s_split (const char *line, size_t size, herd_span_t *fields)
 {
-    size_t count = 0;
-    size_t at = 0;
-    while (at < size) {
-        while (at < size && s_is_space (line[at]))
-            at++;
-        if (at == size)
-            break;
-        size_t start = at;
-        while (at < size && !s_is_space (line[at]))
-            at++;
+    size_t count = 0, at = 0;
+    herd_span_t field;
+    while (s_next_field (line, size, &at, &field)) {
         if (count == S_FIELDS_MAX)
             return S_FIELDS_MAX + 1;
-        fields[count].data = line + start;
-        fields[count].size = at - start;
-        count++;
+        fields[count++] = field;
     }
     return count;
 }
 
-//  Field index (from 0) of line, or an empty span if it has fewer; stops
-//  there, unlike s_split.
-static herd_span_t
-s_field (const char *line, size_t size, size_t index)
-{
-    size_t at = 0;
-    for (size_t count = 0; at < size; count++) {
-        while (at < size && s_is_space (line[at]))
-            at++;
-        size_t start = at;
-        while (at < size && !s_is_space (line[at]))
-            at++;
-        if (count == index && at > start) {
-            herd_span_t field = {line + start, at - start};
-            return field;
-        }
-    }
-    herd_span_t none = {"", 0};
-    return none;
-}
-
+//  The fourth field; stops there, unlike s_split.
 herd_span_t
 herd_msg_at_client (const char *line, size_t size)
 {
     assert (line);
-    return s_field (line, size, 3);
+    size_t at = 0;
+    herd_span_t field;
+    for (int i = 0; i < 4; i++)
+        if (!s_next_field (line, size, &at, &field)) {
+            herd_span_t none = {"", 0};
+            return none;
+        }
+    return field;
 }
 
 static bool

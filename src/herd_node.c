@@ -327,8 +327,10 @@ s_open_metrics (herd_node_t *self)
                  strerror (errno));
         return -1;
     }
-    herd_log_printf (self->log, "notice", "metrics on http://%s/metrics",
-                     self->settings.metrics);
+    //  The port bound, which port 0 leaves to the kernel
+    bool v6 = strchr (host, ':') != NULL;
+    herd_log_printf (self->log, "notice", "metrics on http://%s%s%s:%d/metrics",
+                     v6 ? "[" : "", host, v6 ? "]" : "", port);
     return 0;
 }
 

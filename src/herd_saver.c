@@ -2,6 +2,8 @@
 
 #include "herd_saver.h"
 #include "herd_state.h"
+#include "herd_str.h"
+#include "herd_dir.h"
 
 #include <czmq.h>
 #include <sys/wait.h>
@@ -84,12 +86,14 @@ herd_saver_load (herd_saver_t *self)
         return 0;
     size_t loaded, refused;
     const char *path = self->config.path;
-    //  Its directory may be new (a fresh state_dir), made by nodes started
-    //  together: asked again while another makes a level (herd_log_new)
+    //  Its directory may be new (a fresh state_dir, which nodes started
+    //  together make at once): a failure shows when it is saved
     const char *slash = strrchr (path, '/');
-    for (int again = 0; slash && slash > path && again < 8; again++)
-        if (zsys_dir_create ("%.*s", (int) (slash - path), path) == 0)
-            break;
+    if (slash && slash > path) {
+        char *directory = herd_str_ndup (path, (size_t) (slash - path));
+        herd_dir_make (directory);
+        free (directory);
+    }
     if (herd_state_load (self->table, path, &loaded, &refused)) {
         fprintf (stderr, "herd: cannot load state file %s: %s\n", path,
                  errno == EINVAL ? "not a herd state file" : strerror (errno));

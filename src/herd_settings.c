@@ -4,30 +4,6 @@
 
 #include <czmq.h>
 
-//  "host:port", "[v6]:port": host into self, port checked.
-static int
-s_metrics (herd_settings_t *self, const char *setting)
-{
-    const char *colon = strrchr (setting, ':');
-    if (!colon)
-        return -1;
-    const char *host = setting, *host_end = colon;
-    if (*host == '[' && host_end > host && host_end[-1] == ']') {
-        host++;
-        host_end--;
-    }
-    size_t size = (size_t) (host_end - host);
-    char *end = NULL;
-    long port = strtol (colon + 1, &end, 10);
-    if (size > HERD_SETTINGS_HOST_MAX || !colon[1] || *end || port < 0
-        || port > 65535)
-        return -1;
-    memcpy (self->metrics_host, host, size);
-    self->metrics_host[size] = 0;
-    self->metrics_port = (uint16_t) port;
-    return 0;
-}
-
 int
 herd_settings_read (herd_settings_t *self,
                     herd_topo_t *topo,
@@ -53,9 +29,11 @@ herd_settings_read (herd_settings_t *self,
     self->tap = herd_topo_setting (topo, index, "tap");
     self->keys_dir = herd_topo_setting (topo, index, "keys_dir");
     const char *metrics = herd_topo_setting (topo, index, "metrics");
-    self->metrics = metrics;
-    if (*metrics && s_metrics (self, metrics)) {
-        *reason = "metrics is not HOST:PORT";
+    if (*metrics
+        && herd_topo_host_port (metrics, self->metrics_host,
+                                sizeof (self->metrics_host),
+                                &self->metrics_port)) {
+        *reason = "metrics is not host:port";  //  herd_topo refused it first
         return -1;
     }
     //  The state file: the command line's, else <state_dir>/<node>.state

@@ -153,6 +153,12 @@ s_check_setting (herd_topo_t *self, const char *path, zconfig_t *item)
                  path, value);
     else if (!*value)
         s_error (self, "%s/%s: empty value", path, zconfig_name (item));
+    else if (streq (setting->key, "metrics")) {
+        char host[HERD_TOPO_HOST_MAX + 1];
+        uint16_t port;
+        if (herd_topo_host_port (value, host, sizeof (host), &port))
+            s_error (self, "%s/metrics: \"%s\" is not host:port", path, value);
+    }
 }
 
 static bool
@@ -165,23 +171,40 @@ s_port (const char *text, uint16_t *port)
     return true;
 }
 
-//  "host:port" or "[v6]:port".
+int
+herd_topo_host_port (const char *text, char *host, size_t size, uint16_t *port)
+{
+    assert (text && host && size > 0 && port);
+    const char *colon = strrchr (text, ':');
+    int64_t number;
+    if (!colon || colon == text || !s_number (colon + 1, &number) || number < 0
+        || number > 65535)
+        return -1;
+    const char *start = text;
+    size_t length = (size_t) (colon - text);
+    if (*start == '[') {
+        if (length < 3 || start[length - 1] != ']')
+            return -1;
+        start++;
+        length -= 2;
+    }
+    if (length >= size)
+        return -1;
+    memcpy (host, start, length);
+    host[length] = 0;
+    *port = (uint16_t) number;
+    return 0;
+}
+
+//  The client endpoint: a port from 1.
 static int
 s_parse_client (s_node_t *node, const char *text)
 {
-    const char *colon = strrchr (text, ':');
-    if (!colon || colon == text || !s_port (colon + 1, &node->client_port))
+    char host[HERD_TOPO_HOST_MAX + 1];
+    if (herd_topo_host_port (text, host, sizeof (host), &node->client_port)
+        || node->client_port == 0)
         return -1;
-    const char *host = text;
-    size_t size = (size_t) (colon - text);
-    if (*host == '[') {
-        if (size < 3 || host[size - 1] != ']')
-            return -1;
-        host++;
-        size -= 2;
-    }
-    node->client_host = (char *) zmalloc (size + 1);
-    memcpy (node->client_host, host, size);
+    node->client_host = herd_str_dup (host);
     return 0;
 }
 

@@ -17,6 +17,9 @@
 #include <cmocka.h>
 #include <czmq.h>
 
+#include "herd_log.h"
+#include "herd_wire.h"
+
 //  Poll cond (arg) every few milliseconds until it is true or deadline_ms
 //  pass.  Returns whether it became true.
 typedef bool (herd_test_cond_fn) (void *arg);
@@ -143,6 +146,35 @@ char *herd_test_grader (uint16_t port, const char *request, int deadline_ms);
 //  line each; a WHATSAT's also its JSON and blank line), then close.
 //  Caller owns return value (NUL-terminated).
 char *herd_test_exchange (uint16_t port, const char *request, int deadline_ms);
+
+//  A log of node name in a new temporary directory (directory: room for
+//  32 bytes, filled in), and its removal with the directory.
+herd_log_t *herd_test_log_new (char *directory, const char *name);
+void herd_test_log_destroy (herd_log_t **log_p,
+                            const char *directory,
+                            const char *name);
+
+//  A ROUTER standing in for a neighbour's inbox, not bound yet, whose
+//  reads wait at most 5 s; and an inproc endpoint of its own to bind
+//  (an inproc name stays taken until libzmq's reaper has closed the
+//  socket that held it), into endpoint (room for 64 bytes).
+zsock_t *herd_test_router_new (void);
+void herd_test_inproc (char *endpoint, const char *prefix);
+
+//  A message of a command no node knows ("MARK"): it goes through a link
+//  like any other and decodes as HERD_WIRE_OTHER, to mark a point in what
+//  a router receives.  Caller owns it.
+zmsg_t *herd_test_marker (void);
+
+//  The next message router received, decoded into wire; it must come from
+//  sender, with command.  Caller destroys it (wire points into it).
+zmsg_t *herd_test_receive (zsock_t *router,
+                           const char *sender,
+                           herd_wire_t *wire,
+                           herd_wire_command_t command);
+
+//  The next message router received is a marker from sender.
+void herd_test_expect_marker (zsock_t *router, const char *sender);
 
 //  A herd AT message of one update, as a neighbour's DEALER sends it
 //  (proto/herd.md, section 2).  Caller owns return value.

@@ -197,3 +197,78 @@ herd_test_at (const char *originator,
     herd_wire_batch_destroy (&batch);
     return msg;
 }
+
+herd_log_t *
+herd_test_log_new (char *directory, const char *name)
+{
+    strcpy (directory, "/tmp/herd-test-log-XXXXXX");
+    assert_non_null (mkdtemp (directory));
+    herd_log_t *log = herd_log_new (directory, name, false);
+    assert_non_null (log);
+    return log;
+}
+
+void
+herd_test_log_destroy (herd_log_t **log_p,
+                       const char *directory,
+                       const char *name)
+{
+    herd_log_destroy (log_p);
+    char *path = zsys_sprintf ("%s/%s.log", directory, name);
+    unlink (path);
+    free (path);
+    rmdir (directory);
+}
+
+zsock_t *
+herd_test_router_new (void)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    assert_non_null (router);
+    zsock_set_rcvtimeo (router, 5000);
+    return router;
+}
+
+void
+herd_test_inproc (char *endpoint, const char *prefix)
+{
+    zuuid_t *uuid = zuuid_new ();
+    snprintf (endpoint, 64, "inproc://%s-%s", prefix, zuuid_str (uuid));
+    zuuid_destroy (&uuid);
+}
+
+zmsg_t *
+herd_test_marker (void)
+{
+    zmsg_t *marker = zmsg_new ();
+    zmsg_addstr (marker, HERD_WIRE_SIGNATURE);
+    zmsg_addstr (marker, "MARK");
+    return marker;
+}
+
+zmsg_t *
+herd_test_receive (zsock_t *router,
+                   const char *sender,
+                   herd_wire_t *wire,
+                   herd_wire_command_t command)
+{
+    zmsg_t *msg = zmsg_recv (router);
+    assert_non_null (msg);
+    const char *reason = NULL;
+    if (herd_wire_decode (wire, msg, &reason))
+        fail_msg ("undecodable message: %s", reason);
+    assert_int_equal (wire->sender.size, strlen (sender));
+    assert_memory_equal (wire->sender.data, sender, wire->sender.size);
+    assert_int_equal (wire->command, command);
+    return msg;
+}
+
+void
+herd_test_expect_marker (zsock_t *router, const char *sender)
+{
+    herd_wire_t wire;
+    zmsg_t *msg = herd_test_receive (router, sender, &wire, HERD_WIRE_OTHER);
+    assert_int_equal (wire.name.size, 4);
+    assert_memory_equal (wire.name.data, "MARK", 4);
+    zmsg_destroy (&msg);
+}

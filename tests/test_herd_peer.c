@@ -35,11 +35,7 @@ static s_fixture_t *
 s_fixture_new (void)
 {
     s_fixture_t *self = (s_fixture_t *) zmalloc (sizeof (s_fixture_t));
-    snprintf (self->directory, sizeof (self->directory),
-              "/tmp/test-herd-peer-XXXXXX");
-    assert_non_null (mkdtemp (self->directory));
-    self->log = herd_log_new (self->directory, S_NAME, false);
-    assert_non_null (self->log);
+    self->log = herd_test_log_new (self->directory, S_NAME);
     self->table = herd_table_new (11);
     self->now = 1000;
     return self;
@@ -52,11 +48,7 @@ s_fixture_destroy (s_fixture_t **self_p)
     herd_peer_destroy (&self->peer);
     zsock_destroy (&self->router);
     herd_table_destroy (&self->table);
-    herd_log_destroy (&self->log);
-    char *path = zsys_sprintf ("%s/%s.log", self->directory, S_NAME);
-    unlink (path);
-    free (path);
-    rmdir (self->directory);
+    herd_test_log_destroy (&self->log, self->directory, S_NAME);
     free (self);
     *self_p = NULL;
 }
@@ -78,26 +70,13 @@ s_peer_new (s_fixture_t *self)
     assert_non_null (self->peer);
 }
 
-static void
-s_router_new (s_fixture_t *self)
-{
-    self->router = zsock_new (ZMQ_ROUTER);
-    assert_non_null (self->router);
-    zsock_set_rcvtimeo (self->router, S_DEADLINE_MS);
-}
-
 //  Router on inproc, bound before the peer connects.
 static int
 s_setup_inproc (void **state)
 {
     s_fixture_t *self = s_fixture_new ();
-    //  A name of its own: an inproc name stays taken until libzmq's reaper
-    //  has closed the socket that held it
-    zuuid_t *uuid = zuuid_new ();
-    snprintf (self->endpoint, sizeof (self->endpoint),
-              "inproc://test-herd-peer-%s", zuuid_str (uuid));
-    zuuid_destroy (&uuid);
-    s_router_new (self);
+    herd_test_inproc (self->endpoint, "test-herd-peer");
+    self->router = herd_test_router_new ();
     assert_int_equal (zsock_bind (self->router, "%s", self->endpoint), 0);
     s_peer_new (self);
     *state = self;
@@ -109,7 +88,7 @@ static int
 s_setup_tcp (void **state)
 {
     s_fixture_t *self = s_fixture_new ();
-    s_router_new (self);
+    self->router = herd_test_router_new ();
     int port = zsock_bind (self->router, "tcp://127.0.0.1:*");
     assert_true (port > 0);
     snprintf (self->endpoint, sizeof (self->endpoint), "tcp://127.0.0.1:%d",
@@ -129,7 +108,7 @@ s_setup_tcp_free (void **state)
     uint16_t port = herd_test_free_port ();
     snprintf (self->endpoint, sizeof (self->endpoint), "tcp://127.0.0.1:%u",
               port);
-    s_router_new (self);
+    self->router = herd_test_router_new ();
     assert_int_equal (zsock_bind (self->router, "%s", self->endpoint), port);
     s_peer_new (self);
     *state = self;
@@ -198,37 +177,21 @@ s_bound_again (void *arg)
     return zsock_bind (self->router, "%s", self->endpoint) == port;
 }
 
-static zmsg_t *
-s_marker (void)
-{
-    zmsg_t *marker = zmsg_new ();
-    zmsg_addstr (marker, HERD_WIRE_SIGNATURE);
-    zmsg_addstr (marker, "MARK");
-    return marker;
-}
-
 //  Send a marker now; the link must take it.
 static void
 s_mark (s_fixture_t *self)
 {
-    zmsg_t *marker = s_marker ();
+    zmsg_t *marker = herd_test_marker ();
     assert_int_equal (herd_peer_send (self->peer, &marker), 0);
     assert_null (marker);
 }
 
-//  The next message the router got, decoded into wire.  Caller destroys.
+//  The next message the router got, from us, decoded into wire.  Caller
+//  destroys it.
 static zmsg_t *
 s_receive (s_fixture_t *self, herd_wire_t *wire, herd_wire_command_t command)
 {
-    zmsg_t *msg = zmsg_recv (self->router);
-    assert_non_null (msg);
-    const char *reason = NULL;
-    if (herd_wire_decode (wire, msg, &reason))
-        fail_msg ("undecodable message: %s", reason);
-    assert_int_equal (wire->sender.size, strlen (S_NAME));
-    assert_memory_equal (wire->sender.data, S_NAME, wire->sender.size);
-    assert_int_equal (wire->command, command);
-    return msg;
+    return herd_test_receive (self->router, S_NAME, wire, command);
 }
 
 static void
@@ -241,10 +204,7 @@ s_assert_span (herd_span_t span, const char *data, size_t size)
 static void
 s_expect_marker (s_fixture_t *self)
 {
-    herd_wire_t wire;
-    zmsg_t *msg = s_receive (self, &wire, HERD_WIRE_OTHER);
-    s_assert_span (wire.name, "MARK", 4);
-    zmsg_destroy (&msg);
+    herd_test_expect_marker (self->router, S_NAME);
 }
 
 static void
@@ -445,7 +405,7 @@ test_tick_sees_the_link_go_down_and_up (void **state)
     assert_int_equal (herd_peer_state (self->peer), HERD_LINK_DOWN);
     //  The old listener goes when libzmq's reaper closes it: until then
     //  the port may still be taken
-    s_router_new (self);
+    self->router = herd_test_router_new ();
     assert_true (herd_test_wait_until (s_bound_again, self, S_DEADLINE_MS));
     assert_true (herd_test_wait_until (s_ticked_up, self, S_DEADLINE_MS));
     assert_true (

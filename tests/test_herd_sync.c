@@ -38,11 +38,7 @@ static s_fixture_t *
 s_fixture_new (void)
 {
     s_fixture_t *self = (s_fixture_t *) zmalloc (sizeof (s_fixture_t));
-    snprintf (self->directory, sizeof (self->directory),
-              "/tmp/test-herd-sync-XXXXXX");
-    assert_non_null (mkdtemp (self->directory));
-    self->log = herd_log_new (self->directory, S_NAME, false);
-    assert_non_null (self->log);
+    self->log = herd_test_log_new (self->directory, S_NAME);
     self->table = herd_table_new (7);
     return self;
 }
@@ -55,11 +51,7 @@ s_fixture_destroy (s_fixture_t **self_p)
     herd_link_destroy (&self->link);
     zsock_destroy (&self->router);
     herd_table_destroy (&self->table);
-    herd_log_destroy (&self->log);
-    char *path = zsys_sprintf ("%s/%s.log", self->directory, S_NAME);
-    unlink (path);
-    free (path);
-    rmdir (self->directory);
+    herd_test_log_destroy (&self->log, self->directory, S_NAME);
     free (self);
     *self_p = NULL;
 }
@@ -75,26 +67,13 @@ s_connect (s_fixture_t *self)
     assert_non_null (self->sync);
 }
 
-static void
-s_router_new (s_fixture_t *self)
-{
-    self->router = zsock_new (ZMQ_ROUTER);
-    assert_non_null (self->router);
-    zsock_set_rcvtimeo (self->router, S_DEADLINE_MS);
-}
-
 //  Router on inproc, bound before the link connects: every send is taken.
 static int
 s_setup_inproc (void **state)
 {
     s_fixture_t *self = s_fixture_new ();
-    //  A name of its own: an inproc name stays taken until libzmq's reaper
-    //  has closed the socket that held it
-    zuuid_t *uuid = zuuid_new ();
-    snprintf (self->endpoint, sizeof (self->endpoint),
-              "inproc://test-herd-sync-%s", zuuid_str (uuid));
-    zuuid_destroy (&uuid);
-    s_router_new (self);
+    herd_test_inproc (self->endpoint, "test-herd-sync");
+    self->router = herd_test_router_new ();
     assert_int_equal (zsock_bind (self->router, "%s", self->endpoint), 0);
     s_connect (self);
     *state = self;
@@ -163,9 +142,7 @@ s_marker_taken (void *arg)
 {
     herd_link_t *link = (herd_link_t *) arg;
     herd_link_check (link);
-    zmsg_t *marker = zmsg_new ();
-    zmsg_addstr (marker, HERD_WIRE_SIGNATURE);
-    zmsg_addstr (marker, "MARK");
+    zmsg_t *marker = herd_test_marker ();
     return herd_link_send (link, &marker) == 0;
 }
 
@@ -174,7 +151,7 @@ s_marker_taken (void *arg)
 static void
 s_listen (s_fixture_t *self)
 {
-    s_router_new (self);
+    self->router = herd_test_router_new ();
     int port = atoi (strrchr (self->endpoint, ':') + 1);
     assert_int_equal (zsock_bind (self->router, "%s", self->endpoint), port);
     assert_true (
@@ -188,29 +165,18 @@ s_mark (s_fixture_t *self)
     assert_true (s_marker_taken (self->link));
 }
 
-//  The next message the router got, decoded into wire.  Caller destroys.
+//  The next message the router got, from us, decoded into wire.  Caller
+//  destroys it.
 static zmsg_t *
 s_receive (s_fixture_t *self, herd_wire_t *wire, herd_wire_command_t command)
 {
-    zmsg_t *msg = zmsg_recv (self->router);
-    assert_non_null (msg);
-    const char *reason = NULL;
-    if (herd_wire_decode (wire, msg, &reason))
-        fail_msg ("undecodable message: %s", reason);
-    assert_int_equal (wire->sender.size, strlen (S_NAME));
-    assert_memory_equal (wire->sender.data, S_NAME, wire->sender.size);
-    assert_int_equal (wire->command, command);
-    return msg;
+    return herd_test_receive (self->router, S_NAME, wire, command);
 }
 
 static void
 s_expect_marker (s_fixture_t *self)
 {
-    herd_wire_t wire;
-    zmsg_t *msg = s_receive (self, &wire, HERD_WIRE_OTHER);
-    assert_int_equal (wire.name.size, 4);
-    assert_memory_equal (wire.name.data, "MARK", 4);
-    zmsg_destroy (&msg);
+    herd_test_expect_marker (self->router, S_NAME);
 }
 
 static void

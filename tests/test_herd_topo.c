@@ -115,6 +115,12 @@ test_load_names_every_error (void **state)
     s_assert_error ("herd\n    front = udp\nnodes\n", "herd/front");
     s_assert_error ("herd\n    log_level = loud\nnodes\n", "herd/log_level");
     s_assert_error ("herd\n    max_line = lots\n", "herd/max_line");
+    //  A metrics endpoint is checked here, so that herd check says so
+    //  (it stopped the node at start, and only then)
+    s_assert_error ("herd\n    metrics = 127.0.0.1\n",
+                    "herd/metrics: \"127.0.0.1\" is not host:port");
+    s_assert_error ("herd\n    metrics = 127.0.0.1:9x\n", "herd/metrics");
+    s_assert_error ("herd\n    metrics = [::1:9\n", "herd/metrics");
     s_assert_error ("herd\n    colour = blue\n", "herd/colour: unknown key");
     s_assert_error ("other\n", "other: unknown section");
     s_assert_error ("places\n    provider = bing\n", "places/provider");
@@ -124,6 +130,28 @@ test_load_names_every_error (void **state)
     s_assert_error ("nodes\n    A@B\n        client = 127.0.0.1:2\n"
                     "        herd = tcp://127.0.0.1:1\n",
                     "nodes/A@B: bad node name");
+}
+
+static void
+test_host_port_splits_an_endpoint (void **state)
+{
+    (void) state;
+    char host[16];
+    uint16_t port;
+    assert_int_equal (
+        herd_topo_host_port ("127.0.0.1:9100", host, sizeof (host), &port), 0);
+    assert_string_equal (host, "127.0.0.1");
+    assert_int_equal (port, 9100);
+    assert_int_equal (
+        herd_topo_host_port ("[::1]:0", host, sizeof (host), &port), 0);
+    assert_string_equal (host, "::1");
+    assert_int_equal (port, 0);
+    const char *bad[] = {
+        "127.0.0.1", ":80",     "h:",    "h:65536",
+        "h:-1",      "[::1:80", "[]:80", "a-host-name-too-long:80"};
+    for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
+        if (herd_topo_host_port (bad[i], host, sizeof (host), &port) != -1)
+            fail_msg ("accepted %s", bad[i]);
 }
 
 static void
@@ -158,6 +186,7 @@ main (void)
         cmocka_unit_test (test_load_string_reads_nodes_and_links),
         cmocka_unit_test (test_settings_inherit_from_the_herd),
         cmocka_unit_test (test_load_names_every_error),
+        cmocka_unit_test (test_host_port_splits_an_endpoint),
         cmocka_unit_test (test_load_reads_the_shipped_topologies),
     };
     return cmocka_run_group_tests_name ("herd_topo", tests, NULL, NULL);
