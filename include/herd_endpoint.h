@@ -21,8 +21,9 @@ int herd_endpoint_host_port (const char *text,
 //  Returns 0 if so, else -1.
 int herd_endpoint_tcp_check (const char *text);
 
-//  Do two endpoints name the same host and port?  Either may be written
-//  with or without "tcp://".
+//  Could two endpoints not both be bound on one machine: the same port, and
+//  the same host or a wildcard ("*", "0.0.0.0", "::") on either side?
+//  Either may be written with or without "tcp://", IPv6 hosts in brackets.
 int herd_endpoint_same (const char *a, const char *b);
 
 #endif

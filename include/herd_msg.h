@@ -12,6 +12,9 @@
 
 //  Longest client id accepted, in bytes.
 #define HERD_MSG_CLIENT_MAX 1024
+//  The line `herd ping` sends: no command, so answered "? herd-ping", but
+//  a node counts it as a probe, not as a refused line.
+#define HERD_MSG_PROBE "herd-ping"
 //  Largest WHATSAT radius, in km, and bound, in items.
 #define HERD_MSG_RADIUS_MAX 50
 #define HERD_MSG_BOUND_MAX  20

@@ -67,9 +67,9 @@ bool herd_peer_up (herd_peer_t *self);
 bool herd_peer_tick (herd_peer_t *self, int64_t now_ms);
 
 //  Ask the neighbour for its records (a HELLO that wants no HELLO back) at
-//  the first tick from at_ms, if the link is up then; a later time given
-//  before that replaces it.  The node does so when another link goes down
-//  (proto/herd.md, section 5).
+//  the first tick from at_ms, if the link is up then.  Every time asked
+//  for is covered by a request at it or later, with at most two pending.
+//  The node does so when another link goes down (proto/herd.md, 5).
 void herd_peer_resync (herd_peer_t *self, int64_t at_ms);
 
 //  Queue an update for the neighbour: it goes out at herd_peer_flush, or

@@ -24,7 +24,8 @@ typedef enum { HERD_STATS_CLIENT, HERD_STATS_HERD } herd_stats_source_t;
 typedef enum { HERD_STATS_STORED, HERD_STATS_STALE } herd_stats_result_t;
 
 typedef struct {
-    uint64_t lines[HERD_MSG_AT + 1];         //  Client lines by herd_msg type
+    uint64_t lines[HERD_MSG_AT + 1];  //  Client lines by herd_msg type
+    uint64_t probes;  //  herd ping's lines (HERD_MSG_PROBE), not in lines
     uint64_t updates[2][2];                  //  By source, then result
     uint64_t messages[HERD_WIRE_OTHER + 1];  //  Herd messages taken
     uint64_t refused;                        //  Herd messages, updates,

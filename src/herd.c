@@ -3,6 +3,7 @@
 #include "herd_keys.h"
 #include "herd_str.h"
 #include "herd_monitor.h"
+#include "herd_msg.h"
 #include "herd_node.h"
 #include "herd_signals.h"
 #include "herd_stubd.h"
@@ -438,7 +439,7 @@ s_ping (const char *address)
         struct timeval limit = {2, 0};
         setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof (limit));
         setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof (limit));
-        const char *probe = "herd-ping\n";
+        const char *probe = HERD_MSG_PROBE "\n";
         char reply[32] = "";
         if (connect (fd, found->ai_addr, found->ai_addrlen) == 0
             && send (fd, probe, strlen (probe), MSG_NOSIGNAL)
@@ -452,7 +453,7 @@ s_ping (const char *address)
                        > 0)
                 got += (size_t) size;
         }
-        rc = streq (reply, "? herd-ping\n") ? 0 : 1;
+        rc = streq (reply, "? " HERD_MSG_PROBE "\n") ? 0 : 1;
         close (fd);
         freeaddrinfo (found);
     }

@@ -4,16 +4,19 @@
 
 #include <czmq.h>
 
-//  A decimal number of at most 5 digits, from 0 to 65535.
+//  A decimal number from 0 to 65535 (leading zeros allowed).
 static int
 s_port (const char *text, uint16_t *port)
 {
     size_t length = strlen (text);
-    if (length == 0 || length > 5 || strspn (text, "0123456789") != length)
+    if (length == 0 || strspn (text, "0123456789") != length)
         return -1;
-    long value = atol (text);
-    if (value > 65535)
-        return -1;
+    long value = 0;
+    for (const char *digit = text; *digit; digit++) {
+        value = value * 10 + (*digit - '0');
+        if (value > 65535)
+            return -1;
+    }
     *port = (uint16_t) value;
     return 0;
 }
@@ -56,6 +59,13 @@ herd_endpoint_tcp_check (const char *text)
     return 0;
 }
 
+//  Does host stand for every address of the machine?
+static bool
+s_wildcard (const char *host)
+{
+    return streq (host, "*") || streq (host, "0.0.0.0") || streq (host, "::");
+}
+
 int
 herd_endpoint_same (const char *a, const char *b)
 {
@@ -64,5 +74,12 @@ herd_endpoint_same (const char *a, const char *b)
         a += 6;
     if (strncmp (b, "tcp://", 6) == 0)
         b += 6;
-    return streq (a, b);
+    char host_a[256], host_b[256];
+    uint16_t port_a, port_b;
+    if (herd_endpoint_host_port (a, host_a, sizeof (host_a), &port_a)
+        || herd_endpoint_host_port (b, host_b, sizeof (host_b), &port_b))
+        return streq (a, b);
+    return port_a == port_b
+           && (strcasecmp (host_a, host_b) == 0 || s_wildcard (host_a)
+               || s_wildcard (host_b));
 }

@@ -6,6 +6,7 @@
 #include "herd_keys.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netdb.h>
 
 struct _herd_inbox_t {
@@ -50,6 +51,7 @@ s_open_security (herd_inbox_t *self)
 //  libzmq binds to addresses and interface names, not host names: a herd
 //  endpoint named by host (tcp://juzang:12211, as under docker-compose) is
 //  bound on the address that name resolves to here.  Caller frees it.
+//  NULL if the host is a name that does not resolve.
 static char *
 s_bindable (const char *endpoint)
 {
@@ -64,8 +66,8 @@ s_bindable (const char *endpoint)
     struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM},
                     *found = NULL;
     char *bindable = NULL;
-    if (inet_pton (AF_INET, name, &ip) != 1
-        && getaddrinfo (name, NULL, &hints, &found) == 0) {
+    bool numeric = inet_pton (AF_INET, name, &ip) == 1;
+    if (!numeric && getaddrinfo (name, NULL, &hints, &found) == 0) {
         char address[INET_ADDRSTRLEN] = "";
         const struct sockaddr_in *in =
             (const struct sockaddr_in *) found->ai_addr;
@@ -73,7 +75,12 @@ s_bindable (const char *endpoint)
             bindable = herd_str_printf ("tcp://%s%s", address, colon);
         freeaddrinfo (found);
     }
+    //  A name that does not resolve, and is no interface either: libzmq
+    //  would take it for an interface and say "No such device"
+    bool unresolved = !numeric && !bindable && !if_nametoindex (name);
     free (name);
+    if (unresolved)
+        return NULL;
     return bindable ? bindable : herd_str_dup (endpoint);
 }
 
@@ -100,6 +107,15 @@ s_bind (herd_inbox_t *self)
                                         | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
                                         | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
     char *bindable = s_bindable (endpoint);
+    if (!bindable) {
+        fprintf (stderr,
+                 "herd: %s: cannot bind herd endpoint %s: its host name does "
+                 "not resolve here (a container or a NAT: give the node a "
+                 "bind endpoint, e.g. bind = tcp://0.0.0.0:PORT; "
+                 "proto/topology.md)\n",
+                 self->config.name, endpoint);
+        return -1;
+    }
     int rc = self->events ? zsock_bind (self->router, "%s", bindable) : -1;
     if (rc != -1 && !streq (bindable, endpoint))
         herd_log_printf (self->config.log, "notice",

@@ -57,7 +57,9 @@ herd_link_new (const char *name,
     zsock_set_connect_timeout (self->dealer, timing->connect_timeout_ms);
     zsock_set_heartbeat_ivl (self->dealer, timing->heartbeat_ms);
     zsock_set_heartbeat_timeout (self->dealer, timing->timeout_ms);
-    zsock_set_heartbeat_ttl (self->dealer, timing->timeout_ms);
+    //  The far end counts the TTL in tenths of a second: less is none
+    zsock_set_heartbeat_ttl (
+        self->dealer, timing->timeout_ms < 100 ? 100 : timing->timeout_ms);
     self->events = herd_events_new (
         self->dealer, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED
                           | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED

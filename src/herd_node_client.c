@@ -58,7 +58,8 @@ s_reply (herd_node_t *self,
         s_log_line (self, "out", connection, "", client, data, size);
 }
 
-//  The `? ` reply to a line; client is whom it named, if anyone.
+//  The `? ` reply to a line; client is whom it named, if anyone; reason
+//  NULL for a probe, which is not refused.
 static void
 s_reply_invalid (herd_node_t *self,
                  uint64_t connection,
@@ -68,8 +69,9 @@ s_reply_invalid (herd_node_t *self,
                  size_t size,
                  const char *reason)
 {
-    herd_log_printf (self->log, "warning", "refused conn=%" PRIu64 ": %s",
-                     herd_front_number (connection), reason);
+    if (reason)
+        herd_log_printf (self->log, "warning", "refused conn=%" PRIu64 ": %s",
+                         herd_front_number (connection), reason);
     size_t reply_size;
     char *reply = herd_msg_invalid_reply (line, size, &reply_size);
     s_reply (self, connection, ticket, client, reply, reply_size);
@@ -263,7 +265,14 @@ herd_node_on_line (void *arg,
     herd_msg_type_t type =
         truncated ? HERD_MSG_INVALID
                   : herd_msg_parse_client (&msg, line, size, &reason);
-    self->stats.lines[type]++;
+    //  A health check (herd ping): answered as any line that is no command,
+    //  but neither refused nor counted as one
+    bool probe = type == HERD_MSG_INVALID && size == strlen (HERD_MSG_PROBE)
+                 && memcmp (line, HERD_MSG_PROBE, size) == 0;
+    if (probe)
+        self->stats.probes++;
+    else
+        self->stats.lines[type]++;
     herd_span_t client = {"", 0};
     if (!truncated)
         client = msg.client_id;  //  Empty unless the line names one
@@ -276,7 +285,8 @@ herd_node_on_line (void *arg,
     else if (type == HERD_MSG_WHATSAT)
         s_whatsat (self, connection, ticket, &msg, line, size);
     else
-        s_reply_invalid (self, connection, ticket, client, line, size, reason);
+        s_reply_invalid (self, connection, ticket, client, line, size,
+                         probe ? NULL : reason);
 }
 
 //  An answer from Places, for the counters and the tap: its status and how

@@ -76,6 +76,21 @@ herd_node_flood (herd_node_t *self,
 
 
 //  The peer of neighbour name, or NULL (herd_inbox_find_fn).  O(neighbours).
+static bool
+s_is_node (herd_node_t *self, herd_span_t name)
+{
+    char text[HERD_WIRE_NAME_MAX + 1];
+    if (name.size > HERD_WIRE_NAME_MAX)
+        return false;
+    memcpy (text, name.data, name.size);
+    text[name.size] = 0;
+    return herd_topo_node_index (self->topo, text) >= 0;
+}
+
+//  The inbox asks who sent a message.  A node of the herd that is not our
+//  neighbour (any more: its topology is older than ours) still names us
+//  in the seen sets of what it sends its other neighbours, who then do
+//  not pass it on to us: we ask them for their records soon.
 void *
 herd_node_find_peer (void *arg, herd_span_t name)
 {
@@ -86,18 +101,13 @@ herd_node_find_peer (void *arg, herd_span_t name)
             && memcmp (neighbour, name.data, name.size) == 0)
             return self->peers[i];
     }
+    if (s_is_node (self, name)) {
+        char text[HERD_WIRE_NAME_MAX + 1];
+        memcpy (text, name.data, name.size);
+        text[name.size] = 0;
+        herd_node_resync_others (self, text, NULL, zclock_mono ());
+    }
     return NULL;
-}
-
-static bool
-s_is_node (herd_node_t *self, herd_span_t name)
-{
-    char text[HERD_WIRE_NAME_MAX + 1];
-    if (name.size > HERD_WIRE_NAME_MAX)
-        return false;
-    memcpy (text, name.data, name.size);
-    text[name.size] = 0;
-    return herd_topo_node_index (self->topo, text) >= 0;
 }
 
 //  One update of an AT from peer: vetted, stored if newer, flooded on.
@@ -390,10 +400,14 @@ herd_node_relink (herd_node_t *self, herd_topo_t *next, size_t index)
     //  Peers that go are closed first: their held-reply slots are free
     //  for the new ones
     size_t linked, kept, removed = 0;
+    int64_t now = zclock_mono ();
     for (size_t i = 0; i < self->peer_count; i++)
         if (!s_stays (self->peers[i], next, index)) {
-            herd_log_printf (self->log, "notice", "link closed %s",
-                             herd_peer_neighbour (self->peers[i]));
+            const char *neighbour = herd_peer_neighbour (self->peers[i]);
+            herd_log_printf (self->log, "notice", "link closed %s", neighbour);
+            //  What it sent the others until its topology is ours too
+            //  named us: they are asked for their records
+            herd_node_resync_others (self, neighbour, self->peers[i], now);
             s_close_peer (self, &self->peers[i]);
             removed++;
         }
@@ -402,7 +416,6 @@ herd_node_relink (herd_node_t *self, herd_topo_t *next, size_t index)
     free (self->peers);
     self->peers = peers;
     self->peer_count = linked;
-    int64_t now = zclock_mono ();
     for (size_t i = 0; i < self->peer_count; i++)
         herd_peer_hello (self->peers[i], now);
     herd_log_printf (self->log, "notice",

@@ -111,6 +111,14 @@ int herd_node_link (herd_node_t *self, size_t index);
 //  caller then takes next as its topology.
 void herd_node_relink (herd_node_t *self, herd_topo_t *next, size_t index);
 
+//  The link to neighbour went down or was closed: ask every peer but skip
+//  (may be NULL) for its records once the far end has surely noticed
+//  (proto/herd.md, section 5).
+void herd_node_resync_others (herd_node_t *self,
+                              const char *neighbour,
+                              const herd_peer_t *skip,
+                              int64_t now);
+
 //  Queue a stored update for every neighbour that is neither its sender
 //  (NULL: a client) nor in its seen set (proto/herd.md, section 3); it
 //  goes out at the end of the turn.  O(neighbours).  Returns the

@@ -16,7 +16,8 @@ struct _herd_peer_t {
     uint64_t ack_sequence;     //  epoch and sequence
     int64_t now;               //  Of the last tick (for link events)
     bool went_down;            //  The link went down since the last tick
-    int64_t resync_at;         //  When to ask for a snapshot, or 0
+    int64_t resync_at;         //  When to ask for its records next, or 0
+    int64_t resync_then;       //  And again at this later time, or 0
     bool owes_snapshot;        //  Updates for it were lost on a live link
 };
 
@@ -115,7 +116,8 @@ herd_peer_tick (herd_peer_t *self, int64_t now_ms)
     self->went_down = false;
     herd_link_check (self->link);
     if (self->resync_at && now_ms >= self->resync_at) {
-        self->resync_at = 0;
+        self->resync_at = self->resync_then;
+        self->resync_then = 0;
         //  A link that is down now says HELLO when it is up again anyway
         if (herd_link_up (self->link)) {
             herd_log_printf (self->log, "notice",
@@ -140,12 +142,22 @@ herd_peer_tick (herd_peer_t *self, int64_t now_ms)
     return self->went_down;
 }
 
+//  Each time asked for is covered by a request at it or later: the
+//  earliest goes first, and the latest of the others after it.  So links
+//  that keep going down cannot put it off for ever, nor pile requests up.
 void
 herd_peer_resync (herd_peer_t *self, int64_t at_ms)
 {
     assert (self);
-    if (at_ms > self->resync_at)
+    if (!self->resync_at)
         self->resync_at = at_ms;
+    else {
+        int64_t later = at_ms > self->resync_at ? at_ms : self->resync_at;
+        if (at_ms < self->resync_at)
+            self->resync_at = at_ms;
+        if (later > self->resync_at && later > self->resync_then)
+            self->resync_then = later;
+    }
 }
 
 //  Send the queued updates, if any.

@@ -30,6 +30,9 @@ herd_stats_write_metrics (const herd_stats_t *self,
                  "\n",
                  node, commands[i], self->lines[types[i]]);
     fprintf (out,
+             "herd_requests_total{node=\"%s\",command=\"probe\"} %" PRIu64 "\n",
+             node, self->probes);
+    fprintf (out,
              "# HELP herd_connections Client connections open.\n"
              "# TYPE herd_connections gauge\n"
              "herd_connections{node=\"%s\"} %zu\n",

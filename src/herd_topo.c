@@ -109,8 +109,8 @@ s_load_binds (herd_topo_t *self, herd_topo_node_t *node, const char *path)
         node->client_bind_host = herd_str_dup (node->client_host);
         node->client_bind_port = node->client_port;
     }
-    bool explicit = client_bind || node->bind != node->herd;
-    if (explicit && node->bind && node->client_bind_host) {
+    //  Both are bound on this node's machine: they may not collide
+    if (node->bind && node->client_bind_host) {
         char *client = herd_str_printf ("%s:%u", node->client_bind_host,
                                         node->client_bind_port);
         if (herd_endpoint_same (client, node->bind))
@@ -235,9 +235,6 @@ s_check_endpoints (herd_topo_t *self)
                                 node->name, mine[m], other->name);
                     }
         }
-        if (node->client && node->herd && streq (node->client, node->herd + 6))
-            herd_topo_error (self, "nodes/%s: client and herd share %s",
-                             node->name, node->client);
     }
 }
 

@@ -192,6 +192,65 @@ test_nodes_stop_when_up_is_killed (void **state)
     free (path);
 }
 
+//  herd ping: 0 where a node answers, 1 where none does; the node counts
+//  the probe as such, not as a refused line (found under Docker Swarm:
+//  each health check logged a warning and counted an invalid request).
+static void
+test_ping_is_a_probe_not_a_refused_line (void **state)
+{
+    (void) state;
+    const char *names[] = {"A"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 1, NULL, 0, NULL);
+    herd_test_herd_start_all (herd);
+    char *arguments =
+        zsys_sprintf ("ping 127.0.0.1:%u", herd_test_herd_port (herd, "A"));
+    char *out, *err;
+    assert_int_equal (s_run (arguments, &out, &err), 0);
+    free (out);
+    free (err);
+    assert_true (herd_test_herd_log_wait (herd, "A", "herd-ping", 2, 5000));
+    assert_int_equal (herd_test_herd_log_count (herd, "A", "refused"), 0);
+    herd_test_herd_destroy (&herd);
+    assert_int_equal (s_run (arguments, &out, &err), 1);
+    free (out);
+    free (err);
+    free (arguments);
+}
+
+//  A node whose herd endpoint names a host that does not resolve where it
+//  runs (a container under Docker Swarm) says so, and what to do.
+static void
+test_a_herd_endpoint_that_does_not_resolve_is_named (void **state)
+{
+    (void) state;
+    char directory[] = "/tmp/herd-cli-XXXXXX";
+    assert_non_null (mkdtemp (directory));
+    char *path = zsys_sprintf ("%s/herd.zpl", directory);
+    FILE *file = fopen (path, "w");
+    assert_non_null (file);
+    fprintf (file,
+             "herd\n    log_dir = %s\nnodes\n    A\n"
+             "        client = 127.0.0.1:%u\n"
+             "        herd = tcp://no-such-host.invalid:%u\n",
+             directory, herd_test_free_port (), herd_test_free_port ());
+    fclose (file);
+    char *arguments = zsys_sprintf ("node A -t %s", path);
+    char *out, *err;
+    assert_int_equal (s_run (arguments, &out, &err), 1);
+    if (!strstr (err, "no-such-host.invalid") || !strstr (err, "not resolve")
+        || !strstr (err, "bind = tcp://0.0.0.0:PORT"))
+        fail_msg ("said [%s]", err);
+    free (out);
+    free (err);
+    free (arguments);
+    unlink (path);
+    free (path);
+    char *log = zsys_sprintf ("%s/A.log", directory);
+    unlink (log);
+    free (log);
+    rmdir (directory);
+}
+
 int
 main (void)
 {
@@ -201,6 +260,8 @@ main (void)
         cmocka_unit_test (test_usage_errors_exit_two_and_help_exits_zero),
         cmocka_unit_test (test_up_starts_every_node_into_a_new_log_directory),
         cmocka_unit_test (test_nodes_stop_when_up_is_killed),
+        cmocka_unit_test (test_ping_is_a_probe_not_a_refused_line),
+        cmocka_unit_test (test_a_herd_endpoint_that_does_not_resolve_is_named),
     };
     return cmocka_run_group_tests_name ("e2e_cli", tests, NULL, NULL);
 }

@@ -133,6 +133,100 @@ test_a_link_down_asks_the_other_neighbours (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+//  A reply held for a neighbour's ACK goes as soon as that neighbour's
+//  link is known to be down, however long the hold.
+static void
+test_a_held_reply_stops_waiting_for_a_link_found_down (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B"};
+    const char *links[] = {"A B"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 2, links, 1,
+                                                 "    ack_hold_ms = 20000\n"
+                                                 "    link_heartbeat_ms = 100\n"
+                                                 "    link_timeout_ms = 400\n");
+    herd_test_herd_start_all (herd);
+    herd_test_herd_signal (herd, "B", SIGSTOP);
+    int64_t start = zclock_mono ();
+    free (herd_test_iamat (herd, "A", "IAMAT kiwi +1+1 1\n"));
+    int64_t elapsed = zclock_mono () - start;
+    //  Found in review: it waited the whole 20 s
+    if (elapsed > 5000)
+        fail_msg ("the reply took %" PRId64 " ms", elapsed);
+    herd_test_herd_signal (herd, "B", SIGCONT);
+    herd_test_herd_destroy (&herd);
+}
+
+//  The far end may have other settings: the others are asked once it has
+//  surely found the link down too, by its heartbeat and timeout.
+static void
+test_the_resync_waits_for_the_far_end (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B", "C"};
+    const char *links[] = {"A B", "A C"};
+    herd_test_herd_t *herd = herd_test_herd_new (
+        names, 3, links, 2,
+        "    link_heartbeat_ms = 100\n    link_timeout_ms = 400\n");
+    //  B's own: it notices (1,200 + 300) - (400 - 100) = 1,200 ms later
+    //  than A at most
+    char *path = strdup (herd_test_herd_topology (herd));
+    char *text = NULL;
+    size_t size = 0;
+    FILE *file = fopen (path, "r");
+    assert_true (getdelim (&text, &size, 0, file) > 0);
+    fclose (file);
+    char *b = strstr (text, "    B\n");
+    assert_non_null (b);
+    file = fopen (path, "w");
+    fprintf (file,
+             "%.*s    B\n        link_heartbeat_ms = 300\n"
+             "        link_timeout_ms = 1200\n%s",
+             (int) (b - text), text, b + 6);
+    fclose (file);
+    free (text);
+    free (path);
+    herd_test_herd_start_all (herd);
+    herd_test_herd_signal (herd, "B", SIGKILL);
+    assert_true (
+        herd_test_herd_log_wait (herd, "A", "link down B", 1, S_DEADLINE));
+    int64_t down = zclock_mono ();
+    assert_true (herd_test_herd_log_wait (
+        herd, "A", "link C: asking for its records", 1, S_DEADLINE));
+    int64_t elapsed = zclock_mono () - down;
+    if (elapsed < 2000 || elapsed > 5000)
+        fail_msg ("asked after %" PRId64 " ms, not about 2,200", elapsed);
+    herd_test_herd_destroy (&herd);
+}
+
+//  A link removed from the topology of one end only: the other end still
+//  sends to it, and names it in the seen sets of what it sends the rest.
+//  The end that dropped the link hears from it, and asks its neighbours.
+static void
+test_a_node_that_dropped_a_link_still_gets_what_came_that_way (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B", "X"};
+    const char *links[] = {"A B", "B X", "A X"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 3, links, 3,
+                                                 "    link_heartbeat_ms = 100\n"
+                                                 "    link_timeout_ms = 400\n");
+    herd_test_herd_start_all (herd);
+    //  A-X leaves A's topology; X is not told
+    herd_test_herd_rewrite (herd, 3, 2);
+    herd_test_herd_signal (herd, "A", SIGHUP);
+    assert_true (herd_test_herd_log_wait (herd, "A", "topology reloaded", 1,
+                                          S_DEADLINE));
+    //  Past the resync the reload itself asked for
+    assert_true (herd_test_herd_log_wait (
+        herd, "A", "link B: asking for its records", 1, S_DEADLINE));
+    char *at = herd_test_iamat (herd, "X", "IAMAT kiwi +1+1 1\n");
+    s_answer_t answer = {herd, "A", "WHATSAT kiwi 10 1\n", at};
+    assert_true (herd_test_wait_until (s_answers, &answer, S_DEADLINE));
+    free (at);
+    herd_test_herd_destroy (&herd);
+}
+
 int
 main (void)
 {
@@ -141,6 +235,11 @@ main (void)
         cmocka_unit_test (test_link_timeout_ms_drops_a_frozen_neighbour),
         cmocka_unit_test (test_ack_hold_ms_bounds_the_reply),
         cmocka_unit_test (test_a_link_down_asks_the_other_neighbours),
+        cmocka_unit_test (
+            test_a_held_reply_stops_waiting_for_a_link_found_down),
+        cmocka_unit_test (test_the_resync_waits_for_the_far_end),
+        cmocka_unit_test (
+            test_a_node_that_dropped_a_link_still_gets_what_came_that_way),
     };
     return cmocka_run_group_tests_name ("e2e_links", tests, NULL, NULL);
 }

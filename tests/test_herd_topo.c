@@ -178,6 +178,16 @@ test_binds_apart_from_what_neighbours_dial (void **state)
               "        client_bind = 0.0.0.0:7\n",
               node);
     s_assert_error (bad, "nodes/A: client and herd both bind 0.0.0.0:7");
+    //  Found in review: the same port under a wildcard, or another
+    //  spelling, passed herd check and failed at bind
+    snprintf (bad, sizeof (bad), "%s        client_bind = 0.0.0.0:7101\n",
+              node);
+    s_assert_error (bad, "nodes/A: client and herd both bind 0.0.0.0:7101");
+    snprintf (bad, sizeof (bad), "%s        bind = tcp://*:7001\n", node);
+    s_assert_error (bad, "nodes/A: client and herd both bind 127.0.0.1:7001");
+    s_assert_error ("nodes\n    A\n        client = 127.0.0.1:7\n"
+                    "        herd = tcp://127.0.0.1:7\n",
+                    "nodes/A: client and herd both bind 127.0.0.1:7");
     snprintf (bad, sizeof (bad), "%s        tap_bind = tcp://0.0.0.0:7\n",
               node);
     s_assert_error (bad, "nodes/A: tap_bind without tap");
@@ -235,9 +245,14 @@ test_host_port_splits_an_endpoint (void **state)
         herd_endpoint_host_port ("[::1]:0", host, sizeof (host), &port), 0);
     assert_string_equal (host, "::1");
     assert_int_equal (port, 0);
+    //  Leading zeros, as before the parser moved to herd_endpoint
+    assert_int_equal (
+        herd_endpoint_host_port ("h:000080", host, sizeof (host), &port), 0);
+    assert_int_equal (port, 80);
     const char *bad[] = {
-        "127.0.0.1", ":80",     "h:",    "h:65536",
-        "h:-1",      "[::1:80", "[]:80", "a-host-name-too-long:80"};
+        "127.0.0.1", ":80",          "h:",
+        "h:65536",   "h:0000065536", "h:-1",
+        "[::1:80",   "[]:80",        "a-host-name-too-long:80"};
     for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
         if (herd_endpoint_host_port (bad[i], host, sizeof (host), &port) != -1)
             fail_msg ("accepted %s", bad[i]);

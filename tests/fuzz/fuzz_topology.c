@@ -1,6 +1,7 @@
 /*  fuzz_topology - topology files: any text loads or is refused with its
     errors, and a loaded topology answers every question about itself  */
 
+#include "herd_settings.h"
 #include "herd_topo.h"
 
 #include <assert.h>
@@ -23,6 +24,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             assert (herd_topo_node_index (topo, name) == (int) i);
             herd_topo_herd_endpoint (topo, i);
             herd_topo_client_host (topo, i);
+            assert (herd_topo_herd_bind (topo, i));
+            assert (herd_topo_client_bind_host (topo, i));
+            assert (herd_topo_client_bind_port (topo, i) > 0);
+            //  Every setting of a node that loaded is usable
+            herd_settings_t settings;
+            const char *reason = NULL;
+            assert (herd_settings_read (&settings, topo, i, NULL, &reason)
+                    == 0);
+            assert (settings.link.timeout_ms > settings.link.heartbeat_ms);
+            assert (settings.link.reconnect_max_ms
+                    >= settings.link.reconnect_ms);
             herd_topo_number (topo, i, "max_line");
             herd_topo_setting (topo, i, "front");
             for (size_t n = 0; n < herd_topo_neighbour_count (topo, i); n++)
