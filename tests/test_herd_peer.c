@@ -57,7 +57,7 @@ static herd_peer_config_t
 s_config (s_fixture_t *self)
 {
     herd_peer_config_t config = {
-        S_NAME, S_NEIGHBOUR, self->endpoint, NULL,      NULL,
+        S_NAME, S_NEIGHBOUR, self->endpoint, NULL,      NULL,       NULL,
         S_SLOT, S_EPOCH,     self->table,    self->log, &self->sent};
     return config;
 }
