@@ -80,8 +80,10 @@ diagnose () {
                    --format '{{.Name}}'); do
         echo "---- $s: tasks"
         docker service ps --no-trunc --format '{{.Name}} {{.CurrentState}} {{.Error}}' "$s" | head -n 6
-        echo "---- $s: output (last 10 lines)"
-        docker service logs --no-trunc --tail 10 "$s" 2>&1
+        for t in $(docker service ps -q --no-trunc "$s" | head -n 2); do
+            echo "---- $s: task $t output (last 8 lines)"
+            docker service logs --no-trunc --tail 8 "$t" 2>&1
+        done
     done
     if docker volume inspect "${stack}_logs" >/dev/null 2>&1; then
         echo "---- node logs (last 15 lines each)"
@@ -150,6 +152,11 @@ for port in $ports; do
     fi
 done
 
+# The CURVE topology is the plain one plus keys_dir: say so if they drift
+diff <(sed -n '/^herd$/,$p' deploy/compose/herd-swarm.zpl) \
+     <(sed -n '/^herd$/,$p' deploy/compose/herd-swarm-curve.zpl | grep -v '^    keys_dir = ') \
+    >/dev/null || { say "FAILED: deploy/compose/herd-swarm-curve.zpl is not herd-swarm.zpl plus keys_dir"; exit 1; }
+
 deploy/base-image.sh
 start=$(now)
 docker build -q -f deploy/Dockerfile -t herd:latest . >/dev/null 2>&1 \
@@ -164,12 +171,17 @@ fi
 remove_stack || fail "could not remove an earlier stack $stack"
 
 deployed=$(now)
-docker stack deploy --resolve-image never -c "$stackfile" "$stack" >/dev/null
+out=$(docker stack deploy --resolve-image never -c "$stackfile" "$stack" 2>&1) \
+    || fail "docker stack deploy: $out"
 for port in $ports; do
     wait_for 120 "node on $port answers" $herd ping "127.0.0.1:$port"
 done
 t_ready=$(since "$deployed")
 say "5 nodes answer, $t_ready s after docker stack deploy"
+# Only client ports are published: no tap (1223x), metrics (1224x), herd
+# (1221x) or places (12220) port listens on the host
+published=$(ss -Hltn | awk '{ print $4 }' | grep -E ':122(1[0-9]|2[0-9]|3[0-9]|4[0-9])$' || true)
+[ -z "$published" ] || fail "ports other than the client ports are published on the host: $published"
 
 ask () {  # port request -> reply (the grader's way: write, half-close, read)
     printf '%s\n' "$2" | nc -N -w 5 127.0.0.1 "$1"
