@@ -126,10 +126,18 @@ teardown () {
         made_swarm=
     fi
     if [ -z "$had_gwbridge" ] && docker network inspect docker_gwbridge >/dev/null 2>&1; then
-        docker network rm docker_gwbridge >/dev/null 2>&1 || {
-            say "docker_gwbridge (made by this run) is still in use by:" \
-                "$(docker network inspect -f '{{range .Containers}}{{.Name}} {{end}}' docker_gwbridge)"
-            left=1; }
+        local users
+        users=$(docker network inspect -f '{{range .Containers}}{{.Name}} {{end}}' docker_gwbridge)
+        if [ "$users" = "gateway_ingress-sbox " ] && [ "$swarm_state" = active ]; then
+            # The swarm we found made its ingress sandbox on this host when
+            # our first task started, on a docker_gwbridge made for it: it is
+            # the swarm's now, and removing it would cut the swarm's ingress
+            say "note: docker_gwbridge, made during this run, now serves the swarm's ingress" \
+                "sandbox and stays (docker swarm leave --force; docker network rm docker_gwbridge)"
+        else
+            docker network rm docker_gwbridge >/dev/null 2>&1 || {
+                say "docker_gwbridge (made by this run) is still in use by: $users"; left=1; }
+        fi
     fi
     return $left
 }
