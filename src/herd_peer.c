@@ -17,6 +17,7 @@ struct _herd_peer_t {
     int64_t now;               //  Of the last tick (for link events)
     bool went_down;            //  The link went down since the last tick
     int64_t resync_at;         //  When to ask for a snapshot, or 0
+    bool owes_snapshot;        //  Updates for it were lost on a live link
 };
 
 //  The link went up or down (from herd_link_check, in herd_peer_tick).  Up:
@@ -30,6 +31,7 @@ s_on_link (void *arg, bool up)
     else {
         herd_sync_link_down (self->sync);
         self->went_down = true;
+        self->owes_snapshot = false;  //  Its HELLO, when back, asks for it
     }
 }
 
@@ -124,6 +126,15 @@ herd_peer_tick (herd_peer_t *self, int64_t now_ms)
             herd_sync_hello (self->sync, false, now_ms);
         }
     }
+    //  Updates it lost may have named it as holding them, so nobody else
+    //  passes them on: it gets our whole table again, once a snapshot
+    //  under way is done (one started now would restart forever under
+    //  the load that filled its queue)
+    if (self->owes_snapshot && !herd_sync_busy (self->sync)
+        && herd_link_up (self->link)) {
+        self->owes_snapshot = false;
+        herd_sync_request (self->sync, now_ms);
+    }
     if (herd_sync_busy (self->sync))
         herd_sync_tick (self->sync, now_ms);
     return self->went_down;
@@ -151,11 +162,13 @@ s_send_batch (herd_peer_t *self)
         return updates;
     }
     //  Refused while the link is down: catch-up brings them
-    if (herd_link_up (self->link))
+    if (herd_link_up (self->link)) {
         herd_log_printf (self->log, "error",
                          "update lost for %s: its queue is full (%zu "
-                         "updates)",
+                         "updates); it gets our records again",
                          herd_link_neighbour (self->link), updates);
+        self->owes_snapshot = true;
+    }
     return 0;
 }
 

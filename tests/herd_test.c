@@ -308,6 +308,17 @@ herd_test_herd_start (herd_test_herd_t *self, const char *name)
     free (out);
 }
 
+char *
+herd_test_iamat (herd_test_herd_t *self, const char *node, const char *request)
+{
+    char *reply =
+        herd_test_grader (herd_test_herd_port (self, node), request, 10000);
+    size_t size = strlen (reply);
+    assert_true (size > 0 && reply[size - 1] == '\n');
+    reply[size - 1] = 0;
+    return reply;
+}
+
 void
 herd_test_herd_by_name (herd_test_herd_t *self)
 {

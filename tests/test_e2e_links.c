@@ -10,18 +10,6 @@
 
 #define S_DEADLINE 10000
 
-//  An IAMAT at node; returns its reply without LF.
-static char *
-s_iamat (herd_test_herd_t *herd, const char *node, const char *request)
-{
-    char *reply = herd_test_grader (herd_test_herd_port (herd, node), request,
-                                    S_DEADLINE);
-    size_t size = strlen (reply);
-    assert_true (size > 0 && reply[size - 1] == '\n');
-    reply[size - 1] = 0;
-    return reply;
-}
-
 typedef struct {
     herd_test_herd_t *herd;
     const char *node;
@@ -59,7 +47,8 @@ test_nodes_bind_apart_from_what_neighbours_dial (void **state)
                                           S_DEADLINE));
     assert_true (herd_test_herd_log_wait (herd, "A", "herd=tcp://0.0.0.0:", 1,
                                           S_DEADLINE));
-    char *at = s_iamat (herd, "A", "IAMAT kiwi +34.06-118.44 1621464827.9\n");
+    char *at =
+        herd_test_iamat (herd, "A", "IAMAT kiwi +34.06-118.44 1621464827.9\n");
     s_answer_t answer = {herd, "C", "WHATSAT kiwi 10 1\n", at};
     assert_true (herd_test_wait_until (s_answers, &answer, S_DEADLINE));
     free (at);
@@ -103,7 +92,7 @@ test_ack_hold_ms_bounds_the_reply (void **state)
     //  Frozen, B's link stays up for the default 3 s: the reply waits
     herd_test_herd_signal (herd, "B", SIGSTOP);
     int64_t start = zclock_mono ();
-    free (s_iamat (herd, "A", "IAMAT kiwi +1+1 1\n"));
+    free (herd_test_iamat (herd, "A", "IAMAT kiwi +1+1 1\n"));
     int64_t elapsed = zclock_mono () - start;
     if (elapsed < 650 || elapsed > 2500)
         fail_msg ("the reply took %" PRId64 " ms, not about 700", elapsed);
