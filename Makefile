@@ -37,7 +37,7 @@ HARNESS   := $(BUILD)/tests/herd_test.o $(BUILD)/tests/herd_test_net.o \
     $(BUILD)/tests/herd_test_monitor.o
 
 .SECONDARY:
-.PHONY: all run test check asan valgrind bench soak compose-test deps-docker format \
+.PHONY: all run test check asan valgrind bench soak compose-test swarm-test deps-docker format \
     format-check lint deps clean \
     fuzz fuzz-short fuzz-run fuzz-replay
 
@@ -95,6 +95,14 @@ compose-test: deps
 	    || $(MAKE) --no-print-directory deps-docker
 	@$(MAKE) --no-print-directory $(BUILD)/herd
 	deploy/compose-test.sh
+
+#  The default herd under Docker Swarm (docker stack deploy of
+#  deploy/docker-stack.yml), checked over 127.0.0.1; makes a one-node swarm
+#  if the engine is in none and leaves it after (needs root and Docker).
+swarm-test: deps
+	@command -v dockerd >/dev/null || $(MAKE) --no-print-directory deps-docker
+	@$(MAKE) --no-print-directory $(BUILD)/herd
+	deploy/swarm-test.sh
 
 deps-docker:
 	sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
