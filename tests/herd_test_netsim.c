@@ -145,14 +145,19 @@ s_host_up (herd_netsim_t *self, const char *ns, int address)
     free (dir);
     s_write_hosts (self, ns);
     int veth = self->veths++;
+    //  The MAC address follows the IP address, as a machine's NIC stays
+    //  the same when it reboots: the other hosts' neighbour tables stay
+    //  right (with a new MAC they would hold the old one until it went
+    //  stale, and a rebooted host would be unreachable from those that did
+    //  not hear it ask for them)
     s_must (self,
             "ip netns add %s && ip -n %s link add name v%d type veth peer name "
-            "eth0 "
-            "netns %s && ip -n %s link set v%d master br0 up && ip -n %s addr "
-            "add %s.%d/24 dev eth0 && ip -n %s link set eth0 up && ip -n %s "
-            "link set lo up",
-            ns, self->bridge_ns, veth, ns, self->bridge_ns, veth, ns, S_NET,
-            address, ns, ns);
+            "eth0 netns %s && ip -n %s link set v%d master br0 up && ip -n %s "
+            "link set eth0 address 02:77:00:00:00:%02x && ip -n %s addr add "
+            "%s.%d/24 dev eth0 && ip -n %s link set eth0 up && ip -n %s link "
+            "set lo up",
+            ns, self->bridge_ns, veth, ns, self->bridge_ns, veth, ns,
+            (unsigned) address, ns, S_NET, address, ns, ns);
     if (streq (ns, self->client_ns))
         return;
     s_must (self,

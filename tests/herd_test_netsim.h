@@ -41,6 +41,14 @@ const char *herd_netsim_unavailable (void);
 //  Is HERD_NETSIM=full set (the long scenarios)?
 bool herd_netsim_full (void);
 
+//  Print why netsim cannot run here and skip the test (cmocka), if so.
+void herd_netsim_skip_unless_able (void);
+
+//  cmocka set-up and tear-down of a test whose *state is a network (NULL
+//  until the test makes one; destroyed even when the test fails).
+int herd_netsim_setup (void **state);
+int herd_netsim_teardown (void **state);
+
 //  A network of one host per node of the topology file at path, with its
 //  links, CURVE keys and extra herd settings (ZPL lines indented 4
 //  spaces, or NULL), and a client host.  No node is started.
@@ -141,6 +149,10 @@ char **herd_netsim_iamats (herd_netsim_t *self,
                            double time,
                            double rate);
 void herd_netsim_lines_free (char ***lines_p, size_t count);
+
+//  Client ids PREFIXnnnnn for nnnnn in 0..count, as herd_netsim_iamats
+//  names them.  Caller frees with herd_netsim_lines_free.
+char **herd_netsim_clients (const char *prefix, size_t count);
 
 //  Does every node answer for clients[i] with expected[i] (an AT line)?
 //  On false, *wrong (if not NULL) describes the first difference

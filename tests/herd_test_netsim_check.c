@@ -30,9 +30,18 @@ herd_netsim_connect (herd_netsim_t *self, const char *name)
     char text[32];
     snprintf (text, sizeof (text), "%s.%d", S_NET, host->address);
     inet_pton (AF_INET, text, &address.sin_addr);
-    if (connect (fd, (struct sockaddr *) &address, sizeof (address)))
-        fail_msg ("netsim: connect to %s (%s): %s", name, text,
-                  strerror (errno));
+    if (connect (fd, (struct sockaddr *) &address, sizeof (address))) {
+        //  What the host listens on, and what the client host's neighbour
+        //  table says, for the failure message
+        char *output = zsys_sprintf ("%s/connect.out", self->directory);
+        herd_netsim_run (output,
+                         "ip netns exec %s ss -ltnp; ip -n %s neigh; ip -n %s "
+                         "addr show dev eth0",
+                         host->ns, self->client_ns, host->ns);
+        char *state = herd_netsim_file_text (output);
+        fail_msg ("netsim: connect to %s (%s): %s\n%s", name, text,
+                  strerror (errno), state ? state : "");
+    }
     int one = 1;
     setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof (one));
     return fd;
@@ -199,6 +208,15 @@ herd_netsim_lines_free (char ***lines_p, size_t count)
         free (lines[i]);
     free (lines);
     *lines_p = NULL;
+}
+
+char **
+herd_netsim_clients (const char *prefix, size_t count)
+{
+    char **clients = (char **) zmalloc ((count + 1) * sizeof (char *));
+    for (size_t i = 0; i < count; i++)
+        clients[i] = zsys_sprintf ("%s%05zu", prefix, i);
+    return clients;
 }
 
 bool

@@ -151,6 +151,30 @@ herd_netsim_full (void)
 }
 
 void
+herd_netsim_skip_unless_able (void)
+{
+    const char *why = herd_netsim_unavailable ();
+    if (why) {
+        print_message ("netsim: skipped: %s\n", why);
+        skip ();
+    }
+}
+
+int
+herd_netsim_setup (void **state)
+{
+    *state = NULL;
+    return 0;
+}
+
+int
+herd_netsim_teardown (void **state)
+{
+    herd_netsim_destroy ((herd_netsim_t **) state);
+    return 0;
+}
+
+void
 herd_netsim_tc (herd_netsim_t *self, herd_netsim_host_t *host)
 {
     bool slow = false;

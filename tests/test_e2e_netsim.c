@@ -21,50 +21,14 @@
 #define S_HEAL_TARGET_MS 1500
 #define S_HEAL_BOUND_MS  20000
 
-static int
-s_setup (void **state)
-{
-    *state = NULL;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    herd_netsim_destroy ((herd_netsim_t **) state);
-    return 0;
-}
-
-//  Skip the test, saying why, where no simulated network can be had.
-static void
-s_skip_unless_able (void)
-{
-    const char *why = herd_netsim_unavailable ();
-    if (why) {
-        print_message ("netsim: skipped: %s\n", why);
-        skip ();
-    }
-}
-
 static herd_netsim_t *
 s_herd (void **state)
 {
-    s_skip_unless_able ();
+    herd_netsim_skip_unless_able ();
     herd_netsim_t *sim = herd_netsim_new (S_TOPOLOGY, NULL);
     *state = sim;
     herd_netsim_start_all (sim);
     return sim;
-}
-
-//  Client ids PREFIXnnnnn for nnnnn in 0..count.  Caller frees with
-//  herd_netsim_lines_free.
-static char **
-s_clients (const char *prefix, size_t count)
-{
-    char **clients = (char **) zmalloc ((count + 1) * sizeof (char *));
-    for (size_t i = 0; i < count; i++)
-        clients[i] = zsys_sprintf ("%s%05zu", prefix, i);
-    return clients;
 }
 
 static void
@@ -83,7 +47,7 @@ test_updates_reach_every_node_over_a_slow_lossy_network (void **state)
     char **lines =
         herd_netsim_iamats (sim, nodes, 5, "p", count, count, S_TIME, rate);
     int64_t sent = zclock_mono () - start;
-    char **clients = s_clients ("p", count);
+    char **clients = herd_netsim_clients ("p", count);
     int64_t took =
         herd_netsim_wait_converged (sim, (const char *const *) clients,
                                     (const char *const *) lines, count, 60000);
@@ -192,12 +156,14 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (
-            test_updates_reach_every_node_over_a_slow_lossy_network, s_setup,
-            s_teardown),
-        cmocka_unit_test_setup_teardown (test_a_partition_of_8_s_heals, s_setup,
-                                         s_teardown),
+            test_updates_reach_every_node_over_a_slow_lossy_network,
+            herd_netsim_setup, herd_netsim_teardown),
+        cmocka_unit_test_setup_teardown (test_a_partition_of_8_s_heals,
+                                         herd_netsim_setup,
+                                         herd_netsim_teardown),
         cmocka_unit_test_setup_teardown (test_a_partition_of_60_s_heals,
-                                         s_setup, s_teardown),
+                                         herd_netsim_setup,
+                                         herd_netsim_teardown),
     };
     return cmocka_run_group_tests_name ("e2e_netsim", tests, NULL, NULL);
 }
