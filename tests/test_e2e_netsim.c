@@ -165,5 +165,8 @@ main (void)
                                          herd_netsim_setup,
                                          herd_netsim_teardown),
     };
+    //  HERD_NETSIM_ONLY=PATTERN runs the tests whose names match it
+    if (getenv ("HERD_NETSIM_ONLY"))
+        cmocka_set_test_filter (getenv ("HERD_NETSIM_ONLY"));
     return cmocka_run_group_tests_name ("e2e_netsim", tests, NULL, NULL);
 }
