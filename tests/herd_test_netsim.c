@@ -420,14 +420,16 @@ s_host_delay (herd_netsim_t *self, herd_netsim_host_t *host)
         return;
     }
     s_must (self, "ip netns exec %s iptables -F NETSIM_DELAY", host->ns);
+    //  What comes over a slow link takes queue 1 (its shaper runs from
+    //  herd_netsim_slow on), the rest from other hosts queue 0
+    for (size_t i = 0; i < self->count; i++)
+        if (host->slow_from[i])
+            s_must (self,
+                    "ip netns exec %s iptables -A NETSIM_DELAY -s %s.%d -j "
+                    "NFQUEUE --queue-num 1",
+                    host->ns, S_NET, self->hosts[i].address);
     if (self->delay_ms || self->jitter_ms) {
         s_shaper_start (self, host, 0, self->delay_ms, self->jitter_ms);
-        for (size_t i = 0; i < self->count; i++)
-            if (host->slow_from[i])
-                s_must (self,
-                        "ip netns exec %s iptables -A NETSIM_DELAY -s %s.%d "
-                        "-j NFQUEUE --queue-num 1",
-                        host->ns, S_NET, self->hosts[i].address);
         s_must (self,
                 "ip netns exec %s iptables -A NETSIM_DELAY ! -s %s.%d -j "
                 "NFQUEUE --queue-num 0",
