@@ -33,6 +33,7 @@ FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HARNESS   := $(BUILD)/tests/herd_test.o $(BUILD)/tests/herd_test_net.o \
+    $(BUILD)/tests/herd_test_peer.o \
     $(BUILD)/tests/herd_test_monitor.o
 
 .SECONDARY:

@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-//  A reply waits at most this long for its ACKs.
+//  A reply waits at most this long for its ACKs, by default (topology
+//  setting ack_hold_ms).
 #define HERD_ACK_TIMEOUT_MS 100
 //  Links an update can wait for: bits 0..63 of a mask.
 #define HERD_ACK_LINKS_MAX 64
@@ -28,15 +29,16 @@ typedef void (herd_ack_fn) (void *arg,
                             size_t size,
                             bool complete);
 
-//  Create an empty set of held replies that releases through fn.
-herd_ack_t *herd_ack_new (herd_ack_fn *fn, void *arg);
+//  Create an empty set of held replies that releases through fn, each
+//  held at most hold_ms.
+herd_ack_t *herd_ack_new (int64_t hold_ms, herd_ack_fn *fn, void *arg);
 
 //  Destroy it, dropping what it holds; accepts NULL, sets *self_p to NULL.
 void herd_ack_destroy (herd_ack_t **self_p);
 
 //  Hold a copy of reply for update sequence until each link in mask (bit i
-//  for link i) has ACKed it, or until now_ms + HERD_ACK_TIMEOUT_MS.
-//  Sequences must grow from one call to the next.  mask 0 releases at once.
+//  for link i) has ACKed it, or until now_ms + hold_ms.  Sequences must
+//  grow from one call to the next.  mask 0 or hold_ms 0 releases at once.
 void herd_ack_hold (herd_ack_t *self,
                     uint64_t sequence,
                     uint64_t mask,

@@ -17,12 +17,26 @@
 
 //  Updates queued for one neighbour before sends are refused.
 #define HERD_LINK_SNDHWM 100000
-//  Reconnect every 100 ms, backing off to 500 ms at most.
-#define HERD_LINK_RECONNECT_IVL     100
-#define HERD_LINK_RECONNECT_IVL_MAX 500
-//  ZMTP heartbeats: a silent or frozen neighbour is dropped within 3 s.
-#define HERD_LINK_HEARTBEAT_IVL     1000
-#define HERD_LINK_HEARTBEAT_TIMEOUT 3000
+
+//  How a link keeps its connection (topology settings link_*_ms,
+//  proto/topology.md): ZMTP heartbeats every heartbeat_ms, a silent or
+//  frozen neighbour dropped after timeout_ms; reconnect after
+//  reconnect_ms, backing off to reconnect_max_ms; a TCP connect pending
+//  for connect_timeout_ms is given up and tried again (0: the kernel's
+//  SYN retries, which after a long cut can take many seconds).
+typedef struct {
+    int heartbeat_ms;
+    int timeout_ms;
+    int reconnect_ms;
+    int reconnect_max_ms;
+    int connect_timeout_ms;
+} herd_link_timing_t;
+
+//  The defaults: suit loopback and a WAN alike.
+#define HERD_LINK_TIMING_DEFAULT                                               \
+    {                                                                          \
+        1000, 3000, 100, 500, 1000                                             \
+    }
 
 typedef struct _herd_link_t herd_link_t;
 
@@ -38,13 +52,15 @@ typedef enum {
 typedef void (herd_link_fn) (void *arg, bool up);
 
 //  Create a link from node name to neighbour at endpoint; it connects at
-//  once and retries by itself.  With cert (ours) and server_key (the
-//  neighbour's public key, Z85), over CURVE; with NULL, plain.  log is
-//  borrowed; on_change (may be NULL) is told when the link goes up or
-//  down.  Returns NULL on failure (logged).
+//  once and retries by itself, resolving the endpoint's host name again
+//  at each try.  timing NULL: the defaults.  With cert (ours) and
+//  server_key (the neighbour's public key, Z85), over CURVE; with NULL,
+//  plain.  log is borrowed; on_change (may be NULL) is told when the link
+//  goes up or down.  Returns NULL on failure (logged).
 herd_link_t *herd_link_new (const char *name,
                             const char *neighbour,
                             const char *endpoint,
+                            const herd_link_timing_t *timing,
                             zcert_t *cert,
                             const char *server_key,
                             herd_log_t *log,

@@ -29,9 +29,10 @@ typedef struct _herd_peer_t herd_peer_t;
 
 //  Who the neighbour is and how to reach it.  Copied by herd_peer_new.
 typedef struct {
-    const char *name;        //  Our node name, the link's routing id
-    const char *neighbour;   //  Its node name
-    const char *endpoint;    //  Its herd endpoint
+    const char *name;                  //  Our node name, the link's routing id
+    const char *neighbour;             //  Its node name
+    const char *endpoint;              //  Its herd endpoint
+    const herd_link_timing_t *timing;  //  Link settings (copied), or NULL
     zcert_t *cert;           //  Ours for CURVE (borrowed), or NULL: plain
     const char *server_key;  //  The neighbour's public key (Z85), or NULL
     int slot;                //  Its bit in held-reply masks (herd_ack), or
@@ -61,8 +62,15 @@ int herd_peer_slot (herd_peer_t *self);
 herd_link_state_t herd_peer_state (herd_peer_t *self);
 bool herd_peer_up (herd_peer_t *self);
 
-//  Read the link's socket events and advance catch-up.
-void herd_peer_tick (herd_peer_t *self, int64_t now_ms);
+//  Read the link's socket events and advance catch-up.  Returns whether
+//  the link went down meanwhile.
+bool herd_peer_tick (herd_peer_t *self, int64_t now_ms);
+
+//  Ask the neighbour for its records (a HELLO that wants no HELLO back) at
+//  the first tick from at_ms, if the link is up then; a later time given
+//  before that replaces it.  The node does so when another link goes down
+//  (proto/herd.md, section 5).
+void herd_peer_resync (herd_peer_t *self, int64_t at_ms);
 
 //  Queue an update for the neighbour: it goes out at herd_peer_flush, or
 //  now if the queue is full.  Returns 0, or -1 if it breaks the frame

@@ -11,6 +11,7 @@
 #define HERD_SETTINGS_H_INCLUDED
 
 #include "herd_front.h"
+#include "herd_link.h"
 #include "herd_places.h"
 #include "herd_saver.h"
 #include "herd_topo.h"
@@ -20,10 +21,13 @@ typedef struct {
     const char *log_level;                      //  "info", "notice", ...
     size_t max_clients;                         //  Records held at most
     herd_front_config_t front;                  //  Client front end
-    const char *tap;                            //  Tap endpoint, or ""
+    const char *tap;                            //  Tap endpoint to bind,
+                                                //  or ""
     const char *keys_dir;                       //  CURVE keys, or ""
-    char metrics_host[HERD_TOPO_HOST_MAX + 1];  //  "" for no metrics
+    char metrics_host[HERD_TOPO_HOST_MAX + 1];  //  To bind; "" for none
     uint16_t metrics_port;                      //  0: any
+    herd_link_timing_t link;                    //  Every link's timing
+    int64_t ack_hold_ms;                        //  IAMAT reply's hold
     herd_saver_config_t saver;                  //  State file, ageing
     herd_places_config_t places;                //  Places actor; its
                                                 //  thread is not set

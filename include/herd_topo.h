@@ -47,19 +47,21 @@ int herd_topo_node_index (herd_topo_t *self, const char *name);
 //  Name of node index.
 const char *herd_topo_node_name (herd_topo_t *self, size_t index);
 
-//  Split "host:port" or "[v6]:port" (port 0 to 65535) into host (without
-//  brackets, NUL-terminated, fewer than size bytes) and port.  Returns 0,
-//  or -1 if text is not that.  Client and metrics endpoints are read so.
-int
-herd_topo_host_port (const char *text, char *host, size_t size, uint16_t *port);
-
 //  Client endpoint of node index: host ("127.0.0.1", "[::1]" without the
 //  brackets) and TCP port.
 const char *herd_topo_client_host (herd_topo_t *self, size_t index);
 uint16_t herd_topo_client_port (herd_topo_t *self, size_t index);
 
-//  Herd endpoint of node index, as written ("tcp://127.0.0.1:12211").
+//  Herd endpoint of node index, as written ("tcp://127.0.0.1:12211"): its
+//  neighbours dial it.
 const char *herd_topo_herd_endpoint (herd_topo_t *self, size_t index);
+
+//  What node index binds: its client_bind (host and port), else its client
+//  endpoint; its bind, else its herd endpoint.  A node behind NAT or in a
+//  container binds these while others dial client and herd.
+const char *herd_topo_client_bind_host (herd_topo_t *self, size_t index);
+uint16_t herd_topo_client_bind_port (herd_topo_t *self, size_t index);
+const char *herd_topo_herd_bind (herd_topo_t *self, size_t index);
 
 //  Neighbours of node index, in the order their links appear.
 size_t herd_topo_neighbour_count (herd_topo_t *self, size_t index);

@@ -15,7 +15,8 @@ typedef struct {
 } s_held_t;
 
 struct _herd_ack_t {
-    zlistx_t *held;  //  s_held_t, by sequence (so also by deadline)
+    zlistx_t *held;   //  s_held_t, by sequence (so also by deadline)
+    int64_t hold_ms;  //  How long a reply waits at most
     herd_ack_fn *fn;
     void *arg;
 };
@@ -28,10 +29,11 @@ s_held_destroy (void **item)
 }
 
 herd_ack_t *
-herd_ack_new (herd_ack_fn *fn, void *arg)
+herd_ack_new (int64_t hold_ms, herd_ack_fn *fn, void *arg)
 {
-    assert (fn);
+    assert (fn && hold_ms >= 0);
     herd_ack_t *self = (herd_ack_t *) zmalloc (sizeof (herd_ack_t));
+    self->hold_ms = hold_ms;
     self->held = zlistx_new ();
     zlistx_set_destructor (self->held, s_held_destroy);
     self->fn = fn;
@@ -71,7 +73,7 @@ herd_ack_hold (herd_ack_t *self,
                int64_t now_ms)
 {
     assert (self);
-    if (mask == 0) {
+    if (mask == 0 || self->hold_ms == 0) {
         self->fn (self->arg, connection, ticket, reply, size, true);
         return;
     }
@@ -80,7 +82,7 @@ herd_ack_hold (herd_ack_t *self,
     held->waiting = mask;
     held->connection = connection;
     held->ticket = ticket;
-    held->deadline = now_ms + HERD_ACK_TIMEOUT_MS;
+    held->deadline = now_ms + self->hold_ms;
     held->size = size;
     memcpy (held->reply, reply, size);
     zlistx_add_end (self->held, held);

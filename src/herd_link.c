@@ -19,6 +19,7 @@ herd_link_t *
 herd_link_new (const char *name,
                const char *neighbour,
                const char *endpoint,
+               const herd_link_timing_t *timing,
                zcert_t *cert,
                const char *server_key,
                herd_log_t *log,
@@ -48,11 +49,15 @@ herd_link_new (const char *name,
         zcert_apply (cert, self->dealer);
         zsock_set_curve_serverkey (self->dealer, server_key);
     }
-    zsock_set_reconnect_ivl (self->dealer, HERD_LINK_RECONNECT_IVL);
-    zsock_set_reconnect_ivl_max (self->dealer, HERD_LINK_RECONNECT_IVL_MAX);
-    zsock_set_heartbeat_ivl (self->dealer, HERD_LINK_HEARTBEAT_IVL);
-    zsock_set_heartbeat_timeout (self->dealer, HERD_LINK_HEARTBEAT_TIMEOUT);
-    zsock_set_heartbeat_ttl (self->dealer, HERD_LINK_HEARTBEAT_TIMEOUT);
+    herd_link_timing_t fallback = HERD_LINK_TIMING_DEFAULT;
+    if (!timing)
+        timing = &fallback;
+    zsock_set_reconnect_ivl (self->dealer, timing->reconnect_ms);
+    zsock_set_reconnect_ivl_max (self->dealer, timing->reconnect_max_ms);
+    zsock_set_connect_timeout (self->dealer, timing->connect_timeout_ms);
+    zsock_set_heartbeat_ivl (self->dealer, timing->heartbeat_ms);
+    zsock_set_heartbeat_timeout (self->dealer, timing->timeout_ms);
+    zsock_set_heartbeat_ttl (self->dealer, timing->timeout_ms);
     self->events = herd_events_new (
         self->dealer, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED
                           | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED

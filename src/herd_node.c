@@ -23,6 +23,9 @@
 #define S_STATS_TICK_MS 1000
 //  How often records are aged.
 #define S_AGE_TICK_MS 1000
+//  After a link goes down, the other neighbours are asked for their
+//  records two heartbeats and this much later (s_resync_others).
+#define S_RESYNC_SLACK_MS 1000
 
 //  ---------------------------------------------------------------------
 //  Dispatch, and the end of every turn
@@ -92,6 +95,20 @@ s_timer (herd_node_t *self,
 //  ---------------------------------------------------------------------
 //  Timers and signals
 
+//  A link went down: while it was dead but not yet known to be, both ends
+//  named each other in the seen sets of what they stored, so the rest of
+//  the herd did not pass that on.  Ask every other neighbour for its
+//  records once the far end must have noticed too: the ends' detections
+//  are at most two heartbeats apart (proto/herd.md, section 5).
+static void
+s_resync_others (herd_node_t *self, size_t down, int64_t now)
+{
+    int64_t at = now + 2 * self->settings.link.heartbeat_ms + S_RESYNC_SLACK_MS;
+    for (size_t i = 0; i < self->peer_count; i++)
+        if (i != down)
+            herd_peer_resync (self->peers[i], at);
+}
+
 //  Neighbours' socket events and catch-up, refused handshakes.
 static int
 s_on_tick (herd_node_t *self)
@@ -99,7 +116,8 @@ s_on_tick (herd_node_t *self)
     int64_t now = zclock_mono ();
     herd_inbox_check (self->inbox);
     for (size_t i = 0; i < self->peer_count; i++)
-        herd_peer_tick (self->peers[i], now);
+        if (herd_peer_tick (self->peers[i], now))
+            s_resync_others (self, i, now);
     return 0;
 }
 
@@ -237,6 +255,28 @@ s_on_signal (herd_node_t *self)
 //  ---------------------------------------------------------------------
 //  Reloading the topology
 
+//  Does node at in next bind, or advertise, other endpoints than node index
+//  in topo?  A running node cannot move them.
+static bool
+s_endpoints_moved (herd_topo_t *topo,
+                   size_t index,
+                   herd_topo_t *next,
+                   size_t at)
+{
+    return !streq (herd_topo_herd_endpoint (next, at),
+                   herd_topo_herd_endpoint (topo, index))
+           || !streq (herd_topo_herd_bind (next, at),
+                      herd_topo_herd_bind (topo, index))
+           || !streq (herd_topo_client_host (next, at),
+                      herd_topo_client_host (topo, index))
+           || herd_topo_client_port (next, at)
+                  != herd_topo_client_port (topo, index)
+           || !streq (herd_topo_client_bind_host (next, at),
+                      herd_topo_client_bind_host (topo, index))
+           || herd_topo_client_bind_port (next, at)
+                  != herd_topo_client_bind_port (topo, index);
+}
+
 //  SIGHUP: read the topology file again.  A file that does not load, that
 //  lacks this node, or that moves this node's endpoints is refused, and
 //  the node goes on as it was.
@@ -253,12 +293,7 @@ s_reload (herd_node_t *self)
         why = herd_topo_errors (next);
     else if ((at = herd_topo_node_index (next, self->name)) < 0)
         why = "this node is not in it";
-    else if (!streq (herd_topo_herd_endpoint (next, (size_t) at),
-                     herd_topo_herd_endpoint (self->topo, (size_t) index))
-             || !streq (herd_topo_client_host (next, (size_t) at),
-                        herd_topo_client_host (self->topo, (size_t) index))
-             || herd_topo_client_port (next, (size_t) at)
-                    != herd_topo_client_port (self->topo, (size_t) index))
+    else if (s_endpoints_moved (self->topo, (size_t) index, next, (size_t) at))
         why = "this node's endpoints changed: restart it instead";
     if (why) {
         char *text = herd_str_dup (why);
@@ -342,8 +377,8 @@ s_open_front (herd_node_t *self, size_t index)
     if (!self->front)
         return -1;
     herd_front_set_turn_end (self->front, s_on_front_turn_end);
-    const char *host = herd_topo_client_host (self->topo, index);
-    uint16_t port = herd_topo_client_port (self->topo, index);
+    const char *host = herd_topo_client_bind_host (self->topo, index);
+    uint16_t port = herd_topo_client_bind_port (self->topo, index);
     self->client_port = herd_front_bind (self->front, host, port);
     if (self->client_port == -1) {
         fprintf (stderr, "herd: %s: cannot listen on %s:%u: %s\n", self->name,
@@ -364,7 +399,7 @@ s_open_herd (herd_node_t *self, size_t index)
 {
     herd_inbox_config_t config = {
         self->name,
-        herd_topo_herd_endpoint (self->topo, index),
+        herd_topo_herd_bind (self->topo, index),
         self->settings.keys_dir,
         self->log,
         &self->stats,
@@ -480,7 +515,8 @@ herd_node_new (herd_topo_t *topo,
     herd_log_set_level (self->log, self->settings.log_level);
     self->table = herd_table_new (self->epoch);
     herd_table_set_limit (self->table, self->settings.max_clients);
-    self->acks = herd_ack_new (herd_node_on_released, self);
+    self->acks =
+        herd_ack_new (self->settings.ack_hold_ms, herd_node_on_released, self);
     if (s_open_places (self) || s_open_state (self) || s_open_signals (self)
         || s_open_front (self, (size_t) index) || s_open_metrics (self)
         || s_open_tap (self) || s_open_herd (self, (size_t) index)) {
@@ -544,8 +580,8 @@ herd_node_run (herd_node_t *self)
 {
     assert (self);
     int index = herd_topo_node_index (self->topo, self->name);
-    const char *host = herd_topo_client_host (self->topo, (size_t) index);
-    const char *endpoint = herd_topo_herd_endpoint (self->topo, (size_t) index);
+    const char *host = herd_topo_client_bind_host (self->topo, (size_t) index);
+    const char *endpoint = herd_topo_herd_bind (self->topo, (size_t) index);
     herd_log_printf (self->log, "notice", "ready client=%s:%d herd=%s", host,
                      self->client_port, endpoint);
     herd_log_flush (self->log);

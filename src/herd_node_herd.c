@@ -291,6 +291,7 @@ s_new_peer (herd_node_t *self, herd_topo_t *topo, size_t other)
         self->name,
         neighbour,
         herd_topo_herd_endpoint (topo, other),
+        &self->settings.link,
         cert,
         key,
         slot < HERD_ACK_LINKS_MAX ? slot : -1,

@@ -15,6 +15,9 @@ struct _herd_peer_t {
     uint64_t ack_epoch;        //  ...for the neighbour's update of this
     uint64_t ack_sequence;     //  epoch and sequence
     int64_t now;               //  Of the last tick (for link events)
+    bool went_down;            //  The link went down since the last tick
+    int64_t resync_at;         //  When to ask for a snapshot, or 0
+    bool owes_snapshot;        //  Updates for it were lost on a live link
 };
 
 //  The link went up or down (from herd_link_check, in herd_peer_tick).  Up:
@@ -25,8 +28,11 @@ s_on_link (void *arg, bool up)
     herd_peer_t *self = (herd_peer_t *) arg;
     if (up)
         herd_sync_hello (self->sync, true, self->now);
-    else
+    else {
         herd_sync_link_down (self->sync);
+        self->went_down = true;
+        self->owes_snapshot = false;  //  Its HELLO, when back, asks for it
+    }
 }
 
 herd_peer_t *
@@ -38,8 +44,8 @@ herd_peer_new (const herd_peer_config_t *config)
     self->slot = config->slot;
     self->sent = config->sent;
     self->link = herd_link_new (
-        config->name, config->neighbour, config->endpoint, config->cert,
-        config->server_key, config->log, s_on_link, self);
+        config->name, config->neighbour, config->endpoint, config->timing,
+        config->cert, config->server_key, config->log, s_on_link, self);
     if (!self->link) {
         herd_peer_destroy (&self);
         return NULL;
@@ -101,14 +107,45 @@ herd_peer_up (herd_peer_t *self)
     return herd_link_up (self->link);
 }
 
-void
+bool
 herd_peer_tick (herd_peer_t *self, int64_t now_ms)
 {
     assert (self);
     self->now = now_ms;
+    self->went_down = false;
     herd_link_check (self->link);
+    if (self->resync_at && now_ms >= self->resync_at) {
+        self->resync_at = 0;
+        //  A link that is down now says HELLO when it is up again anyway
+        if (herd_link_up (self->link)) {
+            herd_log_printf (self->log, "notice",
+                             "link %s: asking for its records (a link went "
+                             "down: what was stored meanwhile may not have "
+                             "reached that neighbour)",
+                             herd_link_neighbour (self->link));
+            herd_sync_hello (self->sync, false, now_ms);
+        }
+    }
+    //  Updates it lost may have named it as holding them, so nobody else
+    //  passes them on: it gets our whole table again, once a snapshot
+    //  under way is done (one started now would restart forever under
+    //  the load that filled its queue)
+    if (self->owes_snapshot && !herd_sync_busy (self->sync)
+        && herd_link_up (self->link)) {
+        self->owes_snapshot = false;
+        herd_sync_request (self->sync, now_ms);
+    }
     if (herd_sync_busy (self->sync))
         herd_sync_tick (self->sync, now_ms);
+    return self->went_down;
+}
+
+void
+herd_peer_resync (herd_peer_t *self, int64_t at_ms)
+{
+    assert (self);
+    if (at_ms > self->resync_at)
+        self->resync_at = at_ms;
 }
 
 //  Send the queued updates, if any.
@@ -125,11 +162,13 @@ s_send_batch (herd_peer_t *self)
         return updates;
     }
     //  Refused while the link is down: catch-up brings them
-    if (herd_link_up (self->link))
+    if (herd_link_up (self->link)) {
         herd_log_printf (self->log, "error",
                          "update lost for %s: its queue is full (%zu "
-                         "updates)",
+                         "updates); it gets our records again",
                          herd_link_neighbour (self->link), updates);
+        self->owes_snapshot = true;
+    }
     return 0;
 }
 

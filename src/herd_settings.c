@@ -1,6 +1,7 @@
 /*  herd_settings - one node's settings, read once from the topology  */
 
 #include "herd_settings.h"
+#include "herd_endpoint.h"
 
 #include <czmq.h>
 
@@ -26,16 +27,30 @@ herd_settings_read (herd_settings_t *self,
         herd_topo_number (topo, index, "max_rate"),
     };
     self->front = front;
-    self->tap = herd_topo_setting (topo, index, "tap");
+    //  What the node binds: tap_bind and metrics_bind where given
+    self->tap = herd_topo_setting (topo, index, "tap_bind");
+    if (!*self->tap)
+        self->tap = herd_topo_setting (topo, index, "tap");
     self->keys_dir = herd_topo_setting (topo, index, "keys_dir");
-    const char *metrics = herd_topo_setting (topo, index, "metrics");
+    const char *metrics = herd_topo_setting (topo, index, "metrics_bind");
+    if (!*metrics)
+        metrics = herd_topo_setting (topo, index, "metrics");
     if (*metrics
-        && herd_topo_host_port (metrics, self->metrics_host,
-                                sizeof (self->metrics_host),
-                                &self->metrics_port)) {
+        && herd_endpoint_host_port (metrics, self->metrics_host,
+                                    sizeof (self->metrics_host),
+                                    &self->metrics_port)) {
         *reason = "metrics is not host:port";  //  herd_topo refused it first
         return -1;
     }
+    herd_link_timing_t link = {
+        (int) herd_topo_number (topo, index, "link_heartbeat_ms"),
+        (int) herd_topo_number (topo, index, "link_timeout_ms"),
+        (int) herd_topo_number (topo, index, "link_reconnect_ms"),
+        (int) herd_topo_number (topo, index, "link_reconnect_max_ms"),
+        (int) herd_topo_number (topo, index, "link_connect_timeout_ms"),
+    };
+    self->link = link;
+    self->ack_hold_ms = herd_topo_number (topo, index, "ack_hold_ms");
     //  The state file: the command line's, else <state_dir>/<node>.state
     herd_saver_config_t *saver = &self->saver;
     const char *directory = herd_topo_setting (topo, index, "state_dir");

@@ -109,6 +109,7 @@ struct _herd_test_herd_t {
     char *settings;                    //  As given to herd_test_herd_new
     uint16_t tap_ports[S_NODES_MAX];   //  0: no tap
     char link_text[S_LINKS_MAX][140];  //  "A B"
+    bool by_name;  //  Dialled as localhost, bound on 0.0.0.0
 };
 
 static int
@@ -168,10 +169,21 @@ herd_test_herd_rewrite (herd_test_herd_t *self, size_t count, size_t links)
     fprintf (file, "herd\n    log_dir = %s/logs\n%s\nnodes\n", self->directory,
              self->settings);
     for (size_t i = 0; i < count; i++) {
-        fprintf (file,
-                 "    %s\n        client = 127.0.0.1:%u\n"
-                 "        herd = tcp://127.0.0.1:%u\n",
-                 self->names[i], self->client_ports[i], self->herd_ports[i]);
+        if (self->by_name)
+            fprintf (file,
+                     "    %s\n        client = localhost:%u\n"
+                     "        client_bind = 0.0.0.0:%u\n"
+                     "        herd = tcp://localhost:%u\n"
+                     "        bind = tcp://0.0.0.0:%u\n",
+                     self->names[i], self->client_ports[i],
+                     self->client_ports[i], self->herd_ports[i],
+                     self->herd_ports[i]);
+        else
+            fprintf (file,
+                     "    %s\n        client = 127.0.0.1:%u\n"
+                     "        herd = tcp://127.0.0.1:%u\n",
+                     self->names[i], self->client_ports[i],
+                     self->herd_ports[i]);
         if (self->tap_ports[i])
             fprintf (file, "        tap = tcp://127.0.0.1:%u\n",
                      self->tap_ports[i]);
@@ -294,6 +306,24 @@ herd_test_herd_start (herd_test_herd_t *self, const char *name)
     if (!herd_test_wait_until (s_file_has, &wait, S_READY_MS))
         fail_msg ("node %s did not get ready (see %s)", name, out);
     free (out);
+}
+
+char *
+herd_test_iamat (herd_test_herd_t *self, const char *node, const char *request)
+{
+    char *reply =
+        herd_test_grader (herd_test_herd_port (self, node), request, 10000);
+    size_t size = strlen (reply);
+    assert_true (size > 0 && reply[size - 1] == '\n');
+    reply[size - 1] = 0;
+    return reply;
+}
+
+void
+herd_test_herd_by_name (herd_test_herd_t *self)
+{
+    self->by_name = true;
+    herd_test_herd_rewrite (self, self->count, self->links);
 }
 
 void

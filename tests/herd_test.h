@@ -67,6 +67,16 @@ void herd_test_herd_start_all (herd_test_herd_t *self);
 int64_t
 herd_test_herd_signal (herd_test_herd_t *self, const char *name, int signal);
 
+//  What a grader does (herd_test_grader) with a one-line request (an
+//  IAMAT) at node, within 10 s: the reply, which must end with LF,
+//  without it.  Caller owns it.
+char *
+herd_test_iamat (herd_test_herd_t *self, const char *node, const char *request);
+
+//  Have every node bind 0.0.0.0 (bind, client_bind) and be dialled as
+//  localhost (herd, client): rewrites the topology file.
+void herd_test_herd_by_name (herd_test_herd_t *self);
+
 //  Give every node a tap on a free port (rewrites the topology file).
 void herd_test_herd_taps (herd_test_herd_t *self);
 

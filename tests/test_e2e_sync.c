@@ -25,18 +25,6 @@ s_at_line (herd_test_herd_t *herd, const char *node, const char *client)
     return reply;
 }
 
-//  An IAMAT at node; returns its reply without LF.
-static char *
-s_iamat (herd_test_herd_t *herd, const char *node, const char *request)
-{
-    char *reply = herd_test_grader (herd_test_herd_port (herd, node), request,
-                                    S_DEADLINE);
-    size_t size = strlen (reply);
-    assert_true (size > 0 && reply[size - 1] == '\n');
-    reply[size - 1] = 0;
-    return reply;
-}
-
 typedef struct {
     herd_test_herd_t *herd;
     const char *client;
@@ -66,16 +54,16 @@ test_a_restarted_node_catches_up (void **state)
     herd_test_herd_t *herd =
         herd_test_herd_from_file ("deploy/topologies/cs131-2022.zpl", NULL);
     herd_test_herd_start_all (herd);
-    char *old = s_iamat (herd, "Clark", "IAMAT kept +1-1 100\n");
-    char *moved = s_iamat (herd, "Clark", "IAMAT moved +1-1 100\n");
+    char *old = herd_test_iamat (herd, "Clark", "IAMAT kept +1-1 100\n");
+    char *moved = herd_test_iamat (herd, "Clark", "IAMAT moved +1-1 100\n");
     free (moved);
     s_everywhere_t check = {herd, "kept", old};
     assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));
     //  Bernard dies; the herd moves on without it
     herd_test_herd_signal (herd, "Bernard", SIGKILL);
     size_t synced = herd_test_herd_log_count (herd, "Bernard", "link synced");
-    moved = s_iamat (herd, "Jaquez", "IAMAT moved +2-2 200\n");
-    char *fresh = s_iamat (herd, "Clark", "IAMAT fresh +3-3 300\n");
+    moved = herd_test_iamat (herd, "Jaquez", "IAMAT moved +2-2 200\n");
+    char *fresh = herd_test_iamat (herd, "Clark", "IAMAT fresh +3-3 300\n");
     //  Back with an empty table: it learns everything from its neighbours,
     //  with no client telling it anything
     int64_t start = zclock_mono ();
@@ -155,8 +143,8 @@ test_a_healed_partition_converges (void **state)
     const char *links[] = {"L1 L2", "L1 M", "L2 M", "M R1", "M R2", "R1 R2"};
     herd_test_herd_t *herd = herd_test_herd_new (names, 5, links, 6, NULL);
     herd_test_herd_start_all (herd);
-    free (s_iamat (herd, "L1", "IAMAT x +1+1 1\n"));
-    free (s_iamat (herd, "R1", "IAMAT y +1+1 1\n"));
+    free (herd_test_iamat (herd, "L1", "IAMAT x +1+1 1\n"));
+    free (herd_test_iamat (herd, "R1", "IAMAT y +1+1 1\n"));
     //  Frozen, M is dropped by its neighbours after the heartbeat timeout:
     //  the herd is cut in two
     herd_test_herd_signal (herd, "M", SIGSTOP);
@@ -166,10 +154,10 @@ test_a_healed_partition_converges (void **state)
         herd_test_herd_log_wait (herd, "R1", "link down M", 1, S_DEADLINE));
     //  Both sides update both clients; x is newest on the left, y on the
     //  right
-    char *x = s_iamat (herd, "L2", "IAMAT x +5+5 5\n");
-    free (s_iamat (herd, "R2", "IAMAT x +3+3 3\n"));
-    free (s_iamat (herd, "L1", "IAMAT y +3+3 3\n"));
-    char *y = s_iamat (herd, "R1", "IAMAT y +5+5 5\n");
+    char *x = herd_test_iamat (herd, "L2", "IAMAT x +5+5 5\n");
+    free (herd_test_iamat (herd, "R2", "IAMAT x +3+3 3\n"));
+    free (herd_test_iamat (herd, "L1", "IAMAT y +3+3 3\n"));
+    char *y = herd_test_iamat (herd, "R1", "IAMAT y +5+5 5\n");
     //  Healed: every node ends with the newest of each, nothing older wins
     herd_test_herd_signal (herd, "M", SIGCONT);
     s_everywhere_t check = {herd, "x", x};
@@ -219,8 +207,8 @@ test_a_whole_herd_restart_loses_nothing (void **state)
     (void) state;
     char *directory;
     herd_test_herd_t *herd = s_stateful_herd (&directory, NULL);
-    char *a = s_iamat (herd, "A", "IAMAT alpha +1+1 10\n");
-    char *c = s_iamat (herd, "C", "IAMAT gamma +2+2 20\n");
+    char *a = herd_test_iamat (herd, "A", "IAMAT alpha +1+1 10\n");
+    char *c = herd_test_iamat (herd, "C", "IAMAT gamma +2+2 20\n");
     s_everywhere_t check = {herd, "gamma", c};
     assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));
     //  Every node stops, saving its table, and starts again
@@ -248,7 +236,7 @@ test_a_killed_herd_keeps_what_was_saved (void **state)
     char *directory;
     herd_test_herd_t *herd =
         s_stateful_herd (&directory, "    state_interval_ms = 200\n");
-    char *b = s_iamat (herd, "B", "IAMAT beta +1+1 10\n");
+    char *b = herd_test_iamat (herd, "B", "IAMAT beta +1+1 10\n");
     const char *names[] = {"A", "B", "C"};
     for (int i = 0; i < 3; i++)
         assert_true (herd_test_herd_log_wait (
@@ -280,7 +268,7 @@ test_a_sixth_node_joins_a_running_herd_on_sighup (void **state)
         herd_test_herd_start (herd, names[i]);
     assert_true (
         herd_test_herd_log_wait (herd, "Clark", "link synced", 2, S_DEADLINE));
-    char *old = s_iamat (herd, "Johnson", "IAMAT before +1+1 1\n");
+    char *old = herd_test_iamat (herd, "Johnson", "IAMAT before +1+1 1\n");
     //  A bad file first: refused, nothing changes
     FILE *file = fopen (herd_test_herd_topology (herd), "w");
     fputs ("nodes\n    Clark\n        client = nonsense\n", file);
@@ -303,10 +291,10 @@ test_a_sixth_node_joins_a_running_herd_on_sighup (void **state)
     char *line = s_at_line (herd, "Newman", "before");
     assert_string_equal (line, old);
     free (line);
-    char *from_newman = s_iamat (herd, "Newman", "IAMAT new +2+2 2\n");
+    char *from_newman = herd_test_iamat (herd, "Newman", "IAMAT new +2+2 2\n");
     s_everywhere_t check = {herd, "new", from_newman};
     assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));
-    char *to_newman = s_iamat (herd, "Jaquez", "IAMAT other +3+3 3\n");
+    char *to_newman = herd_test_iamat (herd, "Jaquez", "IAMAT other +3+3 3\n");
     check.client = "other";
     check.expected = to_newman;
     assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));
@@ -318,7 +306,7 @@ test_a_sixth_node_joins_a_running_herd_on_sighup (void **state)
         herd_test_herd_log_wait (herd, "Newman", "removed=1", 1, S_DEADLINE));
     assert_true (
         herd_test_herd_log_wait (herd, "Bernard", "removed=1", 1, S_DEADLINE));
-    char *last = s_iamat (herd, "Newman", "IAMAT last +4+4 4\n");
+    char *last = herd_test_iamat (herd, "Newman", "IAMAT last +4+4 4\n");
     check.client = "last";
     check.expected = last;
     assert_true (herd_test_wait_until (s_everywhere, &check, S_DEADLINE));

@@ -31,7 +31,7 @@ test_new_and_destroy_drop_what_is_held (void **state)
 {
     (void) state;
     s_sink_t sink = {0};
-    herd_ack_t *ack = herd_ack_new (s_release, &sink);
+    herd_ack_t *ack = herd_ack_new (HERD_ACK_TIMEOUT_MS, s_release, &sink);
     herd_ack_hold (ack, 1, 3, 7, 0, "AT x", 4, 0);
     assert_int_equal (herd_ack_size (ack), 1);
     herd_ack_destroy (&ack);
@@ -45,7 +45,7 @@ test_hold_with_no_link_releases_at_once (void **state)
 {
     (void) state;
     s_sink_t sink = {0};
-    herd_ack_t *ack = herd_ack_new (s_release, &sink);
+    herd_ack_t *ack = herd_ack_new (HERD_ACK_TIMEOUT_MS, s_release, &sink);
     herd_ack_hold (ack, 1, 0, 7, 2, "AT x", 4, 0);
     assert_int_equal (sink.count, 1);
     assert_string_equal (sink.released[0], "7/2 AT x");
@@ -59,7 +59,7 @@ test_receive_releases_after_the_last_link (void **state)
 {
     (void) state;
     s_sink_t sink = {0};
-    herd_ack_t *ack = herd_ack_new (s_release, &sink);
+    herd_ack_t *ack = herd_ack_new (HERD_ACK_TIMEOUT_MS, s_release, &sink);
     herd_ack_hold (ack, 1, 0x5, 7, 0, "AT a", 4, 0);  //  Links 0 and 2
     herd_ack_hold (ack, 2, 0x1, 8, 0, "AT b", 4, 0);
     herd_ack_receive (ack, 1, 0);
@@ -84,7 +84,7 @@ test_an_ack_covers_every_update_before_it (void **state)
 {
     (void) state;
     s_sink_t sink = {0};
-    herd_ack_t *ack = herd_ack_new (s_release, &sink);
+    herd_ack_t *ack = herd_ack_new (HERD_ACK_TIMEOUT_MS, s_release, &sink);
     herd_ack_hold (ack, 1, 0x3, 7, 0, "AT a", 4, 0);  //  Links 0 and 1
     herd_ack_hold (ack, 2, 0x1, 7, 1, "AT b", 4, 0);  //  Link 0 only
     herd_ack_hold (ack, 3, 0x3, 7, 2, "AT c", 4, 0);
@@ -110,7 +110,7 @@ test_forget_stops_waiting_for_a_link (void **state)
 {
     (void) state;
     s_sink_t sink = {0};
-    herd_ack_t *ack = herd_ack_new (s_release, &sink);
+    herd_ack_t *ack = herd_ack_new (HERD_ACK_TIMEOUT_MS, s_release, &sink);
     herd_ack_hold (ack, 1, 1 << 2, 7, 0, "AT a", 4, 0);  //  Link 2 only
     herd_ack_hold (ack, 2, 3 << 2, 7, 1, "AT b", 4, 0);  //  Links 2 and 3
     herd_ack_forget (ack, 2);
@@ -130,7 +130,7 @@ test_expire_releases_what_is_due (void **state)
 {
     (void) state;
     s_sink_t sink = {0};
-    herd_ack_t *ack = herd_ack_new (s_release, &sink);
+    herd_ack_t *ack = herd_ack_new (HERD_ACK_TIMEOUT_MS, s_release, &sink);
     herd_ack_hold (ack, 1, 1, 7, 0, "AT a", 4, 1000);
     herd_ack_hold (ack, 2, 1, 7, 1, "AT b", 4, 1050);
     assert_int_equal (herd_ack_expire (ack, 1000 + HERD_ACK_TIMEOUT_MS - 1), 0);
@@ -138,6 +138,27 @@ test_expire_releases_what_is_due (void **state)
     assert_string_equal (sink.released[0], "7/0 AT a");
     assert_false (sink.complete[0]);
     assert_int_equal (herd_ack_expire (ack, 5000), 1);
+    assert_int_equal (herd_ack_size (ack), 0);
+    herd_ack_destroy (&ack);
+}
+
+//  The hold is a setting (ack_hold_ms): another length is kept, and 0
+//  holds nothing.
+static void
+test_the_hold_is_set_per_node (void **state)
+{
+    (void) state;
+    s_sink_t sink = {0};
+    herd_ack_t *ack = herd_ack_new (2500, s_release, &sink);
+    herd_ack_hold (ack, 1, 1, 7, 0, "AT a", 4, 1000);
+    assert_int_equal (herd_ack_expire (ack, 3499), 0);
+    assert_int_equal (herd_ack_expire (ack, 3500), 1);
+    herd_ack_destroy (&ack);
+    ack = herd_ack_new (0, s_release, &sink);
+    herd_ack_hold (ack, 1, 1, 7, 1, "AT b", 4, 1000);
+    assert_int_equal (sink.count, 2);
+    assert_string_equal (sink.released[1], "7/1 AT b");
+    assert_true (sink.complete[1]);
     assert_int_equal (herd_ack_size (ack), 0);
     herd_ack_destroy (&ack);
 }
@@ -152,6 +173,7 @@ main (void)
         cmocka_unit_test (test_an_ack_covers_every_update_before_it),
         cmocka_unit_test (test_forget_stops_waiting_for_a_link),
         cmocka_unit_test (test_expire_releases_what_is_due),
+        cmocka_unit_test (test_the_hold_is_set_per_node),
     };
     return cmocka_run_group_tests_name ("herd_ack", tests, NULL, NULL);
 }

@@ -46,6 +46,49 @@ test_read_types_every_setting (void **state)
     assert_string_equal (settings.saver.path, "/var/herd/A.state");
     assert_int_equal (settings.saver.max_age_s, 60);
     assert_int_equal (settings.saver.interval_ms, 10000);
+    assert_int_equal (settings.link.heartbeat_ms, 1000);
+    assert_int_equal (settings.link.timeout_ms, 3000);
+    assert_int_equal (settings.link.reconnect_ms, 100);
+    assert_int_equal (settings.link.reconnect_max_ms, 500);
+    assert_int_equal (settings.link.connect_timeout_ms, 1000);
+    assert_int_equal (settings.ack_hold_ms, 100);
+    herd_topo_destroy (&topo);
+}
+
+//  What a node binds: tap_bind and metrics_bind where given; and the
+//  links' timing from the topology.
+static void
+test_read_binds_and_link_timing (void **state)
+{
+    (void) state;
+    herd_topo_t *topo = s_topo ("herd\n"
+                                "    link_heartbeat_ms = 200\n"
+                                "    link_timeout_ms = 700\n"
+                                "    link_reconnect_ms = 50\n"
+                                "    link_reconnect_max_ms = 2000\n"
+                                "    link_connect_timeout_ms = 0\n"
+                                "    ack_hold_ms = 0\n"
+                                "nodes\n"
+                                "    A\n"
+                                "        client = a:7001\n"
+                                "        herd = tcp://a:7101\n"
+                                "        metrics = a:9100\n"
+                                "        metrics_bind = 0.0.0.0:9101\n"
+                                "        tap = tcp://a:7201\n"
+                                "        tap_bind = tcp://0.0.0.0:7201\n");
+    herd_settings_t settings;
+    const char *reason = NULL;
+    assert_int_equal (herd_settings_read (&settings, topo, 0, NULL, &reason),
+                      0);
+    assert_string_equal (settings.metrics_host, "0.0.0.0");
+    assert_int_equal (settings.metrics_port, 9101);
+    assert_string_equal (settings.tap, "tcp://0.0.0.0:7201");
+    assert_int_equal (settings.link.heartbeat_ms, 200);
+    assert_int_equal (settings.link.timeout_ms, 700);
+    assert_int_equal (settings.link.reconnect_ms, 50);
+    assert_int_equal (settings.link.reconnect_max_ms, 2000);
+    assert_int_equal (settings.link.connect_timeout_ms, 0);
+    assert_int_equal (settings.ack_hold_ms, 0);
     herd_topo_destroy (&topo);
 }
 
@@ -100,6 +143,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_read_types_every_setting),
+        cmocka_unit_test (test_read_binds_and_link_timing),
         cmocka_unit_test (test_read_takes_the_state_path_given),
         cmocka_unit_test (
             test_read_places_from_the_topology_and_the_environment),

@@ -61,7 +61,7 @@ static void
 s_connect (s_fixture_t *self)
 {
     self->link = herd_link_new (S_NAME, S_NEIGHBOUR, self->endpoint, NULL, NULL,
-                                self->log, NULL, NULL);
+                                NULL, self->log, NULL, NULL);
     assert_non_null (self->link);
     self->sync = herd_sync_new (self->link, self->table, S_EPOCH, self->log);
     assert_non_null (self->sync);

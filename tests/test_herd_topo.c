@@ -1,6 +1,7 @@
 /*  test_herd_topo - topology files  */
 
 #include "herd_test.h"
+#include "herd_endpoint.h"
 #include "herd_topo.h"
 
 #include <czmq.h>
@@ -132,6 +133,93 @@ test_load_names_every_error (void **state)
                     "nodes/A@B: bad node name");
 }
 
+//  A node binds one address and is dialled at another (a container, a
+//  host behind NAT): bind and client_bind, else the advertised ones.
+static void
+test_binds_apart_from_what_neighbours_dial (void **state)
+{
+    (void) state;
+    herd_topo_t *topo = herd_topo_new ();
+    const char *text = "nodes\n"
+                       "    A\n"
+                       "        client = a.example:7001\n"
+                       "        herd = tcp://a.example:7101\n"
+                       "        bind = tcp://0.0.0.0:7101\n"
+                       "        client_bind = [::]:7001\n"
+                       "        tap = tcp://a.example:7201\n"
+                       "        tap_bind = tcp://0.0.0.0:7201\n"
+                       "        metrics = a.example:7301\n"
+                       "        metrics_bind = 0.0.0.0:7301\n"
+                       "    B\n"
+                       "        client = 127.0.0.1:7002\n"
+                       "        herd = tcp://127.0.0.1:7102\n"
+                       "links\n"
+                       "    link = A B\n";
+    assert_int_equal (herd_topo_load_string (topo, text), 0);
+    assert_string_equal (herd_topo_herd_endpoint (topo, 0),
+                         "tcp://a.example:7101");
+    assert_string_equal (herd_topo_herd_bind (topo, 0), "tcp://0.0.0.0:7101");
+    assert_string_equal (herd_topo_client_host (topo, 0), "a.example");
+    assert_string_equal (herd_topo_client_bind_host (topo, 0), "::");
+    assert_int_equal (herd_topo_client_bind_port (topo, 0), 7001);
+    assert_string_equal (herd_topo_herd_bind (topo, 1), "tcp://127.0.0.1:7102");
+    assert_string_equal (herd_topo_client_bind_host (topo, 1), "127.0.0.1");
+    assert_int_equal (herd_topo_client_bind_port (topo, 1), 7002);
+    herd_topo_destroy (&topo);
+    const char *node = "nodes\n    A\n        client = 127.0.0.1:7001\n"
+                       "        herd = tcp://127.0.0.1:7101\n";
+    char bad[512];
+    snprintf (bad, sizeof (bad), "%s        bind = 0.0.0.0:7101\n", node);
+    s_assert_error (bad, "nodes/A/bind: \"0.0.0.0:7101\" is not tcp://");
+    snprintf (bad, sizeof (bad), "%s        client_bind = 0.0.0.0:0\n", node);
+    s_assert_error (bad, "nodes/A/client_bind");
+    snprintf (bad, sizeof (bad),
+              "%s        bind = tcp://0.0.0.0:7\n"
+              "        client_bind = 0.0.0.0:7\n",
+              node);
+    s_assert_error (bad, "nodes/A: client and herd both bind 0.0.0.0:7");
+    snprintf (bad, sizeof (bad), "%s        tap_bind = tcp://0.0.0.0:7\n",
+              node);
+    s_assert_error (bad, "nodes/A: tap_bind without tap");
+    snprintf (bad, sizeof (bad), "%s        metrics_bind = 0.0.0.0:7\n", node);
+    s_assert_error (bad, "nodes/A: metrics_bind without metrics");
+    snprintf (bad, sizeof (bad), "%s        tap = 127.0.0.1:7\n", node);
+    s_assert_error (bad, "nodes/A/tap: \"127.0.0.1:7\" is not tcp://");
+}
+
+//  How links keep their connections: settings, checked against each other.
+static void
+test_link_settings_are_checked (void **state)
+{
+    (void) state;
+    herd_topo_t *topo = herd_topo_new ();
+    assert_int_equal (herd_topo_load_string (topo, s_good), 0);
+    assert_int_equal (herd_topo_number (topo, 0, "link_heartbeat_ms"), 1000);
+    assert_int_equal (herd_topo_number (topo, 0, "link_timeout_ms"), 3000);
+    assert_int_equal (herd_topo_number (topo, 0, "link_reconnect_ms"), 100);
+    assert_int_equal (herd_topo_number (topo, 0, "link_reconnect_max_ms"), 500);
+    assert_int_equal (herd_topo_number (topo, 0, "link_connect_timeout_ms"),
+                      1000);
+    assert_int_equal (herd_topo_number (topo, 0, "ack_hold_ms"), 100);
+    herd_topo_destroy (&topo);
+    const char *node = "nodes\n    A\n        client = 127.0.0.1:7001\n"
+                       "        herd = tcp://127.0.0.1:7101\n";
+    char bad[512];
+    snprintf (bad, sizeof (bad), "herd\n    link_heartbeat_ms = 5000\n%s",
+              node);
+    s_assert_error (bad, "nodes/A: link_timeout_ms (3000) is not more than "
+                         "link_heartbeat_ms (5000)");
+    snprintf (bad, sizeof (bad), "%s        link_reconnect_max_ms = 50\n",
+              node);
+    s_assert_error (bad, "nodes/A: link_reconnect_max_ms (50) is less than "
+                         "link_reconnect_ms (100)");
+    s_assert_error ("herd\n    link_connect_timeout_ms = 600001\n",
+                    "herd/link_connect_timeout_ms");
+    s_assert_error ("herd\n    ack_hold_ms = -1\n", "herd/ack_hold_ms");
+    s_assert_error ("herd\n    link_heartbeat_ms = 0\n",
+                    "herd/link_heartbeat_ms");
+}
+
 static void
 test_host_port_splits_an_endpoint (void **state)
 {
@@ -139,18 +227,19 @@ test_host_port_splits_an_endpoint (void **state)
     char host[16];
     uint16_t port;
     assert_int_equal (
-        herd_topo_host_port ("127.0.0.1:9100", host, sizeof (host), &port), 0);
+        herd_endpoint_host_port ("127.0.0.1:9100", host, sizeof (host), &port),
+        0);
     assert_string_equal (host, "127.0.0.1");
     assert_int_equal (port, 9100);
     assert_int_equal (
-        herd_topo_host_port ("[::1]:0", host, sizeof (host), &port), 0);
+        herd_endpoint_host_port ("[::1]:0", host, sizeof (host), &port), 0);
     assert_string_equal (host, "::1");
     assert_int_equal (port, 0);
     const char *bad[] = {
         "127.0.0.1", ":80",     "h:",    "h:65536",
         "h:-1",      "[::1:80", "[]:80", "a-host-name-too-long:80"};
     for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
-        if (herd_topo_host_port (bad[i], host, sizeof (host), &port) != -1)
+        if (herd_endpoint_host_port (bad[i], host, sizeof (host), &port) != -1)
             fail_msg ("accepted %s", bad[i]);
 }
 
@@ -186,6 +275,8 @@ main (void)
         cmocka_unit_test (test_load_string_reads_nodes_and_links),
         cmocka_unit_test (test_settings_inherit_from_the_herd),
         cmocka_unit_test (test_load_names_every_error),
+        cmocka_unit_test (test_binds_apart_from_what_neighbours_dial),
+        cmocka_unit_test (test_link_settings_are_checked),
         cmocka_unit_test (test_host_port_splits_an_endpoint),
         cmocka_unit_test (test_load_reads_the_shipped_topologies),
     };

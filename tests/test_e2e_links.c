@@ -1,0 +1,146 @@
+/*  test_e2e_links - how links keep their connections, with real node
+    processes: binding apart from what neighbours dial, the link timing
+    settings, the reply's hold, and asking the other neighbours for their
+    records when a link goes down (proto/herd.md, sections 1, 4 and 5)  */
+
+#include "herd_test.h"
+
+#include <czmq.h>
+#include <signal.h>
+
+#define S_DEADLINE 10000
+
+typedef struct {
+    herd_test_herd_t *herd;
+    const char *node;
+    const char *request;   //  A WHATSAT
+    const char *expected;  //  Its first line must be this
+} s_answer_t;
+
+static bool
+s_answers (void *arg)
+{
+    s_answer_t *answer = (s_answer_t *) arg;
+    char *reply =
+        herd_test_grader (herd_test_herd_port (answer->herd, answer->node),
+                          answer->request, S_DEADLINE);
+    bool same =
+        strncmp (reply, answer->expected, strlen (answer->expected)) == 0
+        && reply[strlen (answer->expected)] == '\n';
+    free (reply);
+    return same;
+}
+
+//  Each node binds 0.0.0.0 while its neighbours dial its name: a node in
+//  a container, or under Docker Swarm, where its name is not an address
+//  of its own.
+static void
+test_nodes_bind_apart_from_what_neighbours_dial (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B", "C"};
+    const char *links[] = {"A B", "B C"};
+    herd_test_herd_t *herd = herd_test_herd_new (names, 3, links, 2, NULL);
+    herd_test_herd_by_name (herd);
+    herd_test_herd_start_all (herd);
+    assert_true (herd_test_herd_log_wait (herd, "A", "ready client=0.0.0.0:", 1,
+                                          S_DEADLINE));
+    assert_true (herd_test_herd_log_wait (herd, "A", "herd=tcp://0.0.0.0:", 1,
+                                          S_DEADLINE));
+    char *at =
+        herd_test_iamat (herd, "A", "IAMAT kiwi +34.06-118.44 1621464827.9\n");
+    s_answer_t answer = {herd, "C", "WHATSAT kiwi 10 1\n", at};
+    assert_true (herd_test_wait_until (s_answers, &answer, S_DEADLINE));
+    free (at);
+    herd_test_herd_destroy (&herd);
+}
+
+//  A frozen neighbour is dropped after link_timeout_ms, not the default's
+//  3 s.
+static void
+test_link_timeout_ms_drops_a_frozen_neighbour (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B"};
+    const char *links[] = {"A B"};
+    herd_test_herd_t *herd = herd_test_herd_new (
+        names, 2, links, 1,
+        "    link_heartbeat_ms = 100\n    link_timeout_ms = 400\n");
+    herd_test_herd_start_all (herd);
+    int64_t start = zclock_mono ();
+    herd_test_herd_signal (herd, "B", SIGSTOP);
+    assert_true (
+        herd_test_herd_log_wait (herd, "A", "link down B", 1, S_DEADLINE));
+    int64_t elapsed = zclock_mono () - start;
+    if (elapsed > 2000)
+        fail_msg ("a frozen neighbour took %" PRId64 " ms to be dropped",
+                  elapsed);
+    herd_test_herd_signal (herd, "B", SIGCONT);
+    herd_test_herd_destroy (&herd);
+}
+
+//  An IAMAT reply waits for a frozen neighbour's ACK at most ack_hold_ms.
+static void
+test_ack_hold_ms_bounds_the_reply (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B"};
+    const char *links[] = {"A B"};
+    herd_test_herd_t *herd =
+        herd_test_herd_new (names, 2, links, 1, "    ack_hold_ms = 700\n");
+    herd_test_herd_start_all (herd);
+    //  Frozen, B's link stays up for the default 3 s: the reply waits
+    herd_test_herd_signal (herd, "B", SIGSTOP);
+    int64_t start = zclock_mono ();
+    free (herd_test_iamat (herd, "A", "IAMAT kiwi +1+1 1\n"));
+    int64_t elapsed = zclock_mono () - start;
+    if (elapsed < 650 || elapsed > 2500)
+        fail_msg ("the reply took %" PRId64 " ms, not about 700", elapsed);
+    herd_test_herd_signal (herd, "B", SIGCONT);
+    herd_test_herd_destroy (&herd);
+}
+
+//  When a link goes down, what was stored while it was dead but not yet
+//  known to be may name that neighbour as holding it: the node asks each
+//  other neighbour for its records, two heartbeats and a second later.
+static void
+test_a_link_down_asks_the_other_neighbours (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B", "C"};
+    const char *links[] = {"A B", "A C"};
+    herd_test_herd_t *herd = herd_test_herd_new (
+        names, 3, links, 2,
+        "    link_heartbeat_ms = 100\n    link_timeout_ms = 400\n");
+    herd_test_herd_start_all (herd);
+    size_t before =
+        herd_test_herd_log_count (herd, "C", "snapshot to A starts");
+    herd_test_herd_signal (herd, "B", SIGKILL);
+    assert_true (
+        herd_test_herd_log_wait (herd, "A", "link down B", 1, S_DEADLINE));
+    int64_t down = zclock_mono ();
+    assert_true (herd_test_herd_log_wait (
+        herd, "A", "link C: asking for its records", 1, S_DEADLINE));
+    int64_t elapsed = zclock_mono () - down;
+    if (elapsed < 1000 || elapsed > 4000)
+        fail_msg ("asked after %" PRId64 " ms, not about 1200", elapsed);
+    assert_true (herd_test_herd_log_wait (herd, "C", "snapshot to A starts",
+                                          before + 1, S_DEADLINE));
+    //  It asked for no HELLO back: C does not ask A for A's records
+    assert_int_equal (
+        herd_test_herd_log_count (herd, "A", "hello tx to=C "),
+        herd_test_herd_log_count (herd, "A", "hello tx to=C answer=1") + 1);
+    herd_test_herd_destroy (&herd);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_nodes_bind_apart_from_what_neighbours_dial),
+        cmocka_unit_test (test_link_timeout_ms_drops_a_frozen_neighbour),
+        cmocka_unit_test (test_ack_hold_ms_bounds_the_reply),
+        cmocka_unit_test (test_a_link_down_asks_the_other_neighbours),
+    };
+    return cmocka_run_group_tests_name ("e2e_links", tests, NULL, NULL);
+}
