@@ -178,7 +178,7 @@ lint:
 #  The simulated network (tests/herd_test_netsim.h): each node in a network
 #  namespace of its own, faults by iptables, tc and our NFQUEUE delayer
 #  (herd_shaper, built only where libnetfilter_queue is: the tests say why
-#  they skip otherwise).  make check runs the short scenarios (about 90 s,
+#  they skip otherwise).  make check runs the short scenarios (about 30 s,
 #  as root); make netsim the long ones (a few minutes).
 NETSIM_HARNESS := $(BUILD)/tests/herd_test_netsim.o \
     $(BUILD)/tests/herd_test_netsim_probe.o $(BUILD)/tests/herd_test_netsim_check.o
