@@ -79,6 +79,9 @@ const char *herd_netsim_name (herd_netsim_t *self, size_t index);
 //  Hops between two nodes (shortest path over the links).
 size_t herd_netsim_hops (herd_netsim_t *self, const char *from, const char *to);
 
+//  The network's own directory (topology, keys, logs; removed with it).
+const char *herd_netsim_directory (herd_netsim_t *self);
+
 //  Node name's log file.  Caller owns return value.
 char *herd_netsim_log_path (herd_netsim_t *self, const char *name);
 

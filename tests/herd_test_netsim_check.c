@@ -438,6 +438,12 @@ herd_netsim_rss_kib (herd_netsim_t *self, const char *name)
     return pid ? herd_test_rss_kib (pid) : 0;
 }
 
+const char *
+herd_netsim_directory (herd_netsim_t *self)
+{
+    return self->directory;
+}
+
 char *
 herd_netsim_log_path (herd_netsim_t *self, const char *name)
 {

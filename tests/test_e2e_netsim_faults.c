@@ -204,16 +204,13 @@ test_a_host_back_at_a_new_address_is_found (void **state)
     s_reboot (state, 99);
 }
 
-//  A state file of 100,000 records for Clark in a new directory (its path
-//  into directory, room for 64): clients t00nnnnn to t99nnnnn, 1,000 a
-//  prefix, so that live updates can name clients the table holds.
+//  A state file of 100,000 records for Clark in the network's directory:
+//  clients t00nnnnn to t99nnnnn, 1,000 a prefix, so that live updates can
+//  name clients the table holds.  Caller frees the path.
 static char *
-s_seed (char *directory)
+s_seed (herd_netsim_t *sim)
 {
-    snprintf (directory, 64, "/tmp/herd-netsim-%d-state-XXXXXX",
-              (int) getpid ());
-    assert_non_null (mkdtemp (directory));
-    char *path = zsys_sprintf ("%s/Clark.state", directory);
+    char *path = zsys_sprintf ("%s/Clark.state", herd_netsim_directory (sim));
     FILE *file = fopen (path, "w");
     assert_non_null (file);
     fprintf (file, "HERDSTATE1\n");
@@ -235,8 +232,7 @@ test_a_snapshot_crosses_a_slow_link_while_updates_flow (void **state)
         skip ();
     }
     herd_netsim_t *sim = s_herd (state, NULL);
-    char directory[64];
-    char *path = s_seed (directory);
+    char *path = s_seed (sim);
     herd_netsim_delay (sim, 20, 5);
     herd_netsim_start (sim, "Clark", path);
     const char *others[] = {"Juzang", "Bernard", "Johnson"};
@@ -288,8 +284,6 @@ test_a_snapshot_crosses_a_slow_link_while_updates_flow (void **state)
         herd_netsim_log_count (sim, "Clark", "snapshot to Jaquez starts"),
         bound);
     assert_true (spread.max_ms <= bound);
-    unlink (path);
-    rmdir (directory);
     free (path);
 }
 

@@ -10,6 +10,8 @@
 #   netsim.sh sweep                     the same for every hs<pid>- prefix
 #                                       whose test process is gone, and its
 #                                       /tmp/herd-netsim-<pid>-* directories
+#                                       (a run that ended leaves none of its
+#                                       namespaces, so HERD_TEST_KEEP's stay)
 #   netsim.sh list                      the namespaces of netsim tests
 set -u
 PATH=$PATH:/usr/sbin:/sbin
@@ -51,7 +53,6 @@ case "${1:-}" in
         {
             namespaces hs
             ls /etc/netns 2>/dev/null | grep '^hs' || true
-            ls /tmp 2>/dev/null | sed -n 's/^herd-netsim-\([0-9][0-9]*\)-.*/hs\1-/p'
         } | sed -n 's/^hs\([0-9][0-9]*\)-.*/\1/p' | sort -u | while read -r pid; do
             if ! alive "$pid"; then
                 echo "netsim: removing leftovers of test process $pid" >&2
