@@ -75,7 +75,8 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-short
 
 check: all format-check lint fuzz-replay
-	@HERD_BIN=$(abspath $(BUILD)/herd) tests/run.sh $(TEST_BIN)
+	@HERD_BIN=$(abspath $(BUILD)/herd) HERD_SHAPER=$(abspath $(BUILD)/tests/herd_shaper) \
+	    tests/run.sh $(TEST_BIN)
 
 #  The benchmark (tests/bench/herd_bench.c): not a test, asserts nothing;
 #  prints a table and writes $(BUILD)/bench.json.  BENCH_ARGS=--quick for a
@@ -182,10 +183,41 @@ lint:
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 	    --suppress=missingIncludeSystem -Iinclude -I/usr/include/cjson src tests
 
+#  The simulated network (tests/herd_test_netsim.h): each node in a network
+#  namespace of its own, faults by iptables, tc and our NFQUEUE delayer
+#  (herd_shaper, built only where libnetfilter_queue is: the tests say why
+#  they skip otherwise).  make check runs the short scenarios (about 30 s,
+#  as root); make netsim the long ones (a few minutes).
+NETSIM_HARNESS := $(BUILD)/tests/herd_test_netsim.o \
+    $(BUILD)/tests/herd_test_netsim_probe.o $(BUILD)/tests/herd_test_netsim_check.o
+NETSIM_TESTS := $(filter $(BUILD)/tests/test_e2e_netsim%,$(TEST_BIN))
+APT_PKGS += iptables iproute2 libnetfilter-queue-dev
+TOOLS += $(if $(filter 0,$(shell id -u)),ip iptables tc)
+FORMATTED += tests/netsim/*.c
+
+$(NETSIM_TESTS): $(NETSIM_HARNESS) | $(BUILD)/tests/herd_shaper
+#  The harness comes after libherd.a in the link, and uses it
+$(NETSIM_TESTS): TEST_LIBS += $(BUILD)/libherd.a
+
+$(BUILD)/tests/herd_shaper: tests/netsim/herd_shaper.c
+	@mkdir -p $(@D)
+	@if pkg-config --exists libnetfilter_queue; then \
+	    echo "$(CC) $< -o $@"; \
+	    $(CC) $(HERD_CFLAGS) $(CFLAGS) $< $$(pkg-config --libs libnetfilter_queue) -o $@; \
+	else \
+	    echo "netsim: no libnetfilter_queue, $@ not built (the netsim tests will skip)"; \
+	fi
+
+.PHONY: netsim
+netsim: deps
+	@$(MAKE) --no-print-directory all
+	@HERD_BIN=$(abspath $(BUILD)/herd) HERD_SHAPER=$(abspath $(BUILD)/tests/herd_shaper) \
+	    HERD_NETSIM=full tests/run.sh $(NETSIM_TESTS)
+
 #  Installs whatever the build and the tests use, only when missing.
 deps:
 	@missing=; \
-	for p in $(PKGS) cmocka; do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	for p in $(PKGS) cmocka libnetfilter_queue; do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	echo 'int LLVMFuzzerTestOneInput (void) { return 0; }' \
 	    | clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1 || missing="$$missing libFuzzer"; \
