@@ -35,7 +35,7 @@ typedef struct {
 //  The defaults: suit loopback and a WAN alike.
 #define HERD_LINK_TIMING_DEFAULT                                               \
     {                                                                          \
-        1000, 3000, 100, 500, 1000                                             \
+        1000, 3000, 100, 500, 500                                              \
     }
 
 typedef struct _herd_link_t herd_link_t;
@@ -94,7 +94,9 @@ bool herd_link_up (herd_link_t *self);
 herd_link_state_t herd_link_state (herd_link_t *self);
 
 //  The neighbour's snapshot came in full (records long): an up link is
-//  synced from now until it goes down.  Logged.
+//  synced from now until it goes down; a link that is down is synced as
+//  soon as it is up (its connection to us may come up before ours to it,
+//  and it sends one snapshot per link-up).  Logged.
 void herd_link_synced (herd_link_t *self, uint64_t records);
 
 //  "down", "up" or "synced".

@@ -92,9 +92,20 @@ void herd_peer_owe_ack (herd_peer_t *self, uint64_t epoch, uint64_t sequence);
 //  full queue sent at once).
 size_t herd_peer_flush (herd_peer_t *self);
 
-//  The neighbour said HELLO: send it our snapshot, and a HELLO back if it
+//  The neighbour said HELLO: send it our snapshot (unless one began since
+//  the link came up and it did not say resync), and a HELLO back if it
 //  asks (answer).
-void herd_peer_hello_received (herd_peer_t *self, bool answer, int64_t now_ms);
+void herd_peer_hello_received (herd_peer_t *self,
+                               bool answer,
+                               bool resync,
+                               int64_t now_ms);
+
+//  The neighbour sent SNAPMARK mark: it is owed a SNAPACK of the highest,
+//  sent at herd_peer_flush.
+void herd_peer_snapmark_received (herd_peer_t *self, uint64_t mark);
+
+//  The neighbour acked our snapshot's batches up to mark: more may go.
+void herd_peer_snapack_received (herd_peer_t *self, uint64_t mark);
 
 //  Say HELLO to the neighbour now if its link is up (after a reload).
 void herd_peer_hello (herd_peer_t *self, int64_t now_ms);

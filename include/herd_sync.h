@@ -25,14 +25,22 @@
 //  ...and a batch the link refused is tried again this much later (a
 //  HELLO a quarter of it: the link takes it once its connection is whole).
 #define HERD_SYNC_RETRY_MS 20
+//  At most this many batches go without the neighbour's SNAPACK, so that
+//  a snapshot never queues more than 256 KiB ahead of live updates...
+#define HERD_SYNC_WINDOW 4
+//  ...unless the neighbour has not answered for this long.
+#define HERD_SYNC_ACK_WAIT_MS 5000
 
 typedef struct _herd_sync_t herd_sync_t;
 
 //  Create catch-up with the neighbour on link, over table, for a node
-//  booted at epoch.  All borrowed.
+//  booted at epoch, sending at most window batches of a snapshot that
+//  the neighbour has not acked (HERD_SYNC_WINDOW; 0: no limit, no
+//  SNAPMARKs).  All borrowed.
 herd_sync_t *herd_sync_new (herd_link_t *link,
                             herd_table_t *table,
                             uint64_t epoch,
+                            uint64_t window,
                             herd_log_t *log);
 
 //  Destroy it, dropping a snapshot under way; accepts NULL.
@@ -42,9 +50,19 @@ void herd_sync_destroy (herd_sync_t **self_p);
 //  HELLO back).  Sent now if the link takes it, else at a later tick.
 void herd_sync_hello (herd_sync_t *self, bool answer, int64_t now_ms);
 
+//  Ask the neighbour for its records again, even if it sent a snapshot
+//  since the link came up (HELLO "R": another link went down).
+void herd_sync_resync (herd_sync_t *self, int64_t now_ms);
+
 //  The neighbour asked for our records: (re)start its snapshot from the
-//  first record; the first batches go now.
-void herd_sync_request (herd_sync_t *self, int64_t now_ms);
+//  first record; the first batches go now.  Unless again, not if one began
+//  since the link last went down (both ends' HELLOs ask when a link comes
+//  up: one snapshot is enough).
+void herd_sync_request (herd_sync_t *self, bool again, int64_t now_ms);
+
+//  The neighbour acked the snapshot's batches up to mark (SNAPACK): the
+//  next tick sends more.
+void herd_sync_acked (herd_sync_t *self, uint64_t mark);
 
 //  The link went down: a snapshot under way starts again from the first
 //  record (what was queued on the old connection may be lost); a HELLO

@@ -32,12 +32,14 @@
 #define HERD_WIRE_FRAME_MAX (HERD_WIRE_PAYLOAD_MAX + 128 * 1024)
 
 typedef enum {
-    HERD_WIRE_AT,       //  A location update
-    HERD_WIRE_ACK,      //  "I hold your update": the originator may answer
-    HERD_WIRE_HELLO,    //  "My link to you is up: send me your records"
-    HERD_WIRE_SNAP,     //  A batch of records (catch-up)
-    HERD_WIRE_SNAPEND,  //  The end of the snapshot a HELLO asked for
-    HERD_WIRE_OTHER,    //  A command of a newer version: ignore it
+    HERD_WIRE_AT,        //  A location update
+    HERD_WIRE_ACK,       //  "I hold your update": the originator may answer
+    HERD_WIRE_HELLO,     //  "My link to you is up: send me your records"
+    HERD_WIRE_SNAP,      //  A batch of records (catch-up)
+    HERD_WIRE_SNAPEND,   //  The end of the snapshot a HELLO asked for
+    HERD_WIRE_SNAPMARK,  //  A snapshot's batches so far: ack them
+    HERD_WIRE_SNAPACK,   //  Snapshot batches up to this mark came in
+    HERD_WIRE_OTHER,     //  A command of a newer version: ignore it
 } herd_wire_command_t;
 
 //  A decoded message.  Spans point into the zmsg_t frames and are valid
@@ -50,12 +52,15 @@ typedef struct {
     herd_span_t originator;       //  AT: node that got the IAMAT
     uint64_t epoch;               //  AT: originator's boot epoch; HELLO:
                                   //  the sender's
-    uint64_t sequence;            //  AT: originator's update counter
+    uint64_t sequence;            //  AT: originator's update counter;
+                                  //  SNAPMARK, SNAPACK: the mark
     herd_span_t seen;             //  AT: comma list of nodes holding it
     herd_span_t payload;          //  AT: the AT line
     uint64_t count;               //  AT: updates; SNAP: records; SNAPEND:
                                   //  records sent
-    bool answer;                  //  HELLO: wants a HELLO back
+    bool answer;                  //  HELLO: wants a HELLO back ("1")
+    bool resync;                  //  HELLO: asks again, whatever was
+                                  //  sent before ("R")
     const byte *next;             //  AT: the next update's bytes
     size_t left;                  //  AT: bytes after next
 } herd_wire_t;
@@ -100,6 +105,11 @@ herd_wire_ack (const char *originator, uint64_t epoch, uint64_t sequence);
 //  for a HELLO back.  Caller owns return value.
 zmsg_t *herd_wire_hello (uint64_t epoch, bool answer);
 
+//  Build a HELLO that asks for the records again even if a snapshot was
+//  sent since the link came up (answer "R", proto/herd.md section 5).
+//  Caller owns return value.
+zmsg_t *herd_wire_hello_resync (uint64_t epoch);
+
 //  Build an empty SNAP; add records (AT lines, no LF) with
 //  herd_wire_snap_add.  Caller owns return value.
 zmsg_t *herd_wire_snap (void);
@@ -107,6 +117,11 @@ void herd_wire_snap_add (zmsg_t *snap, const char *line, size_t size);
 
 //  Build the SNAPEND of a snapshot of count records.  Caller owns it.
 zmsg_t *herd_wire_snapend (uint64_t count);
+
+//  Build a SNAPMARK (after a SNAP) or a SNAPACK (its answer) of mark.
+//  Caller owns return value.
+zmsg_t *herd_wire_snapmark (uint64_t mark);
+zmsg_t *herd_wire_snapack (uint64_t mark);
 
 //  The records of a decoded SNAP (as the ROUTER received it): the first,
 //  then the next one per call, using msg's frame cursor.  Return false

@@ -11,6 +11,8 @@ struct _herd_link_t {
     herd_events_t *events;  //  The dealer's socket monitor
     herd_log_t *log;        //  Borrowed
     herd_link_state_t state;
+    bool synced_early;        //  The snapshot came before the link was up
+    uint64_t synced_records;  //  ...of this many records
     herd_link_fn *on_change;  //  Told when the link goes up or down
     void *arg;
 };
@@ -121,6 +123,10 @@ s_on_event (herd_link_t *self, uint16_t event, uint32_t value)
         self->state = HERD_LINK_UP;
         herd_log_printf (self->log, "notice", "link up %s %s", self->neighbour,
                          self->endpoint);
+        if (self->synced_early) {
+            self->synced_early = false;
+            herd_link_synced (self, self->synced_records);
+        }
         if (self->on_change)
             self->on_change (self->arg, true);
     } else if (event == ZMQ_EVENT_DISCONNECTED && up) {
@@ -189,6 +195,11 @@ herd_link_synced (herd_link_t *self, uint64_t records)
         self->state = HERD_LINK_SYNCED;
         herd_log_printf (self->log, "notice", "link synced %s records=%" PRIu64,
                          self->neighbour, records);
+    } else if (self->state == HERD_LINK_DOWN) {
+        //  Its connection to us came up before ours to it: we hold its
+        //  records all the same, and say so once ours is up
+        self->synced_early = true;
+        self->synced_records = records;
     }
 }
 

@@ -257,10 +257,19 @@ herd_node_on_message (void *arg,
             break;
         case HERD_WIRE_HELLO:
             herd_log_printf (self->log, "info",
-                             "hello rx from=%s epoch=%" PRIu64 " answer=%d",
+                             "hello rx from=%s epoch=%" PRIu64 " answer=%s",
                              herd_peer_neighbour (peer), wire->epoch,
-                             wire->answer);
-            herd_peer_hello_received (peer, wire->answer, zclock_mono ());
+                             wire->resync   ? "R"
+                             : wire->answer ? "1"
+                                            : "0");
+            herd_peer_hello_received (peer, wire->answer, wire->resync,
+                                      zclock_mono ());
+            break;
+        case HERD_WIRE_SNAPMARK:
+            herd_peer_snapmark_received (peer, wire->sequence);
+            break;
+        case HERD_WIRE_SNAPACK:
+            herd_peer_snapack_received (peer, wire->sequence);
             break;
         case HERD_WIRE_SNAP:
             s_snap (self, peer, msg);

@@ -14,6 +14,7 @@ struct _herd_peer_t {
     bool ack_owed;             //  An ACK waits for the end of the turn
     uint64_t ack_epoch;        //  ...for the neighbour's update of this
     uint64_t ack_sequence;     //  epoch and sequence
+    uint64_t snapack_owed;     //  Highest SNAPMARK of its not acked, or 0
     int64_t now;               //  Of the last tick (for link events)
     bool went_down;            //  The link went down since the last tick
     int64_t resync_at;         //  When to ask for its records next, or 0
@@ -51,8 +52,8 @@ herd_peer_new (const herd_peer_config_t *config)
         herd_peer_destroy (&self);
         return NULL;
     }
-    self->sync =
-        herd_sync_new (self->link, config->table, config->epoch, config->log);
+    self->sync = herd_sync_new (self->link, config->table, config->epoch,
+                                HERD_SYNC_WINDOW, config->log);
     self->batch = herd_wire_batch_new ();
     return self;
 }
@@ -125,7 +126,7 @@ herd_peer_tick (herd_peer_t *self, int64_t now_ms)
                              "down: what was stored meanwhile may not have "
                              "reached that neighbour)",
                              herd_link_neighbour (self->link));
-            herd_sync_hello (self->sync, false, now_ms);
+            herd_sync_resync (self->sync, now_ms);
         }
     }
     //  Updates it lost may have named it as holding them, so nobody else
@@ -135,7 +136,7 @@ herd_peer_tick (herd_peer_t *self, int64_t now_ms)
     if (self->owes_snapshot && !herd_sync_busy (self->sync)
         && herd_link_up (self->link)) {
         self->owes_snapshot = false;
-        herd_sync_request (self->sync, now_ms);
+        herd_sync_request (self->sync, true, now_ms);
     }
     if (herd_sync_busy (self->sync))
         herd_sync_tick (self->sync, now_ms);
@@ -235,14 +236,37 @@ herd_peer_flush (herd_peer_t *self)
     assert (self);
     if (self->ack_owed)
         s_send_ack (self);
+    if (self->snapack_owed) {
+        zmsg_t *ack = herd_wire_snapack (self->snapack_owed);
+        herd_link_send (self->link, &ack);  //  Lost: the next one covers it
+        self->snapack_owed = 0;
+    }
     return s_send_batch (self);
 }
 
 void
-herd_peer_hello_received (herd_peer_t *self, bool answer, int64_t now_ms)
+herd_peer_snapmark_received (herd_peer_t *self, uint64_t mark)
 {
     assert (self);
-    herd_sync_request (self->sync, now_ms);
+    if (mark > self->snapack_owed)
+        self->snapack_owed = mark;
+}
+
+void
+herd_peer_snapack_received (herd_peer_t *self, uint64_t mark)
+{
+    assert (self);
+    herd_sync_acked (self->sync, mark);
+}
+
+void
+herd_peer_hello_received (herd_peer_t *self,
+                          bool answer,
+                          bool resync,
+                          int64_t now_ms)
+{
+    assert (self);
+    herd_sync_request (self->sync, resync, now_ms);
     //  Its link to us came up; ours to it may never have gone down (a
     //  frozen node, a one-sided break): ask it as well
     if (answer)

@@ -62,7 +62,8 @@ herd_stats_write_metrics (const herd_stats_t *self,
                      node, sources[s], results[r], self->updates[s][r]);
     s_counter_help (out, "herd_messages_received_total",
                     "Herd messages received, by command.");
-    const char *names[] = {"AT", "ACK", "HELLO", "SNAP", "SNAPEND", "other"};
+    const char *names[] = {"AT",      "ACK",      "HELLO",   "SNAP",
+                           "SNAPEND", "SNAPMARK", "SNAPACK", "other"};
     for (int c = 0; c <= HERD_WIRE_OTHER; c++)
         fprintf (out,
                  "herd_messages_received_total{node=\"%s\",command=\"%s\"} "

@@ -10,11 +10,17 @@ struct _herd_sync_t {
     uint64_t epoch;       //  Ours, in HELLOs
     bool hello;           //  A HELLO waits to be sent
     bool hello_answer;    //  ...asking for a HELLO back
+    bool hello_resync;    //  ...or for the records again ("R")
     int64_t hello_next_try;
-    bool active;      //  A snapshot is under way
-    size_t cursor;    //  In the table's walk
-    uint64_t layout;  //  Of the table when the walk began
-    uint64_t sent;    //  Records sent so far
+    bool sent_since_up;     //  A snapshot began since the link went down
+    uint64_t window;        //  Batches without SNAPACK at most; 0: no limit
+    uint64_t marked;        //  SNAPMARKs sent (numbered from 1)
+    uint64_t acked;         //  Highest SNAPACK taken
+    int64_t waiting_since;  //  The window has been full since
+    bool active;            //  A snapshot is under way
+    size_t cursor;          //  In the table's walk
+    uint64_t layout;        //  Of the table when the walk began
+    uint64_t sent;          //  Records sent so far
     int64_t next_try;
     int64_t started;
 };
@@ -23,6 +29,7 @@ herd_sync_t *
 herd_sync_new (herd_link_t *link,
                herd_table_t *table,
                uint64_t epoch,
+               uint64_t window,
                herd_log_t *log)
 {
     assert (link && table && log);
@@ -30,6 +37,7 @@ herd_sync_new (herd_link_t *link,
     self->link = link;
     self->table = table;
     self->epoch = epoch;
+    self->window = window;
     self->log = log;
     return self;
 }
@@ -80,6 +88,42 @@ s_batch (herd_sync_t *self, size_t *records)
     return snap;
 }
 
+//  Have window batches gone without their SNAPACK?  Then the
+//  next waits: what is queued on the link stays small, so that live
+//  updates behind it are not held up for long on a slow link.  A
+//  neighbour that does not answer (an older one, or its link to us is
+//  down) is waited for HERD_SYNC_ACK_WAIT_MS at most each time.
+static bool
+s_window_full (herd_sync_t *self, int64_t now)
+{
+    if (!self->window || self->marked - self->acked < self->window) {
+        self->waiting_since = 0;
+        return false;
+    }
+    if (!self->waiting_since)
+        self->waiting_since = now;
+    if (now - self->waiting_since >= HERD_SYNC_ACK_WAIT_MS) {
+        herd_log_printf (
+            self->log, "info", "snapshot to %s: no SNAPACK for %d ms, going on",
+            herd_link_neighbour (self->link), HERD_SYNC_ACK_WAIT_MS);
+        self->acked = self->marked;
+        self->waiting_since = 0;
+        return false;
+    }
+    self->next_try = now + HERD_SYNC_RETRY_MS / 4;
+    return true;
+}
+
+//  Mark the batches sent so far (SNAPMARK): the neighbour acks them.  A
+//  mark the link refuses is not counted, so not waited for.
+static void
+s_mark (herd_sync_t *self)
+{
+    zmsg_t *mark = herd_wire_snapmark (self->marked + 1);
+    if (herd_link_send (self->link, &mark) == 0)
+        self->marked++;
+}
+
 //  Send what the link takes of the snapshot.
 static void
 s_pump (herd_sync_t *self, int64_t now)
@@ -93,6 +137,8 @@ s_pump (herd_sync_t *self, int64_t now)
         s_restart (self);
     }
     for (int i = 0; i < HERD_SYNC_BATCHES_PER_TICK; i++) {
+        if (s_window_full (self, now))
+            return;
         size_t start = self->cursor;
         size_t records;
         zmsg_t *msg = s_batch (self, &records);
@@ -105,6 +151,8 @@ s_pump (herd_sync_t *self, int64_t now)
             return;
         }
         self->sent += records;
+        if (!end && self->window)
+            s_mark (self);
         if (end) {
             herd_log_printf (self->log, "info",
                              "snapshot to %s done records=%" PRIu64
@@ -125,14 +173,19 @@ s_send_hello (herd_sync_t *self, int64_t now)
 {
     if (self->hello_next_try > now)
         return;
-    zmsg_t *hello = herd_wire_hello (self->epoch, self->hello_answer);
+    zmsg_t *hello = self->hello_resync
+                        ? herd_wire_hello_resync (self->epoch)
+                        : herd_wire_hello (self->epoch, self->hello_answer);
     if (herd_link_send (self->link, &hello)) {
         self->hello_next_try = now + HERD_SYNC_RETRY_MS / 4;
         return;
     }
-    herd_log_printf (self->log, "info", "hello tx to=%s answer=%d",
-                     herd_link_neighbour (self->link), self->hello_answer);
-    self->hello = self->hello_answer = false;
+    herd_log_printf (self->log, "info", "hello tx to=%s answer=%s",
+                     herd_link_neighbour (self->link),
+                     self->hello_resync   ? "R"
+                     : self->hello_answer ? "1"
+                                          : "0");
+    self->hello = self->hello_answer = self->hello_resync = false;
 }
 
 void
@@ -146,9 +199,27 @@ herd_sync_hello (herd_sync_t *self, bool answer, int64_t now_ms)
 }
 
 void
-herd_sync_request (herd_sync_t *self, int64_t now_ms)
+herd_sync_resync (herd_sync_t *self, int64_t now_ms)
 {
     assert (self);
+    self->hello = true;
+    self->hello_resync = true;
+    self->hello_next_try = 0;
+    s_send_hello (self, now_ms);
+}
+
+void
+herd_sync_request (herd_sync_t *self, bool again, int64_t now_ms)
+{
+    assert (self);
+    if (!again && self->sent_since_up) {
+        herd_log_printf (self->log, "info",
+                         "snapshot to %s not sent again: one began since the "
+                         "link came up",
+                         herd_link_neighbour (self->link));
+        return;
+    }
+    self->sent_since_up = true;
     s_restart (self);
     self->active = true;
     self->started = now_ms;
@@ -164,7 +235,21 @@ herd_sync_link_down (herd_sync_t *self)
     assert (self);
     if (self->active)
         s_restart (self);
-    self->hello = self->hello_answer = false;
+    self->hello = self->hello_answer = self->hello_resync = false;
+    self->sent_since_up = false;
+    self->acked = self->marked;  //  What was lost is acked by no one
+    self->waiting_since = 0;
+}
+
+void
+herd_sync_acked (herd_sync_t *self, uint64_t mark)
+{
+    assert (self);
+    if (mark > self->acked && mark <= self->marked) {
+        self->acked = mark;
+        self->waiting_since = 0;
+        self->next_try = 0;  //  The next tick sends more
+    }
 }
 
 void

@@ -37,7 +37,7 @@ static const s_setting_t s_settings[] = {
     {"link_timeout_ms", "3000", 20, 3600000},
     {"link_reconnect_ms", "100", 1, 600000},
     {"link_reconnect_max_ms", "500", 1, 3600000},
-    {"link_connect_timeout_ms", "1000", 0, 600000},
+    {"link_connect_timeout_ms", "500", 0, 600000},
     {"ack_hold_ms", "100", 0, 60000},
 };
 #define S_SETTINGS (sizeof (s_settings) / sizeof (s_settings[0]))

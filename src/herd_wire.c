@@ -221,16 +221,32 @@ herd_wire_batch_take (herd_wire_batch_t *self)
     return msg;
 }
 
-zmsg_t *
-herd_wire_hello (uint64_t epoch, bool answer)
+//  A message of command and one 8-byte number.
+static zmsg_t *
+s_u64_message (const char *command, uint64_t number)
 {
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
-    zmsg_addstr (msg, "HELLO");
+    zmsg_addstr (msg, command);
     byte value[8];
-    s_put_u64 (value, epoch);
+    s_put_u64 (value, number);
     zmsg_addmem (msg, value, sizeof (value));
+    return msg;
+}
+
+zmsg_t *
+herd_wire_hello (uint64_t epoch, bool answer)
+{
+    zmsg_t *msg = s_u64_message ("HELLO", epoch);
     zmsg_addstr (msg, answer ? "1" : "0");
+    return msg;
+}
+
+zmsg_t *
+herd_wire_hello_resync (uint64_t epoch)
+{
+    zmsg_t *msg = s_u64_message ("HELLO", epoch);
+    zmsg_addstr (msg, "R");
     return msg;
 }
 
@@ -252,13 +268,19 @@ herd_wire_snap_add (zmsg_t *snap, const char *line, size_t size)
 zmsg_t *
 herd_wire_snapend (uint64_t count)
 {
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
-    zmsg_addstr (msg, "SNAPEND");
-    byte value[8];
-    s_put_u64 (value, count);
-    zmsg_addmem (msg, value, sizeof (value));
-    return msg;
+    return s_u64_message ("SNAPEND", count);
+}
+
+zmsg_t *
+herd_wire_snapmark (uint64_t mark)
+{
+    return s_u64_message ("SNAPMARK", mark);
+}
+
+zmsg_t *
+herd_wire_snapack (uint64_t mark)
+{
+    return s_u64_message ("SNAPACK", mark);
 }
 
 bool
@@ -450,11 +472,17 @@ herd_wire_decode (herd_wire_t *self, zmsg_t *msg, const char **reason)
             return -1;
         zframe_t *answer = zmsg_next (msg);
         self->answer = answer && zframe_streq (answer, "1");
+        self->resync = answer && zframe_streq (answer, "R");
         return 0;
     }
     if (s_equals (self->name, "SNAPEND")) {
         self->command = HERD_WIRE_SNAPEND;
         return s_decode_u64 (zmsg_next (msg), &self->count, reason);
+    }
+    if (s_equals (self->name, "SNAPMARK") || s_equals (self->name, "SNAPACK")) {
+        self->command = s_equals (self->name, "SNAPACK") ? HERD_WIRE_SNAPACK
+                                                         : HERD_WIRE_SNAPMARK;
+        return s_decode_u64 (zmsg_next (msg), &self->sequence, reason);
     }
     if (s_equals (self->name, "SNAP")) {
         //  Records follow the command frame: herd_wire_next_record

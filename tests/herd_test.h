@@ -177,7 +177,8 @@ void herd_test_inproc (char *endpoint, const char *prefix);
 zmsg_t *herd_test_marker (void);
 
 //  The next message router received, decoded into wire; it must come from
-//  sender, with command.  Caller destroys it (wire points into it).
+//  sender, with command.  SNAPMARKs before it are skipped, unless command
+//  is HERD_WIRE_SNAPMARK.  Caller destroys it (wire points into it).
 zmsg_t *herd_test_receive (zsock_t *router,
                            const char *sender,
                            herd_wire_t *wire,

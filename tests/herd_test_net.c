@@ -257,6 +257,14 @@ herd_test_receive (zsock_t *router,
     const char *reason = NULL;
     if (herd_wire_decode (wire, msg, &reason))
         fail_msg ("undecodable message: %s", reason);
+    //  A snapshot's marks (flow control) are skipped unless asked for
+    while (wire->command == HERD_WIRE_SNAPMARK && command != wire->command) {
+        zmsg_destroy (&msg);
+        msg = zmsg_recv (router);
+        assert_non_null (msg);
+        if (herd_wire_decode (wire, msg, &reason))
+            fail_msg ("undecodable message: %s", reason);
+    }
     assert_int_equal (wire->sender.size, strlen (sender));
     assert_memory_equal (wire->sender.data, sender, wire->sender.size);
     assert_int_equal (wire->command, command);

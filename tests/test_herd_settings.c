@@ -50,7 +50,7 @@ test_read_types_every_setting (void **state)
     assert_int_equal (settings.link.timeout_ms, 3000);
     assert_int_equal (settings.link.reconnect_ms, 100);
     assert_int_equal (settings.link.reconnect_max_ms, 500);
-    assert_int_equal (settings.link.connect_timeout_ms, 1000);
+    assert_int_equal (settings.link.connect_timeout_ms, 500);
     assert_int_equal (settings.ack_hold_ms, 100);
     herd_topo_destroy (&topo);
 }

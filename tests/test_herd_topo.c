@@ -209,7 +209,7 @@ test_link_settings_are_checked (void **state)
     assert_int_equal (herd_topo_number (topo, 0, "link_reconnect_ms"), 100);
     assert_int_equal (herd_topo_number (topo, 0, "link_reconnect_max_ms"), 500);
     assert_int_equal (herd_topo_number (topo, 0, "link_connect_timeout_ms"),
-                      1000);
+                      500);
     assert_int_equal (herd_topo_number (topo, 0, "ack_hold_ms"), 100);
     herd_topo_destroy (&topo);
     const char *node = "nodes\n    A\n        client = 127.0.0.1:7001\n"
