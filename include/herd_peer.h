@@ -24,6 +24,8 @@
 //  A peer's queued updates go out at once past this many, or bytes.
 #define HERD_PEER_BATCH       256
 #define HERD_PEER_BATCH_BYTES (64 * 1024)
+//  SNAPs passed on that wait for the snapshot window, at most (4 MiB).
+#define HERD_PEER_FORWARDS_MAX 64
 
 typedef struct _herd_peer_t herd_peer_t;
 
@@ -99,6 +101,14 @@ void herd_peer_hello_received (herd_peer_t *self,
                                bool answer,
                                bool resync,
                                int64_t now_ms);
+
+//  Pass on records we stored from another neighbour's snapshot (a SNAP;
+//  *msg_p is consumed), within the window of snapshot batches that this
+//  one has not acked: now, or in order as the window opens.  Returns 0,
+//  or -1 if it will not be sent: the link is down (catch-up brings it), or
+//  HERD_PEER_FORWARDS_MAX wait already (then our whole table follows,
+//  once a snapshot under way is done).
+int herd_peer_forward_snap (herd_peer_t *self, zmsg_t **msg_p, int64_t now_ms);
 
 //  The neighbour sent SNAPMARK mark: it is owed a SNAPACK of the highest,
 //  sent at herd_peer_flush.

@@ -60,6 +60,12 @@ void herd_sync_resync (herd_sync_t *self, int64_t now_ms);
 //  up: one snapshot is enough).
 void herd_sync_request (herd_sync_t *self, bool again, int64_t now_ms);
 
+//  Send a SNAP of records we stored from another neighbour's snapshot,
+//  within the same window as our snapshot's batches.  Returns 0 (*msg_p
+//  consumed), or -1 if the window is full or the link refused it (*msg_p
+//  left to the caller).
+int herd_sync_forward (herd_sync_t *self, zmsg_t **msg_p, int64_t now_ms);
+
 //  The neighbour acked the snapshot's batches up to mark (SNAPACK): the
 //  next tick sends more.
 void herd_sync_acked (herd_sync_t *self, uint64_t mark);

@@ -216,16 +216,18 @@ s_snap (herd_node_t *self, herd_peer_t *from, zmsg_t *msg)
     herd_log_printf (self->log, refused ? "warning" : "info",
                      "snap rx from=%s records=%zu stored=%zu refused=%zu",
                      herd_peer_neighbour (from), records, stored, refused);
+    int64_t now = zclock_mono ();
     for (size_t i = 0; stored && i < self->peer_count; i++) {
         herd_peer_t *peer = self->peers[i];
         if (peer == from)
             continue;
         zmsg_t *copy = zmsg_dup (forward);
-        if (herd_peer_send (peer, &copy))
-            herd_log_printf (self->log, "info",
-                             "snap not passed on to %s: link %s",
+        if (herd_peer_forward_snap (peer, &copy, now))
+            herd_log_printf (self->log, "info", "snap not passed on to %s: %s",
                              herd_peer_neighbour (peer),
-                             herd_peer_up (peer) ? "queue full" : "down");
+                             herd_peer_up (peer)
+                                 ? "its window is full; our records follow"
+                                 : "link down");
     }
     zmsg_destroy (&forward);
 }

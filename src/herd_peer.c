@@ -15,12 +15,22 @@ struct _herd_peer_t {
     uint64_t ack_epoch;        //  ...for the neighbour's update of this
     uint64_t ack_sequence;     //  epoch and sequence
     uint64_t snapack_owed;     //  Highest SNAPMARK of its not acked, or 0
+    zlist_t *forwards;         //  SNAPs to pass on when the window opens
     int64_t now;               //  Of the last tick (for link events)
     bool went_down;            //  The link went down since the last tick
     int64_t resync_at;         //  When to ask for its records next, or 0
     int64_t resync_then;       //  And again at this later time, or 0
     bool owes_snapshot;        //  Updates for it were lost on a live link
 };
+
+//  Drop the SNAPs waiting to be passed on.
+static void
+s_drop_forwards (herd_peer_t *self)
+{
+    zmsg_t *msg;
+    while (self->forwards && (msg = (zmsg_t *) zlist_pop (self->forwards)))
+        zmsg_destroy (&msg);
+}
 
 //  The link went up or down (from herd_link_check, in herd_peer_tick).  Up:
 //  ask the neighbour for what we lack, and for a HELLO back.
@@ -34,6 +44,19 @@ s_on_link (void *arg, bool up)
         herd_sync_link_down (self->sync);
         self->went_down = true;
         self->owes_snapshot = false;  //  Its HELLO, when back, asks for it
+        s_drop_forwards (self);
+    }
+}
+
+//  Pass on the SNAPs waiting, in order, as far as the window lets.
+static void
+s_send_forwards (herd_peer_t *self, int64_t now_ms)
+{
+    zmsg_t *msg;
+    while ((msg = (zmsg_t *) zlist_first (self->forwards))) {
+        if (herd_sync_forward (self->sync, &msg, now_ms))
+            return;
+        zlist_pop (self->forwards);
     }
 }
 
@@ -55,6 +78,7 @@ herd_peer_new (const herd_peer_config_t *config)
     self->sync = herd_sync_new (self->link, config->table, config->epoch,
                                 HERD_SYNC_WINDOW, config->log);
     self->batch = herd_wire_batch_new ();
+    self->forwards = zlist_new ();
     return self;
 }
 
@@ -67,6 +91,8 @@ herd_peer_destroy (herd_peer_t **self_p)
         if (self->link)
             herd_peer_flush (self);
         herd_wire_batch_destroy (&self->batch);
+        s_drop_forwards (self);
+        zlist_destroy (&self->forwards);
         herd_sync_destroy (&self->sync);
         herd_link_destroy (&self->link);
         free (self);
@@ -140,6 +166,7 @@ herd_peer_tick (herd_peer_t *self, int64_t now_ms)
     }
     if (herd_sync_busy (self->sync))
         herd_sync_tick (self->sync, now_ms);
+    s_send_forwards (self, now_ms);
     return self->went_down;
 }
 
@@ -242,6 +269,31 @@ herd_peer_flush (herd_peer_t *self)
         self->snapack_owed = 0;
     }
     return s_send_batch (self);
+}
+
+int
+herd_peer_forward_snap (herd_peer_t *self, zmsg_t **msg_p, int64_t now_ms)
+{
+    assert (self && msg_p);
+    if (!herd_link_up (self->link)) {
+        zmsg_destroy (msg_p);
+        return -1;  //  Catch-up when it is back brings them
+    }
+    if (zlist_size (self->forwards) == 0
+        && herd_sync_forward (self->sync, msg_p, now_ms) == 0)
+        return 0;
+    //  It waits for the window, in order; past HERD_PEER_FORWARDS_MAX our
+    //  whole table follows instead, once a snapshot under way is done (as
+    //  for updates lost, herd_peer_tick)
+    if (zlist_size (self->forwards) < HERD_PEER_FORWARDS_MAX) {
+        zlist_append (self->forwards, *msg_p);
+        *msg_p = NULL;
+        return 0;
+    }
+    zmsg_destroy (msg_p);
+    s_drop_forwards (self);
+    self->owes_snapshot = true;
+    return -1;
 }
 
 void

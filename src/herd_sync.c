@@ -241,6 +241,21 @@ herd_sync_link_down (herd_sync_t *self)
     self->waiting_since = 0;
 }
 
+int
+herd_sync_forward (herd_sync_t *self, zmsg_t **msg_p, int64_t now_ms)
+{
+    assert (self && msg_p);
+    if (s_window_full (self, now_ms))
+        return -1;
+    zmsg_t *copy = zmsg_dup (*msg_p);
+    if (herd_link_send (self->link, &copy))
+        return -1;
+    zmsg_destroy (msg_p);
+    if (self->window)
+        s_mark (self);
+    return 0;
+}
+
 void
 herd_sync_acked (herd_sync_t *self, uint64_t mark)
 {

@@ -7,6 +7,7 @@
     (tests/herd_test_peer.c).  */
 
 #include "herd_test_peer.h"
+#include "herd_sync.h"
 
 #include <czmq.h>
 
@@ -242,6 +243,46 @@ test_lost_updates_send_our_records_again (void **state)
     zmsg_destroy (&msg);
 }
 
+//  Records passed on from another snapshot go within the window, and wait
+//  in order for it to open; they do not jump ahead of what waits.
+static void
+test_forwarded_snaps_wait_for_the_window (void **state)
+{
+    herd_test_peer_t *self = (herd_test_peer_t *) *state;
+    herd_test_peer_up (self);
+    for (int i = 0; i < HERD_SYNC_WINDOW + 2; i++) {
+        zmsg_t *snap = herd_wire_snap ();
+        char line[16];
+        snprintf (line, sizeof (line), "AT %d", i);
+        herd_wire_snap_add (snap, line, strlen (line));
+        assert_int_equal (herd_peer_forward_snap (self->peer, &snap, self->now),
+                          0);
+        assert_null (snap);
+    }
+    herd_test_peer_tick (self);
+    herd_test_peer_mark (self);
+    for (int i = 0; i < HERD_SYNC_WINDOW; i++) {
+        herd_wire_t wire;
+        zmsg_t *msg = herd_test_peer_receive (self, &wire, HERD_WIRE_SNAP);
+        zmsg_destroy (&msg);
+    }
+    herd_test_peer_expect_marker (self);  //  The rest wait
+    herd_peer_snapack_received (self->peer, HERD_SYNC_WINDOW);
+    herd_test_peer_tick (self);
+    herd_test_peer_mark (self);
+    for (int i = HERD_SYNC_WINDOW; i < HERD_SYNC_WINDOW + 2; i++) {
+        herd_wire_t wire;
+        zmsg_t *msg = herd_test_peer_receive (self, &wire, HERD_WIRE_SNAP);
+        herd_span_t record;
+        assert_true (herd_wire_first_record (msg, &record));
+        char line[16];
+        snprintf (line, sizeof (line), "AT %d", i);
+        herd_test_peer_assert_span (record, line, strlen (line));
+        zmsg_destroy (&msg);
+    }
+    herd_test_peer_expect_marker (self);
+}
+
 int
 main (void)
 {
@@ -267,6 +308,9 @@ main (void)
         cmocka_unit_test_setup_teardown (
             test_a_snapshot_before_the_link_is_up_syncs_it_when_up,
             herd_test_peer_setup_tcp, herd_test_peer_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_forwarded_snaps_wait_for_the_window, herd_test_peer_setup_tcp,
+            herd_test_peer_teardown),
         cmocka_unit_test_setup_teardown (test_tick_says_the_link_went_down,
                                          herd_test_peer_setup_tcp,
                                          herd_test_peer_teardown),
