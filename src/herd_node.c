@@ -23,10 +23,6 @@
 #define S_STATS_TICK_MS 1000
 //  How often records are aged.
 #define S_AGE_TICK_MS 1000
-//  After a link goes down, the other neighbours are asked for their
-//  records once its far end has noticed, and this much later
-//  (herd_node_resync_others).
-#define S_RESYNC_SLACK_MS 1000
 
 //  ---------------------------------------------------------------------
 //  Dispatch, and the end of every turn
@@ -96,53 +92,6 @@ s_timer (herd_node_t *self,
 //  ---------------------------------------------------------------------
 //  Timers and signals
 
-//  How long after we found a link to neighbour down it has surely found
-//  its own link to us down too: it drops a link its timeout after it last
-//  heard us, and we heard it at least once per heartbeat of ours, so at
-//  most its timeout and heartbeat less our timeout and heartbeat later
-//  (each node may have its own settings; proto/herd.md, section 5).
-static int64_t
-s_resync_delay (herd_node_t *self, const char *neighbour)
-{
-    int index = herd_topo_node_index (self->topo, neighbour);
-    int64_t theirs = 2 * self->settings.link.heartbeat_ms;
-    if (index >= 0)
-        theirs =
-            herd_topo_number (self->topo, (size_t) index, "link_timeout_ms")
-            + herd_topo_number (self->topo, (size_t) index,
-                                "link_heartbeat_ms");
-    int64_t ours =
-        self->settings.link.timeout_ms - self->settings.link.heartbeat_ms;
-    return (theirs > ours ? theirs - ours : 0) + S_RESYNC_SLACK_MS;
-}
-
-//  The link to neighbour went down, or was closed: while it was dead but
-//  not yet known to be, both ends named each other in the seen sets of
-//  what they stored, so the rest of the herd did not pass that on.  Ask
-//  every other neighbour (except skip, or none) for its records once the
-//  far end must have noticed too.
-void
-herd_node_resync_others (herd_node_t *self,
-                         const char *neighbour,
-                         const herd_peer_t *skip,
-                         int64_t now)
-{
-    int64_t at = now + s_resync_delay (self, neighbour);
-    for (size_t i = 0; i < self->peer_count; i++)
-        if (self->peers[i] != skip)
-            herd_peer_resync (self->peers[i], at);
-}
-
-//  The link of peer went down: replies held for its ACK stop waiting, and
-//  the other neighbours are asked for their records.
-static void
-s_peer_down (herd_node_t *self, herd_peer_t *peer, int64_t now)
-{
-    if (herd_peer_slot (peer) >= 0)
-        herd_ack_forget (self->acks, (size_t) herd_peer_slot (peer));
-    herd_node_resync_others (self, herd_peer_neighbour (peer), peer, now);
-}
-
 //  Neighbours' socket events and catch-up, refused handshakes.
 static int
 s_on_tick (herd_node_t *self)
@@ -151,7 +100,7 @@ s_on_tick (herd_node_t *self)
     herd_inbox_check (self->inbox);
     for (size_t i = 0; i < self->peer_count; i++)
         if (herd_peer_tick (self->peers[i], now))
-            s_peer_down (self, self->peers[i], now);
+            herd_node_peer_down (self, self->peers[i], now);
     return 0;
 }
 

@@ -111,6 +111,10 @@ int herd_node_link (herd_node_t *self, size_t index);
 //  caller then takes next as its topology.
 void herd_node_relink (herd_node_t *self, herd_topo_t *next, size_t index);
 
+//  The link of peer went down: replies held for its ACK stop waiting, and
+//  the other neighbours are asked for their records (herd_node_herd.c).
+void herd_node_peer_down (herd_node_t *self, herd_peer_t *peer, int64_t now);
+
 //  The link to neighbour went down or was closed: ask every peer but skip
 //  (may be NULL) for its records once the far end has surely noticed
 //  (proto/herd.md, section 5).
