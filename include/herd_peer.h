@@ -117,7 +117,9 @@ void herd_peer_snapmark_received (herd_peer_t *self, uint64_t mark);
 //  The neighbour acked our snapshot's batches up to mark: more may go.
 void herd_peer_snapack_received (herd_peer_t *self, uint64_t mark);
 
-//  Say HELLO to the neighbour now if its link is up (after a reload).
+//  After a reload, if the link is up: ask the neighbour for its records
+//  again (HELLO "R") and send it ours, so that what either missed flows
+//  both ways whatever was sent since the link came up.
 void herd_peer_hello (herd_peer_t *self, int64_t now_ms);
 
 //  The neighbour's snapshot came in full (records long): synced.

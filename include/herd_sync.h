@@ -28,8 +28,10 @@
 //  At most this many batches go without the neighbour's SNAPACK, so that
 //  a snapshot never queues more than 256 KiB ahead of live updates...
 #define HERD_SYNC_WINDOW 4
-//  ...unless the neighbour has not answered for this long.
+//  ...unless the neighbour has not answered for this long (after this
+//  long the last mark goes again, in case its SNAPACK was lost).
 #define HERD_SYNC_ACK_WAIT_MS 5000
+#define HERD_SYNC_REMARK_MS   1000
 
 typedef struct _herd_sync_t herd_sync_t;
 
@@ -51,13 +53,16 @@ void herd_sync_destroy (herd_sync_t **self_p);
 void herd_sync_hello (herd_sync_t *self, bool answer, int64_t now_ms);
 
 //  Ask the neighbour for its records again, even if it sent a snapshot
-//  since the link came up (HELLO "R": another link went down).
+//  since the link came up (HELLO "R": another link went down, or a
+//  reload).  Sent after any other HELLO waiting, and kept, if the link is
+//  down, until it is up again.
 void herd_sync_resync (herd_sync_t *self, int64_t now_ms);
 
-//  The neighbour asked for our records: (re)start its snapshot from the
-//  first record; the first batches go now.  Unless again, not if one began
-//  since the link last went down (both ends' HELLOs ask when a link comes
-//  up: one snapshot is enough).
+//  The neighbour asked for our records: start its snapshot from the first
+//  record; the first batches go now.  Unless again, not if one began since
+//  the link last went down (both ends' HELLOs ask when a link comes up:
+//  one snapshot is enough).  With again while one is under way, that one
+//  goes on and a whole new one follows it.
 void herd_sync_request (herd_sync_t *self, bool again, int64_t now_ms);
 
 //  Send a SNAP of records we stored from another neighbour's snapshot,

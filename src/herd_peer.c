@@ -145,15 +145,14 @@ herd_peer_tick (herd_peer_t *self, int64_t now_ms)
     if (self->resync_at && now_ms >= self->resync_at) {
         self->resync_at = self->resync_then;
         self->resync_then = 0;
-        //  A link that is down now says HELLO when it is up again anyway
-        if (herd_link_up (self->link)) {
-            herd_log_printf (self->log, "notice",
-                             "link %s: asking for its records (a link went "
-                             "down: what was stored meanwhile may not have "
-                             "reached that neighbour)",
-                             herd_link_neighbour (self->link));
-            herd_sync_resync (self->sync, now_ms);
-        }
+        //  Sent now, or when the link is up again (after its HELLO "1",
+        //  which the neighbour may answer with nothing)
+        herd_log_printf (self->log, "notice",
+                         "link %s: asking for its records (a link went "
+                         "down: what was stored meanwhile may not have "
+                         "reached that neighbour)",
+                         herd_link_neighbour (self->link));
+        herd_sync_resync (self->sync, now_ms);
     }
     //  Updates it lost may have named it as holding them, so nobody else
     //  passes them on: it gets our whole table again, once a snapshot
@@ -164,9 +163,10 @@ herd_peer_tick (herd_peer_t *self, int64_t now_ms)
         self->owes_snapshot = false;
         herd_sync_request (self->sync, true, now_ms);
     }
+    //  Records passed on first: our own snapshot would take every window
+    s_send_forwards (self, now_ms);
     if (herd_sync_busy (self->sync))
         herd_sync_tick (self->sync, now_ms);
-    s_send_forwards (self, now_ms);
     return self->went_down;
 }
 
@@ -329,8 +329,12 @@ void
 herd_peer_hello (herd_peer_t *self, int64_t now_ms)
 {
     assert (self);
-    if (herd_link_up (self->link))
-        herd_sync_hello (self->sync, true, now_ms);
+    //  Both ways, whatever was sent since the link came up: it asks for
+    //  its records again ("R"), and ours go unasked
+    if (herd_link_up (self->link)) {
+        herd_sync_resync (self->sync, now_ms);
+        herd_sync_request (self->sync, true, now_ms);
+    }
 }
 
 void

@@ -8,15 +8,18 @@ struct _herd_sync_t {
     herd_table_t *table;  //  Borrowed
     herd_log_t *log;      //  Borrowed
     uint64_t epoch;       //  Ours, in HELLOs
-    bool hello;           //  A HELLO waits to be sent
-    bool hello_answer;    //  ...asking for a HELLO back
-    bool hello_resync;    //  ...or for the records again ("R")
+    bool hello;           //  A HELLO ("0" or "1") waits to be sent
+    bool hello_answer;    //  ...asking for a HELLO back ("1")
+    bool resync;          //  A HELLO "R" waits (after the other, if any);
+                          //  kept across the link going down
     int64_t hello_next_try;
+    bool again;             //  Another snapshot is due once this one is done
     bool sent_since_up;     //  A snapshot began since the link went down
     uint64_t window;        //  Batches without SNAPACK at most; 0: no limit
     uint64_t marked;        //  SNAPMARKs sent (numbered from 1)
     uint64_t acked;         //  Highest SNAPACK taken
     int64_t waiting_since;  //  The window has been full since
+    bool remarked;          //  The full window's last mark was sent again
     bool active;            //  A snapshot is under way
     size_t cursor;          //  In the table's walk
     uint64_t layout;        //  Of the table when the walk began
@@ -98,16 +101,24 @@ s_window_full (herd_sync_t *self, int64_t now)
 {
     if (!self->window || self->marked - self->acked < self->window) {
         self->waiting_since = 0;
+        self->remarked = false;
         return false;
     }
     if (!self->waiting_since)
         self->waiting_since = now;
+    //  Its SNAPACK may have been lost (its queue to us was full): a mark
+    //  sent again, same number, gets another
+    if (!self->remarked && now - self->waiting_since >= HERD_SYNC_REMARK_MS) {
+        zmsg_t *mark = herd_wire_snapmark (self->marked);
+        self->remarked = herd_link_send (self->link, &mark) == 0;
+    }
     if (now - self->waiting_since >= HERD_SYNC_ACK_WAIT_MS) {
         herd_log_printf (
             self->log, "info", "snapshot to %s: no SNAPACK for %d ms, going on",
             herd_link_neighbour (self->link), HERD_SYNC_ACK_WAIT_MS);
         self->acked = self->marked;
         self->waiting_since = 0;
+        self->remarked = false;
         return false;
     }
     self->next_try = now + HERD_SYNC_RETRY_MS / 4;
@@ -159,33 +170,45 @@ s_pump (herd_sync_t *self, int64_t now)
                              " ms=%" PRId64,
                              neighbour, self->sent, now - self->started);
             self->active = false;
+            if (self->again) {
+                self->again = false;
+                herd_sync_request (self, true, now);
+            }
             return;
         }
     }
 }
 
-//  Send a waiting HELLO.  The link refuses it until its connection is
-//  attached (the monitor may tell "up" a moment before), so it is tried
-//  again until it goes: a HELLO lost here would leave the link without
-//  catch-up.
+//  Send the waiting HELLOs: "0" or "1", then "R".  The link refuses them
+//  until its connection is attached (the monitor may tell "up" a moment
+//  before), so they are tried again until they go: a HELLO lost here
+//  would leave the link without catch-up.
 static void
 s_send_hello (herd_sync_t *self, int64_t now)
 {
     if (self->hello_next_try > now)
         return;
-    zmsg_t *hello = self->hello_resync
-                        ? herd_wire_hello_resync (self->epoch)
-                        : herd_wire_hello (self->epoch, self->hello_answer);
-    if (herd_link_send (self->link, &hello)) {
-        self->hello_next_try = now + HERD_SYNC_RETRY_MS / 4;
-        return;
+    const char *neighbour = herd_link_neighbour (self->link);
+    if (self->hello) {
+        zmsg_t *hello = herd_wire_hello (self->epoch, self->hello_answer);
+        if (herd_link_send (self->link, &hello)) {
+            self->hello_next_try = now + HERD_SYNC_RETRY_MS / 4;
+            return;
+        }
+        herd_log_printf (self->log, "info", "hello tx to=%s answer=%d",
+                         neighbour, self->hello_answer);
+        self->hello = self->hello_answer = false;
     }
-    herd_log_printf (self->log, "info", "hello tx to=%s answer=%s",
-                     herd_link_neighbour (self->link),
-                     self->hello_resync   ? "R"
-                     : self->hello_answer ? "1"
-                                          : "0");
-    self->hello = self->hello_answer = self->hello_resync = false;
+    if (self->resync) {
+        zmsg_t *hello = herd_wire_hello_resync (self->epoch);
+        if (herd_link_send (self->link, &hello)) {
+            self->hello_next_try = now + HERD_SYNC_RETRY_MS / 4;
+            return;
+        }
+        herd_log_printf (self->log, "info", "hello tx to=%s answer=R",
+                         neighbour);
+        self->resync = false;
+    }
 }
 
 void
@@ -202,8 +225,7 @@ void
 herd_sync_resync (herd_sync_t *self, int64_t now_ms)
 {
     assert (self);
-    self->hello = true;
-    self->hello_resync = true;
+    self->resync = true;
     self->hello_next_try = 0;
     s_send_hello (self, now_ms);
 }
@@ -216,6 +238,15 @@ herd_sync_request (herd_sync_t *self, bool again, int64_t now_ms)
         herd_log_printf (self->log, "info",
                          "snapshot to %s not sent again: one began since the "
                          "link came up",
+                         herd_link_neighbour (self->link));
+        return;
+    }
+    if (again && self->active) {
+        //  One under way goes on (restarting it at every request could
+        //  keep it from ever ending), and a whole new one follows
+        self->again = true;
+        herd_log_printf (self->log, "info",
+                         "snapshot to %s: another follows this one",
                          herd_link_neighbour (self->link));
         return;
     }
@@ -235,8 +266,11 @@ herd_sync_link_down (herd_sync_t *self)
     assert (self);
     if (self->active)
         s_restart (self);
-    self->hello = self->hello_answer = self->hello_resync = false;
+    //  A resync asked for stays: it goes, after the HELLO "1", once the
+    //  link is up again (a "1" alone may be answered by nothing)
+    self->hello = self->hello_answer = false;
     self->sent_since_up = false;
+    self->again = false;         //  The restarted walk covers it
     self->acked = self->marked;  //  What was lost is acked by no one
     self->waiting_since = 0;
 }
@@ -271,7 +305,7 @@ void
 herd_sync_tick (herd_sync_t *self, int64_t now_ms)
 {
     assert (self);
-    if (self->hello)
+    if (self->hello || self->resync)
         s_send_hello (self, now_ms);
     if (self->active)
         s_pump (self, now_ms);
@@ -281,5 +315,5 @@ bool
 herd_sync_busy (herd_sync_t *self)
 {
     assert (self);
-    return self->hello || self->active;
+    return self->hello || self->resync || self->active;
 }

@@ -473,8 +473,8 @@ test_reloads_during_a_snapshot_are_safe (void **state)
     herd_test_herd_start (herd, "B");
     assert_true (herd_test_herd_log_wait (herd, "A", "snapshot to B starts", 1,
                                           S_DEADLINE));
-    //  Each reload says HELLO to B, whose answer starts the snapshot again:
-    //  one is under way at every reload
+    //  Each reload sends B our records again: a snapshot is under way at
+    //  every reload, and another follows it
     for (size_t i = 1; i <= 10; i++) {
         herd_test_herd_signal (herd, "A", SIGHUP);
         if (!herd_test_herd_log_wait (herd, "A", "topology reloaded", i,

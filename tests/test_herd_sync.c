@@ -386,19 +386,27 @@ test_a_batch_holds_at_most_its_bytes (void **state)
     s_expect_snapend (self, cursor, 200);
 }
 
-//  A second request starts again from the first record, and SNAPEND
-//  counts the records of the new walk only.
+//  A second request (again) while one is under way: that one goes on to
+//  its end, then a whole new one follows from the first record (found in
+//  review: restarting at each request could keep a big snapshot from
+//  ever ending while links kept going down).
 static void
-test_request_restarts_from_the_first_record (void **state)
+test_a_request_again_follows_the_one_under_way (void **state)
 {
     s_fixture_t *self = (s_fixture_t *) *state;
     s_fill (self->table, 0, S_TWO_TICKS);
     herd_sync_request (self->sync, true, 1000);
-    s_expect_full_snaps (self, HERD_SYNC_BATCHES_PER_TICK);
+    size_t cursor = s_expect_full_snaps (self, HERD_SYNC_BATCHES_PER_TICK);
     herd_sync_request (self->sync, true, 1001);
     assert_true (herd_sync_busy (self->sync));
-    size_t cursor = s_expect_full_snaps (self, HERD_SYNC_BATCHES_PER_TICK);
-    herd_sync_tick (self->sync, 1002);
+    s_mark (self);
+    s_expect_marker (self);
+    herd_sync_tick (self->sync, 1005);
+    s_expect_snap (self, &cursor, 100);
+    s_expect_snapend (self, cursor, S_TWO_TICKS);
+    assert_true (herd_sync_busy (self->sync));
+    cursor = s_expect_full_snaps (self, HERD_SYNC_BATCHES_PER_TICK);
+    herd_sync_tick (self->sync, 1010);
     assert_false (herd_sync_busy (self->sync));
     s_expect_snap (self, &cursor, 100);
     s_expect_snapend (self, cursor, S_TWO_TICKS);
@@ -689,7 +697,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_a_batch_holds_at_most_its_bytes,
                                          s_setup_inproc, s_teardown),
         cmocka_unit_test_setup_teardown (
-            test_request_restarts_from_the_first_record, s_setup_inproc,
+            test_a_request_again_follows_the_one_under_way, s_setup_inproc,
             s_teardown),
         cmocka_unit_test_setup_teardown (test_link_down_restarts_the_snapshot,
                                          s_setup_inproc, s_teardown),
