@@ -302,7 +302,9 @@ static int64_t
 s_resync_delay (herd_node_t *self, const char *neighbour)
 {
     int index = herd_topo_node_index (self->topo, neighbour);
-    int64_t theirs = 2 * self->settings.link.heartbeat_ms;
+    //  A neighbour no longer in the topology: as if it had our settings
+    int64_t theirs =
+        self->settings.link.timeout_ms + self->settings.link.heartbeat_ms;
     if (index >= 0)
         theirs =
             herd_topo_number (self->topo, (size_t) index, "link_timeout_ms")
