@@ -27,6 +27,10 @@ typedef struct _herd_inbox_t herd_inbox_t;
 //  The neighbour whose routing id is name, or NULL if there is none.
 typedef void *(herd_inbox_find_fn) (void *arg, herd_span_t name);
 
+//  A message came, vetted but for its sender, from name, which is no
+//  neighbour (its own topology may still say it is): refused, and told.
+typedef void (herd_inbox_stranger_fn) (void *arg, herd_span_t name);
+
 //  A message from a neighbour (what find gave for its routing id),
 //  decoded.  wire and msg (whose frames its spans point into) are valid
 //  during the call only.
@@ -36,14 +40,15 @@ typedef void (herd_inbox_message_fn) (void *arg,
                                       zmsg_t *msg);
 
 typedef struct {
-    const char *name;               //  Our node name
-    const char *endpoint;           //  Our herd endpoint, as written
-    const char *keys_dir;           //  CURVE keys, or "" for plain links
-    herd_log_t *log;                //  Borrowed
-    herd_stats_t *stats;            //  Borrowed: refusals and messages
-    herd_inbox_find_fn *find;       //  Vets senders
-    herd_inbox_message_fn *handle;  //  Takes what passes
-    void *arg;                      //  For both
+    const char *name;                  //  Our node name
+    const char *endpoint;              //  Our herd endpoint, as written
+    const char *keys_dir;              //  CURVE keys, or "" for plain links
+    herd_log_t *log;                   //  Borrowed
+    herd_stats_t *stats;               //  Borrowed: refusals and messages
+    herd_inbox_find_fn *find;          //  Vets senders
+    herd_inbox_stranger_fn *stranger;  //  Told of refused senders, or NULL
+    herd_inbox_message_fn *handle;     //  Takes what passes
+    void *arg;                         //  For all three
 } herd_inbox_config_t;
 
 //  Bind the inbox.  Returns NULL having said why on stderr (a missing

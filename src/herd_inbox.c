@@ -189,11 +189,15 @@ s_take (herd_inbox_t *self, zmsg_t *msg)
     herd_wire_t wire;
     const char *reason = NULL;
     void *neighbour = NULL;
-    if (herd_wire_decode (&wire, msg, &reason) == 0
-        && !(neighbour = self->config.find (self->config.arg, wire.sender)))
-        reason = "not a neighbour";
-    if (!reason && self->cert && !s_key_matches (msg, wire.sender))
+    if (herd_wire_decode (&wire, msg, &reason) == 0 && self->cert
+        && !s_key_matches (msg, wire.sender))
         reason = "routing id is not the name of the sender's key";
+    if (!reason
+        && !(neighbour = self->config.find (self->config.arg, wire.sender))) {
+        reason = "not a neighbour";
+        if (self->config.stranger)
+            self->config.stranger (self->config.arg, wire.sender);
+    }
     if (reason) {
         herd_stats_t *stats = self->config.stats;
         stats->refused++;

@@ -387,6 +387,7 @@ s_open_herd (herd_node_t *self, size_t index)
         self->log,
         &self->stats,
         herd_node_find_peer,
+        herd_node_on_stranger,
         herd_node_on_message,
         self,
     };

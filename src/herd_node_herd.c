@@ -87,10 +87,7 @@ s_is_node (herd_node_t *self, herd_span_t name)
     return herd_topo_node_index (self->topo, text) >= 0;
 }
 
-//  The inbox asks who sent a message.  A node of the herd that is not our
-//  neighbour (any more: its topology is older than ours) still names us
-//  in the seen sets of what it sends its other neighbours, who then do
-//  not pass it on to us: we ask them for their records soon.
+//  The inbox asks who sent a message.
 void *
 herd_node_find_peer (void *arg, herd_span_t name)
 {
@@ -101,13 +98,24 @@ herd_node_find_peer (void *arg, herd_span_t name)
             && memcmp (neighbour, name.data, name.size) == 0)
             return self->peers[i];
     }
-    if (s_is_node (self, name)) {
-        char text[HERD_WIRE_NAME_MAX + 1];
-        memcpy (text, name.data, name.size);
-        text[name.size] = 0;
-        herd_node_resync_others (self, text, NULL, zclock_mono ());
-    }
     return NULL;
+}
+
+//  The inbox refused a message from name, no neighbour of ours.  A node of
+//  the herd (its topology older than ours) still names us in the seen sets
+//  of what it sends its other neighbours, who then do not pass it on to
+//  us: we ask them for their records soon.
+void
+herd_node_on_stranger (void *arg, herd_span_t name)
+{
+    herd_node_t *self = (herd_node_t *) arg;
+    char text[HERD_WIRE_NAME_MAX + 1];
+    if (name.size > HERD_WIRE_NAME_MAX)
+        return;
+    memcpy (text, name.data, name.size);
+    text[name.size] = 0;
+    if (herd_topo_node_index (self->topo, text) >= 0)
+        herd_node_resync_others (self, text, NULL, zclock_mono ());
 }
 
 //  One update of an AT from peer: vetted, stored if newer, flooded on.

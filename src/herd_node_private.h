@@ -95,6 +95,7 @@ int herd_node_on_places (herd_node_t *self);
 //  herd_node_herd.c: the peer of a neighbour (herd_inbox_find_fn); a
 //  message from one (herd_inbox_message_fn).
 void *herd_node_find_peer (void *arg, herd_span_t name);
+void herd_node_on_stranger (void *arg, herd_span_t name);
 void herd_node_on_message (void *arg,
                            void *neighbour,
                            herd_wire_t *wire,

@@ -31,6 +31,19 @@ s_answers (void *arg)
     return same;
 }
 
+//  Links that heartbeat every 100 ms and are found down after 400 ms.
+#define S_FAST_LINKS "    link_heartbeat_ms = 100\n    link_timeout_ms = 400\n"
+
+//  A herd of A with neighbours B and C, its links S_FAST_LINKS; not
+//  started.
+static herd_test_herd_t *
+s_star (void)
+{
+    const char *names[] = {"A", "B", "C"};
+    const char *links[] = {"A B", "A C"};
+    return herd_test_herd_new (names, 3, links, 2, S_FAST_LINKS);
+}
+
 //  Each node binds 0.0.0.0 while its neighbours dial its name: a node in
 //  a container, or under Docker Swarm, where its name is not an address
 //  of its own.
@@ -63,9 +76,8 @@ test_link_timeout_ms_drops_a_frozen_neighbour (void **state)
     (void) state;
     const char *names[] = {"A", "B"};
     const char *links[] = {"A B"};
-    herd_test_herd_t *herd = herd_test_herd_new (
-        names, 2, links, 1,
-        "    link_heartbeat_ms = 100\n    link_timeout_ms = 400\n");
+    herd_test_herd_t *herd =
+        herd_test_herd_new (names, 2, links, 1, S_FAST_LINKS);
     herd_test_herd_start_all (herd);
     int64_t start = zclock_mono ();
     herd_test_herd_signal (herd, "B", SIGSTOP);
@@ -107,11 +119,7 @@ static void
 test_a_link_down_asks_the_other_neighbours (void **state)
 {
     (void) state;
-    const char *names[] = {"A", "B", "C"};
-    const char *links[] = {"A B", "A C"};
-    herd_test_herd_t *herd = herd_test_herd_new (
-        names, 3, links, 2,
-        "    link_heartbeat_ms = 100\n    link_timeout_ms = 400\n");
+    herd_test_herd_t *herd = s_star ();
     herd_test_herd_start_all (herd);
     size_t before =
         herd_test_herd_log_count (herd, "C", "snapshot to A starts");
@@ -144,10 +152,8 @@ test_a_held_reply_stops_waiting_for_a_link_found_down (void **state)
     (void) state;
     const char *names[] = {"A", "B"};
     const char *links[] = {"A B"};
-    herd_test_herd_t *herd = herd_test_herd_new (names, 2, links, 1,
-                                                 "    ack_hold_ms = 20000\n"
-                                                 "    link_heartbeat_ms = 100\n"
-                                                 "    link_timeout_ms = 400\n");
+    herd_test_herd_t *herd = herd_test_herd_new (
+        names, 2, links, 1, "    ack_hold_ms = 20000\n" S_FAST_LINKS);
     herd_test_herd_start_all (herd);
     herd_test_herd_signal (herd, "B", SIGSTOP);
     int64_t start = zclock_mono ();
@@ -166,11 +172,7 @@ static void
 test_the_resync_waits_for_the_far_end (void **state)
 {
     (void) state;
-    const char *names[] = {"A", "B", "C"};
-    const char *links[] = {"A B", "A C"};
-    herd_test_herd_t *herd = herd_test_herd_new (
-        names, 3, links, 2,
-        "    link_heartbeat_ms = 100\n    link_timeout_ms = 400\n");
+    herd_test_herd_t *herd = s_star ();
     //  B's own: it notices (1,200 + 300) - (400 - 100) = 1,200 ms later
     //  than A at most
     char *path = strdup (herd_test_herd_topology (herd));
@@ -211,9 +213,8 @@ test_a_node_that_dropped_a_link_still_gets_what_came_that_way (void **state)
     (void) state;
     const char *names[] = {"A", "B", "X"};
     const char *links[] = {"A B", "B X", "A X"};
-    herd_test_herd_t *herd = herd_test_herd_new (names, 3, links, 3,
-                                                 "    link_heartbeat_ms = 100\n"
-                                                 "    link_timeout_ms = 400\n");
+    herd_test_herd_t *herd =
+        herd_test_herd_new (names, 3, links, 3, S_FAST_LINKS);
     herd_test_herd_start_all (herd);
     //  A-X leaves A's topology; X is not told
     herd_test_herd_rewrite (herd, 3, 2);

@@ -303,6 +303,35 @@ test_forwarded_snaps_wait_for_the_window (void **state)
     herd_test_peer_expect_marker (self);
 }
 
+//  Past HERD_PEER_FORWARDS_MAX waiting, passed-on records are dropped and
+//  the neighbour gets our whole table instead, once the window lets.
+static void
+test_too_many_forwarded_snaps_send_our_table (void **state)
+{
+    herd_test_peer_t *self = (herd_test_peer_t *) *state;
+    herd_test_peer_up (self);
+    int count = HERD_SYNC_WINDOW + HERD_PEER_FORWARDS_MAX;
+    for (int i = 0; i <= count; i++) {
+        zmsg_t *snap = herd_wire_snap ();
+        herd_wire_snap_add (snap, "AT x", 4);
+        assert_int_equal (herd_peer_forward_snap (self->peer, &snap, self->now),
+                          i < count ? 0 : -1);
+        assert_null (snap);
+    }
+    for (int i = 0; i < HERD_SYNC_WINDOW; i++) {
+        herd_wire_t wire;
+        zmsg_t *msg = herd_test_peer_receive (self, &wire, HERD_WIRE_SNAP);
+        zmsg_destroy (&msg);
+    }
+    herd_peer_snapack_received (self->peer, HERD_SYNC_WINDOW);
+    herd_test_peer_tick (self);
+    //  Our (empty) table, not the dropped SNAPs
+    herd_wire_t wire;
+    zmsg_t *msg = herd_test_peer_receive (self, &wire, HERD_WIRE_SNAPEND);
+    assert_int_equal (wire.count, 0);
+    zmsg_destroy (&msg);
+}
+
 int
 main (void)
 {
@@ -331,6 +360,9 @@ main (void)
         cmocka_unit_test_setup_teardown (
             test_forwarded_snaps_wait_for_the_window, herd_test_peer_setup_tcp,
             herd_test_peer_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_too_many_forwarded_snaps_send_our_table,
+            herd_test_peer_setup_tcp, herd_test_peer_teardown),
         cmocka_unit_test_setup_teardown (test_tick_says_the_link_went_down,
                                          herd_test_peer_setup_tcp,
                                          herd_test_peer_teardown),
