@@ -7,10 +7,22 @@ BUILD   ?= build
 TOPOLOGY ?= deploy/topologies/cs131-2022.zpl
 
 PKGS     := libczmq libzmq libcurl libcjson
-APT_PKGS := libczmq-dev libzmq3-dev libcurl4-openssl-dev libcjson-dev \
-            libcmocka-dev pkg-config clang-format netcat-openbsd gcc libc6-dev \
-            clang libclang-rt-14-dev cppcheck
-TOOLS    := cc pkg-config clang-format nc clang cppcheck
+#  Debian packages: what building and running need (make run), and what
+#  the tests add (make test).  nc and curl are for README's examples.
+RUN_APT  := gcc libc6-dev make pkg-config libczmq-dev libzmq3-dev \
+            libcurl4-openssl-dev libcjson-dev netcat-openbsd curl
+TEST_APT := libcmocka-dev clang-format clang libclang-rt-14-dev cppcheck \
+            iptables iproute2 libnetfilter-queue-dev mandoc
+
+#  Short compile lines (CC src/herd_node.c); make V=1 prints them whole.
+V ?= 0
+ifeq ($(V),1)
+Q    :=
+SAY  := @true
+else
+Q    := @
+SAY  := @printf '%-4s %s\n'
+endif
 
 #  Project flags live apart from CFLAGS so `make CFLAGS=...` keeps them.
 #  pkg-config is expanded lazily: `deps` may have just installed it.
@@ -38,32 +50,37 @@ HARNESS   := $(BUILD)/tests/herd_test.o $(BUILD)/tests/herd_test_net.o \
 
 .SECONDARY:
 .PHONY: all run test check asan valgrind bench soak compose-test swarm-test deps-docker format \
-    format-check lint deps clean \
+    format-check lint deps deps-run clean \
     fuzz fuzz-short fuzz-run fuzz-replay
 
 all: $(BUILD)/herd $(TEST_BIN)
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(HERD_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(SAY) CC $<
+	$(Q)$(CC) $(HERD_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libherd.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	$(SAY) AR $@
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/herd: $(BUILD)/src/herd.o $(BUILD)/src/herd_pid.o $(BUILD)/libherd.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $(PID_LDFLAGS) $^ $(LIBS) -o $@
+	$(SAY) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(PID_LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(HERD_CFLAGS) $(CFLAGS) -Itests -c $< -o $@
+	$(SAY) CC $<
+	$(Q)$(CC) $(HERD_CFLAGS) $(CFLAGS) -Itests -c $< -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HARNESS) $(BUILD)/libherd.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(TEST_LIBS) $(LIBS) -o $@
+	$(SAY) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(TEST_LIBS) $(LIBS) -o $@
 $(BUILD)/tests/test_herd_pid: $(BUILD)/src/herd_pid.o
 $(BUILD)/tests/test_herd_pid: LDFLAGS += $(PID_LDFLAGS)
 
 #  The two commands of README.md.
-run: deps
+run: deps-run
 	@$(MAKE) --no-print-directory $(BUILD)/herd
 	$(BUILD)/herd up -t $(TOPOLOGY)
 
@@ -83,15 +100,16 @@ check: all format-check lint fuzz-replay
 #  short run, --only SECTION for one part.
 $(BUILD)/bench/herd_bench: tests/bench/herd_bench.c $(BUILD)/libherd.a
 	@mkdir -p $(@D)
-	$(CC) $(HERD_CFLAGS) $(CFLAGS) $^ $(LIBS) -lpthread -o $@
+	$(SAY) LD $@
+	$(Q)$(CC) $(HERD_CFLAGS) $(CFLAGS) $^ $(LIBS) -lpthread -o $@
 
-bench: deps
+bench: deps-run
 	@$(MAKE) --no-print-directory $(BUILD)/herd $(BUILD)/bench/herd_bench
 	$(BUILD)/bench/herd_bench --herd $(BUILD)/herd --out $(BUILD)/bench.json $(BENCH_ARGS)
 
 #  The default herd under docker-compose, checked over 127.0.0.1 (needs
 #  root and Docker's engine: docker.io, docker-compose, debootstrap).
-compose-test: deps
+compose-test: deps-run
 	@command -v dockerd >/dev/null && command -v docker-compose >/dev/null \
 	    || $(MAKE) --no-print-directory deps-docker
 	@$(MAKE) --no-print-directory $(BUILD)/herd
@@ -100,7 +118,7 @@ compose-test: deps
 #  The default herd under Docker Swarm (docker stack deploy of
 #  deploy/docker-stack.yml), checked over 127.0.0.1; makes a one-node swarm
 #  if the engine is in none and leaves it after (needs root and Docker).
-swarm-test: deps
+swarm-test: deps-run
 	@command -v dockerd >/dev/null || $(MAKE) --no-print-directory deps-docker
 	@$(MAKE) --no-print-directory $(BUILD)/herd
 	deploy/swarm-test.sh
@@ -122,11 +140,13 @@ soak: deps
 #  ASan and UBSan for FUZZ_SECONDS each: 5 in `make test`, 300 in `make fuzz`.
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libherd.a
 	@mkdir -p $(@D)
-	$(CC) $(HERD_CFLAGS) $(CFLAGS) $^ $(LIBS) -o $@
+	$(SAY) CC $@
+	$(Q)$(CC) $(HERD_CFLAGS) $(CFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libherd.a
 	@mkdir -p $(@D)
-	$(CC) $(HERD_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $^ $(LIBS) -o $@
+	$(SAY) CC $@
+	$(Q)$(CC) $(HERD_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $^ $(LIBS) -o $@
 
 fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 	@for t in $(FUZZ_TARGETS); do \
@@ -165,7 +185,7 @@ asan: deps
 #  Every test program, and every node they start, under valgrind.
 valgrind: deps
 	@$(MAKE) --no-print-directory all
-	@command -v valgrind >/dev/null || $(MAKE) --no-print-directory deps APT_PKGS=valgrind TOOLS=valgrind
+	@deploy/apt-deps.sh build/deps.log valgrind
 	@HERD_BIN=$(abspath $(BUILD)/herd) HERD_VALGRIND=1 \
 	    HERD_WRAP="valgrind -q --leak-check=full --error-exitcode=99" \
 	    tests/run.sh $(TEST_BIN)
@@ -191,8 +211,6 @@ lint:
 NETSIM_HARNESS := $(BUILD)/tests/herd_test_netsim.o \
     $(BUILD)/tests/herd_test_netsim_probe.o $(BUILD)/tests/herd_test_netsim_check.o
 NETSIM_TESTS := $(filter $(BUILD)/tests/test_e2e_netsim%,$(TEST_BIN))
-APT_PKGS += iptables iproute2 libnetfilter-queue-dev
-TOOLS += $(if $(filter 0,$(shell id -u)),ip iptables tc)
 FORMATTED += tests/netsim/*.c
 
 $(NETSIM_TESTS): $(NETSIM_HARNESS) | $(BUILD)/tests/herd_shaper
@@ -202,7 +220,7 @@ $(NETSIM_TESTS): TEST_LIBS += $(BUILD)/libherd.a
 $(BUILD)/tests/herd_shaper: tests/netsim/herd_shaper.c
 	@mkdir -p $(@D)
 	@if pkg-config --exists libnetfilter_queue; then \
-	    echo "$(CC) $< -o $@"; \
+	    echo "CC   $<"; \
 	    $(CC) $(HERD_CFLAGS) $(CFLAGS) $< $$(pkg-config --libs libnetfilter_queue) -o $@; \
 	else \
 	    echo "netsim: no libnetfilter_queue, $@ not built (the netsim tests will skip)"; \
@@ -214,19 +232,14 @@ netsim: deps
 	@HERD_BIN=$(abspath $(BUILD)/herd) HERD_SHAPER=$(abspath $(BUILD)/tests/herd_shaper) \
 	    HERD_NETSIM=full tests/run.sh $(NETSIM_TESTS)
 
-#  Installs whatever the build and the tests use, only when missing.
+#  Installs the Debian packages that are missing: deps-run what building
+#  and running need, deps the tests' tools as well (deploy/apt-deps.sh:
+#  a line per step, apt's output in build/deps.log).
+deps-run:
+	@deploy/apt-deps.sh build/deps.log $(RUN_APT)
+
 deps:
-	@missing=; \
-	for p in $(PKGS) cmocka libnetfilter_queue; do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
-	echo 'int LLVMFuzzerTestOneInput (void) { return 0; }' \
-	    | clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1 || missing="$$missing libFuzzer"; \
-	if [ -n "$$missing" ]; then \
-	    echo "deps: missing:$$missing; installing Debian packages"; \
-	    sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-	    $$sudo apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $(APT_PKGS); \
-	fi
+	@deploy/apt-deps.sh build/deps.log $(RUN_APT) $(TEST_APT)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -1,4 +1,5 @@
-/*  herd - the herd program: subcommands node, up, check  */
+/*  herd - the herd program: subcommands node, up, monitor, ping, check,
+    keys, places-stub, help  */
 
 #include "herd_keys.h"
 #include "herd_str.h"
@@ -8,6 +9,7 @@
 #include "herd_signals.h"
 #include "herd_stubd.h"
 #include "herd_topo.h"
+#include "herd_usage.h"
 
 #include <czmq.h>
 #include <curl/curl.h>
@@ -18,50 +20,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-
-static const char *s_usage =
-    "usage: herd COMMAND [OPTIONS]\n"
-    "\n"
-    "An application server herd: nodes answer IAMAT and WHATSAT on plain\n"
-    "TCP and flood location updates to each other over ZeroMQ.\n"
-    "\n"
-    "commands:\n"
-    "  herd node NAME -t FILE [--log-stderr] [--state STATE]\n"
-    "      run node NAME of the topology FILE until SIGTERM or SIGINT;\n"
-    "      its log goes to <log_dir>/NAME.log (SIGHUP reopens it); its\n"
-    "      table is loaded from and saved to STATE (default: the\n"
-    "      topology's <state_dir>/NAME.state, if state_dir is set)\n"
-    "  herd up -t FILE\n"
-    "      run every node of FILE on this machine, output prefixed with\n"
-    "      the node name; prints \"herd: N nodes ready\"; Ctrl-C stops all\n"
-    "  herd monitor -t FILE [--node NAME]... [--kind KIND]... [--client TEXT]\n"
-    "               [--json] [--seconds N] [--follow CLIENT | --stats]\n"
-    "      every node's tap (topology setting tap) in one timeline, in time\n"
-    "      order: one aligned line per event, or one JSON object with\n"
-    "      --json; KIND is the event's first word (in, out, update, link,\n"
-    "      snap, connect, close, places, stats...); --client keeps events\n"
-    "      that mention TEXT; --follow shows CLIENT's lines, replies and\n"
-    "      updates hop by hop with each hop's latency; --stats prints a\n"
-    "      table of every node's numbers each second; stops on Ctrl-C or\n"
-    "      after N seconds\n"
-    "  herd ping HOST:PORT\n"
-    "      exit 0 if a node answers there (it sends a line that is no\n"
-    "      command and expects its ? echo: nothing changes in the herd)\n"
-    "  herd keys -t FILE [--force]\n"
-    "      write a CURVE certificate pair for every node of FILE into its\n"
-    "      keys_dir (NAME.key public, NAME.key_secret secret); pairs that\n"
-    "      exist are kept unless --force\n"
-    "  herd check -t FILE\n"
-    "      check FILE; print one line per node, in file order:\n"
-    "      NAME<TAB>HOST:PORT<TAB>HERD-ENDPOINT<TAB>NEIGHBOUR,NEIGHBOUR...\n"
-    "      exit 0 if valid, else the errors on stderr and exit 1\n"
-    "  herd places-stub (-t FILE | --listen HOST:PORT) [--delay MS]\n"
-    "      the offline Places server (Nearby Search, legacy and New) on the\n"
-    "      places url of FILE, or on HOST:PORT; every answer waits MS more;\n"
-    "      herd up starts it when FILE has places/provider = stub and a url\n"
-    "\n"
-    "The topology format is in proto/topology.md, the client protocol in\n"
-    "proto/client.md, the herd links in proto/herd.md.\n";
 
 //  Options common to the subcommands.
 typedef struct {
@@ -74,18 +32,76 @@ typedef struct {
     size_t node_count;
     const char *kinds[65];  //  monitor: --kind
     size_t kind_count;
-    const char *client;  //  monitor: --client
-    const char *follow;  //  monitor: --follow
-    bool stats;          //  monitor: --stats
-    bool json;           //  monitor: --json
-    int seconds;         //  monitor: --seconds
-    const char *listen;  //  places-stub: --listen HOST:PORT
-    int delay_ms;        //  places-stub: --delay MS
+    const char *client;      //  monitor: --client
+    const char *follow;      //  monitor: --follow
+    bool stats;              //  monitor: --stats
+    bool json;               //  monitor: --json
+    int seconds;             //  monitor: --seconds
+    const char *listen;      //  places-stub: --listen HOST:PORT
+    int delay_ms;            //  places-stub: --delay MS
+    char *default_topology;  //  Found when -t is not given (fresh)
 } s_options_t;
+
+//  A usage error of command: what is wrong, its synopsis, where help is.
+static int
+s_usage_error (const char *command, const char *what, const char *argument)
+{
+    char synopsis[256];
+    fprintf (stderr, "herd %s: %s%s\n%s\n(herd help %s says more)\n", command,
+             what, argument ? argument : "",
+             herd_usage_synopsis (command, synopsis, sizeof (synopsis)),
+             command);
+    return -1;
+}
+
+//  The topology when -t is not given: $HERD_TOPOLOGY, else the one make run
+//  starts, found beside this program: installed (PREFIX/bin/herd and
+//  PREFIX/share/herd/topologies) or built in a clone (build/herd and
+//  deploy/topologies).  Returns a fresh path, or NULL if none exists.
+static char *
+s_default_topology (void)
+{
+    const char *chosen = getenv ("HERD_TOPOLOGY");
+    if (chosen && *chosen)
+        return herd_str_dup (chosen);
+    char self[4096];
+    ssize_t length = readlink ("/proc/self/exe", self, sizeof (self) - 1);
+    if (length <= 0)
+        return NULL;
+    self[length] = 0;
+    char *slash = strrchr (self, '/');
+    if (!slash)
+        return NULL;
+    *slash = 0;
+    const char *places[] = {"../share/herd/topologies/cs131-2022.zpl",
+                            "../deploy/topologies/cs131-2022.zpl"};
+    for (size_t i = 0; i < 2; i++) {
+        char *path = herd_str_printf ("%s/%s", self, places[i]);
+        char *real = realpath (path, NULL);
+        free (path);
+        if (real)
+            return real;
+    }
+    return NULL;
+}
+
+//  What is wrong with an argument s_parse did not take.
+static const char *
+s_wrong_argument (const char *argument, bool last)
+{
+    const char *valued[] = {"-t",       "--topology", "--node",    "--kind",
+                            "--client", "--follow",   "--seconds", "--state",
+                            "--listen", "--delay"};
+    for (size_t i = 0; last && i < sizeof (valued) / sizeof (valued[0]); i++)
+        if (streq (argument, valued[i]))
+            return "a value must follow ";
+    return argument[0] == '-' ? "unknown option " : "unexpected argument ";
+}
 
 static int
 s_parse (int argc, char **argv, s_options_t *options, bool wants_name)
 {
+    const char *command = argv[1];
     for (int i = 2; i < argc; i++) {
         if ((streq (argv[i], "-t") || streq (argv[i], "--topology"))
             && i + 1 < argc)
@@ -116,21 +132,22 @@ s_parse (int argc, char **argv, s_options_t *options, bool wants_name)
             options->listen = argv[++i];
         else if (streq (argv[i], "--delay") && i + 1 < argc)
             options->delay_ms = atoi (argv[++i]);
-        else if (streq (argv[i], "-h") || streq (argv[i], "--help")) {
-            fputs (s_usage, stdout);
-            exit (0);
-        } else if (wants_name && !options->name && argv[i][0] != '-')
+        else if (wants_name && !options->name && argv[i][0] != '-')
             options->name = argv[i];
-        else {
-            fprintf (stderr, "herd: unexpected argument %s\n%s", argv[i],
-                     s_usage);
-            return -1;
-        }
+        else
+            return s_usage_error (
+                command, s_wrong_argument (argv[i], i + 1 == argc), argv[i]);
     }
-    if ((!options->topology && !options->listen)
-        || (wants_name && !options->name)) {
-        fputs (s_usage, stderr);
-        return -1;
+    if (wants_name && !options->name)
+        return s_usage_error (command, "which node? give its NAME", NULL);
+    if (!options->topology && !options->listen) {
+        options->default_topology = s_default_topology ();
+        options->topology = options->default_topology;
+        if (!options->topology)
+            return s_usage_error (command,
+                                  "no topology: give -t FILE, or set "
+                                  "HERD_TOPOLOGY",
+                                  NULL);
     }
     return 0;
 }
@@ -421,7 +438,7 @@ s_ping (const char *address)
     char *host = herd_str_dup (address);
     char *colon = strrchr (host, ':');
     if (!colon) {
-        fprintf (stderr, "herd: ping wants HOST:PORT\n");
+        s_usage_error ("ping", "not HOST:PORT: ", address);
         free (host);
         return 2;
     }
@@ -462,48 +479,100 @@ s_ping (const char *address)
     return rc;
 }
 
-int
-main (int argc, char **argv)
+//  Does argv ask for help (-h or --help anywhere after the command)?
+static bool
+s_wants_help (int argc, char **argv)
 {
-    if (argc < 2 || streq (argv[1], "-h") || streq (argv[1], "--help")) {
-        fputs (s_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    for (int i = 2; i < argc; i++)
+        if (streq (argv[i], "-h") || streq (argv[i], "--help"))
+            return true;
+    return false;
+}
+
+//  herd help [COMMAND]
+static int
+s_help (int argc, char **argv)
+{
+    if (argc < 3) {
+        fputs (herd_usage (), stdout);
+        return 0;
     }
+    const char *text = herd_usage_command (argv[2]);
+    if (!text) {
+        fprintf (stderr, "herd help: no command %s (herd help lists them)\n",
+                 argv[2]);
+        return 2;
+    }
+    fputs (text, stdout);
+    return 0;
+}
+
+static int
+s_run (int argc, char **argv, s_options_t *options)
+{
     const char *command = argv[1];
-    if (streq (command, "ping"))
-        return argc == 3 ? s_ping (argv[2]) : 2;
     bool is_node = streq (command, "node");
     bool is_stub = streq (command, "places-stub");
-    if (!is_node && !is_stub && !streq (command, "up")
-        && !streq (command, "check") && !streq (command, "keys")
-        && !streq (command, "monitor")) {
-        fprintf (stderr, "herd: unknown command %s\n%s", command, s_usage);
+    if (s_parse (argc, argv, options, is_node))
         return 2;
-    }
-    s_options_t options = {0};
-    if (s_parse (argc, argv, &options, is_node))
-        return 2;
-    if (is_stub && !options.topology)
-        return s_places_stub (NULL, &options);
-    herd_topo_t *topo = s_load (options.topology);
+    if (is_stub && !options->topology)
+        return s_places_stub (NULL, options);
+    herd_topo_t *topo = s_load (options->topology);
     if (!topo)
         return 1;
     int rc;
     if (is_node)
-        rc = s_node (topo, &options);
+        rc = s_node (topo, options);
     else if (is_stub)
-        rc = s_places_stub (topo, &options);
+        rc = s_places_stub (topo, options);
     else if (streq (command, "up"))
-        rc = s_up (topo, options.topology);
+        rc = s_up (topo, options->topology);
     else if (streq (command, "monitor"))
-        rc = s_monitor (topo, &options);
+        rc = s_monitor (topo, options);
     else if (streq (command, "keys")) {
-        int written = herd_keys_generate (topo, options.force, stdout);
+        int written = herd_keys_generate (topo, options->force, stdout);
         if (written >= 0)
             printf ("herd: keys ready (%d written)\n", written);
         rc = written < 0;
     } else
         rc = s_check (topo);
     herd_topo_destroy (&topo);
+    return rc;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs (herd_usage (), stderr);
+        return 2;
+    }
+    const char *command = argv[1];
+    if (streq (command, "-h") || streq (command, "--help"))
+        return s_help (1, argv);
+    if (!herd_usage_command (command)) {
+        fprintf (stderr, "herd: unknown command %s (herd help lists them)\n",
+                 command);
+        return 2;
+    }
+    if (streq (command, "help") && !s_wants_help (argc, argv))
+        return s_help (argc, argv);
+    if (s_wants_help (argc, argv)) {
+        fputs (herd_usage_command (command), stdout);
+        return 0;
+    }
+    if (streq (command, "ping")) {
+        if (argc != 3 || argv[2][0] == '-') {
+            s_usage_error (command,
+                           argc < 3 ? "give the HOST:PORT to ask"
+                                    : "unexpected argument ",
+                           argc < 3 ? NULL : argv[argc == 3 ? 2 : 3]);
+            return 2;
+        }
+        return s_ping (argv[2]);
+    }
+    s_options_t options = {0};
+    int rc = s_run (argc, argv, &options);
+    free (options.default_topology);
     return rc;
 }
