@@ -361,8 +361,23 @@ s_places_stub (herd_topo_t *topo, const s_options_t *options)
     return bound == -1 ? 1 : 0;
 }
 
+//  herd up's ready line, and how to watch the herd if it can be watched.
+static void
+s_ready (herd_topo_t *topo, const char *topology, const char *program)
+{
+    size_t count = herd_topo_node_count (topo), taps = 0;
+    for (size_t i = 0; i < count; i++)
+        taps += *herd_topo_setting (topo, i, "tap") != 0;
+    printf ("herd: %zu nodes ready\n", count);
+    if (taps)
+        printf ("herd: watch them with %s monitor -t %s (--stats for a "
+                "table); Ctrl-C here stops them\n",
+                program, topology);
+    fflush (stdout);
+}
+
 static int
-s_up (herd_topo_t *topo, const char *topology)
+s_up (herd_topo_t *topo, const char *topology, const char *program)
 {
     size_t count = herd_topo_node_count (topo);
     herd_signals_block (false);
@@ -411,7 +426,7 @@ s_up (herd_topo_t *topo, const char *topology)
             if (children[i].fd == -1)
                 open--;
             if (was < count && ready == count)
-                printf ("herd: %zu nodes ready\n", count), fflush (stdout);
+                s_ready (topo, topology, program);
         }
     }
     int failed = 0;
@@ -526,7 +541,7 @@ s_run (int argc, char **argv, s_options_t *options)
     else if (is_stub)
         rc = s_places_stub (topo, options);
     else if (streq (command, "up"))
-        rc = s_up (topo, options->topology);
+        rc = s_up (topo, options->topology, argv[0]);
     else if (streq (command, "monitor"))
         rc = s_monitor (topo, options);
     else if (streq (command, "keys")) {

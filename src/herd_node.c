@@ -347,8 +347,10 @@ s_open_metrics (herd_node_t *self)
     }
     //  The port bound, which port 0 leaves to the kernel
     bool v6 = strchr (host, ':') != NULL;
-    herd_log_printf (self->log, "notice", "metrics on http://%s%s%s:%d/metrics",
-                     v6 ? "[" : "", host, v6 ? "]" : "", port);
+    snprintf (self->metrics_url, sizeof (self->metrics_url),
+              "http://%s%s%s:%d/metrics", v6 ? "[" : "", host, v6 ? "]" : "",
+              port);
+    herd_log_printf (self->log, "notice", "metrics on %s", self->metrics_url);
     return 0;
 }
 
@@ -569,8 +571,11 @@ herd_node_run (herd_node_t *self)
     herd_log_printf (self->log, "notice", "ready client=%s:%d herd=%s", host,
                      self->client_port, endpoint);
     herd_log_flush (self->log);
-    printf ("herd: node %s ready client=%s:%d herd=%s\n", self->name, host,
-            self->client_port, endpoint);
+    //  And where to watch it, if it can be watched
+    const char *tap = self->settings.tap;
+    printf ("herd: node %s ready client=%s:%d herd=%s%s%s%s%s\n", self->name,
+            host, self->client_port, endpoint, *tap ? " tap=" : "", tap,
+            *self->metrics_url ? " metrics=" : "", self->metrics_url);
     fflush (stdout);
     zloop_start (self->loop);
     //  A reply still held (an IAMAT came while Places finished) goes now

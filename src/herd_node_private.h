@@ -63,9 +63,10 @@ struct _herd_node_t {
     herd_watch_t *places_watch;
     uint64_t places_id;  //  Places calls asked, for the tap
     herd_saver_t *saver;
-    herd_metrics_t *metrics;  //  Or NULL
-    herd_tap_t *tap;          //  Or NULL
-    bool tapped;              //  Someone listens to it
+    herd_metrics_t *metrics;                    //  Or NULL
+    char metrics_url[HERD_TOPO_HOST_MAX + 32];  //  Its page, or ""
+    herd_tap_t *tap;                            //  Or NULL
+    bool tapped;                                //  Someone listens to it
     int signal_fd;
     bool stopping;  //  A signal came; waiting for Places to answer
     herd_node_handler_t on_tick, on_ack_tick, on_tap_tick, on_stats_tick,
