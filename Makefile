@@ -267,6 +267,6 @@ uninstall:
 	rmdir '$(DESTDIR)$(DATADIR)/topologies' '$(DESTDIR)$(DATADIR)' 2>/dev/null || true
 
 install-check: $(BUILD)/herd
-	MAKE='$(MAKE)' BUILD='$(abspath $(BUILD))' tests/install-check.sh
+	@HERD_MAKE='$(MAKE_COMMAND)' BUILD='$(abspath $(BUILD))' tests/install-check.sh
 
 -include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d)

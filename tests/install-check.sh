@@ -3,11 +3,13 @@
 #  own, then check the exact tree, the program, the man page (mandoc -T
 #  lint, else groff -ww) and the systemd units (systemd-analyze verify,
 #  where it works); then make uninstall and check that nothing is left.
-#  Run by `make install-check` (MAKE and BUILD come from it); ends with
-#  "install-check: ok" or the first failure, and exits non-zero on one.
+#  Run by `make install-check`, which sets HERD_MAKE (the make to run: the
+#  rule does not name $(MAKE), which would run it under `make -n` too) and
+#  BUILD.  Ends with "install-check: ok", or the first failure and a
+#  non-zero exit.
 
 set -eu
-MAKE=${MAKE:-make}
+MAKE=${HERD_MAKE:-make}
 BUILD=${BUILD:-$(pwd)/build}
 PREFIX=/opt/herd-test
 #  The scratch directory: root/ is DESTDIR, the rest is working space
