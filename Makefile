@@ -91,7 +91,7 @@ test: deps
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-short
 
-check: all format-check lint fuzz-replay
+check: all format-check lint fuzz-replay install-check
 	@HERD_BIN=$(abspath $(BUILD)/herd) HERD_SHAPER=$(abspath $(BUILD)/tests/herd_shaper) \
 	    tests/run.sh $(TEST_BIN)
 
@@ -243,5 +243,43 @@ deps:
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+#  make install: the program, herd(1), the systemd units (herd@.service,
+#  one node per instance, and herd-places-stub.service, with BINDIR and
+#  DATADIR written into them here) and the five CS 131 topologies.  PREFIX,
+#  the directories and DESTDIR as usual; make uninstall removes exactly
+#  those files, and DATADIR once it is empty.  make install-check installs
+#  into a scratch DESTDIR, checks the tree, the man page and the units,
+#  and uninstalls (tests/install-check.sh).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/herd
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DESTDIR ?=
+INSTALL_UNITS := herd@.service herd-places-stub.service
+INSTALL_TOPOLOGIES := $(foreach year,2018 2020 2021 2022 2023,cs131-$(year).zpl)
+
+.PHONY: install uninstall install-check
+install: $(BUILD)/herd
+	install -d -m 755 '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1' \
+	    '$(DESTDIR)$(UNITDIR)' '$(DESTDIR)$(DATADIR)/topologies' $(BUILD)/systemd
+	install -m 755 $(BUILD)/herd '$(DESTDIR)$(BINDIR)/herd'
+	install -m 644 doc/herd.1 '$(DESTDIR)$(MANDIR)/man1/herd.1'
+	for unit in $(INSTALL_UNITS); do \
+	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+	        deploy/systemd/$$unit.in >$(BUILD)/systemd/$$unit && \
+	    install -m 644 $(BUILD)/systemd/$$unit '$(DESTDIR)$(UNITDIR)/'$$unit || exit 1; \
+	done
+	install -m 644 $(INSTALL_TOPOLOGIES:%=deploy/topologies/%) '$(DESTDIR)$(DATADIR)/topologies'
+
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/herd' '$(DESTDIR)$(MANDIR)/man1/herd.1' \
+	    $(INSTALL_UNITS:%='$(DESTDIR)$(UNITDIR)/%') \
+	    $(INSTALL_TOPOLOGIES:%='$(DESTDIR)$(DATADIR)/topologies/%')
+	rmdir '$(DESTDIR)$(DATADIR)/topologies' '$(DESTDIR)$(DATADIR)' 2>/dev/null || true
+
+install-check: $(BUILD)/herd
+	@HERD_MAKE='$(MAKE_COMMAND)' BUILD='$(abspath $(BUILD))' tests/install-check.sh
 
 -include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d)
