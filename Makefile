@@ -91,7 +91,7 @@ test: deps
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-short
 
-check: all format-check lint fuzz-replay install-check
+check: all format-check lint fuzz-replay install-check deps-check
 	@HERD_BIN=$(abspath $(BUILD)/herd) HERD_SHAPER=$(abspath $(BUILD)/tests/herd_shaper) \
 	    tests/run.sh $(TEST_BIN)
 
@@ -240,6 +240,11 @@ deps-run:
 
 deps:
 	@deploy/apt-deps.sh build/deps.log $(RUN_APT) $(TEST_APT)
+
+#  What deps says to a user who may not install (tests/deps-check.sh).
+.PHONY: deps-check
+deps-check:
+	@tests/deps-check.sh
 
 clean:
 	rm -rf build build-asan build-fuzz
