@@ -2,8 +2,9 @@
     neighbours, my settings"
 
     One file describes a whole herd (proto/topology.md).  Loading checks
-    everything and collects every error, each naming the key path where it
-    is.  Pure: reads the file, opens no socket.  */
+    everything and collects every error, each as "FILE:LINE: key/path:
+    what" (herd_zpl finds the lines).  Pure: reads the file, opens no
+    socket.  */
 
 #ifndef HERD_TOPO_H_INCLUDED
 #define HERD_TOPO_H_INCLUDED
@@ -31,11 +32,12 @@ void herd_topo_destroy (herd_topo_t **self_p);
 //  herd_topo_errors.  A topology that failed to load holds no nodes.
 int herd_topo_load (herd_topo_t *self, const char *path);
 
-//  Same, from text in ZPL.
+//  Same, from text in ZPL; its errors name it "<string>".
 int herd_topo_load_string (herd_topo_t *self, const char *text);
 
-//  The errors of the last load, one per line, "" if none.  Valid until the
-//  next load.
+//  The errors of the last load, one per line in line order, "" if none:
+//  "FILE:LINE: what", or "FILE: what" for a file that could not be read
+//  (proto/topology.md, Checks).  Valid until the next load.
 const char *herd_topo_errors (herd_topo_t *self);
 
 //  Number of nodes, in file order.

@@ -15,11 +15,36 @@
 static const char *s_node_keys[] = {"client", "herd", "bind", "client_bind"};
 #define S_NODE_KEYS (sizeof (s_node_keys) / sizeof (s_node_keys[0]))
 
+//  One error: its line (0 if none) and its text, "WHERE:LINE: what\n".
+typedef struct {
+    size_t line;
+    char *text;
+} s_error_t;
+
+static void
+s_error_destroy (void **item_p)
+{
+    s_error_t *error = (s_error_t *) *item_p;
+    free (error->text);
+    free (error);
+    *item_p = NULL;
+}
+
+static int
+s_error_compare (const void *one, const void *two)
+{
+    size_t a = ((const s_error_t *) one)->line;
+    size_t b = ((const s_error_t *) two)->line;
+    return (a > b) - (a < b);
+}
+
 herd_topo_t *
 herd_topo_new (void)
 {
     herd_topo_t *self = (herd_topo_t *) zmalloc (sizeof (herd_topo_t));
-    self->errors = herd_str_dup ("");
+    self->error_list = zlistx_new ();
+    zlistx_set_destructor (self->error_list, s_error_destroy);
+    zlistx_set_comparator (self->error_list, s_error_compare);
     return self;
 }
 
@@ -33,7 +58,8 @@ s_clear (herd_topo_t *self)
     free (self->nodes);
     self->nodes = NULL;
     self->node_count = 0;
-    zconfig_destroy (&self->root);
+    self->root = NULL;
+    herd_zpl_destroy (&self->zpl);
 }
 
 void
@@ -43,24 +69,65 @@ herd_topo_destroy (herd_topo_t **self_p)
     if (*self_p) {
         herd_topo_t *self = *self_p;
         s_clear (self);
+        free (self->where);
+        zlistx_destroy (&self->error_list);
         free (self->errors);
         free (self);
         *self_p = NULL;
     }
 }
 
-void
-herd_topo_error (herd_topo_t *self, const char *format, ...)
+//  Add "WHERE:LINE: what", or "WHERE: what" if line is 0: the form
+//  compilers use, so that editors go to the line.  Errors are kept in line
+//  order, and in the order found on one line: the checks go through the
+//  file a few times, so an insertion looks back only past the errors of
+//  later lines found by an earlier pass.
+static void
+s_error_at (herd_topo_t *self, size_t line, const char *format, va_list args)
+{
+    char *what = zsys_vprintf (format, args);
+    s_error_t *error = (s_error_t *) zmalloc (sizeof (s_error_t));
+    error->line = line;
+    error->text =
+        line ? herd_str_printf ("%s:%zu: %s\n", self->where, line, what)
+             : herd_str_printf ("%s: %s\n", self->where, what);
+    free (what);
+    zlistx_insert (self->error_list, error, false);
+    self->failed = true;
+}
+
+//  The same, at a line given as a number.
+static void
+s_error_line (herd_topo_t *self, size_t line, const char *format, ...)
+    CHECK_PRINTF (3);
+
+static void
+s_error_line (herd_topo_t *self, size_t line, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
-    char *text = zsys_vprintf (format, args);
+    s_error_at (self, line, format, args);
     va_end (args);
-    char *errors = herd_str_printf ("%s%s\n", self->errors, text);
-    free (self->errors);
-    free (text);
-    self->errors = errors;
-    self->failed = true;
+}
+
+void
+herd_topo_error (herd_topo_t *self, zconfig_t *item, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    s_error_at (self, self->zpl ? herd_zpl_line (self->zpl, item) : 0, format,
+                args);
+    va_end (args);
+}
+
+zconfig_t *
+herd_topo_later (herd_topo_t *self, zconfig_t *one, zconfig_t *two)
+{
+    if (!one || !two)
+        return one ? one : two;
+    return herd_zpl_line (self->zpl, two) > herd_zpl_line (self->zpl, one)
+               ? two
+               : one;
 }
 
 
@@ -90,22 +157,27 @@ s_node_key (const char *key)
 static void
 s_load_binds (herd_topo_t *self, herd_topo_node_t *node, const char *path)
 {
-    node->bind = zconfig_get (node->section, "bind", NULL);
+    zconfig_t *bind = zconfig_locate (node->section, "bind");
+    node->bind = bind ? zconfig_value (bind) : NULL;
     if (node->bind && herd_endpoint_tcp_check (node->bind)) {
-        herd_topo_error (self, "%s/bind: \"%s\" is not tcp://host:port", path,
-                         node->bind);
+        herd_topo_error (self, bind, "%s/bind: \"%s\" is not tcp://host:port",
+                         path, node->bind);
         node->bind = NULL;
     }
-    if (!node->bind)
+    if (!node->bind) {
         node->bind = node->herd;
-    const char *client_bind = zconfig_get (node->section, "client_bind", NULL);
+        bind = zconfig_locate (node->section, "herd");
+    }
+    zconfig_t *client_bind = zconfig_locate (node->section, "client_bind");
     if (client_bind) {
-        node->client_bind_host =
-            s_parse_client (client_bind, &node->client_bind_port);
+        node->client_bind_host = s_parse_client (zconfig_value (client_bind),
+                                                 &node->client_bind_port);
         if (!node->client_bind_host)
-            herd_topo_error (self, "%s/client_bind: \"%s\" is not host:port",
-                             path, client_bind);
+            herd_topo_error (self, client_bind,
+                             "%s/client_bind: \"%s\" is not host:port", path,
+                             zconfig_value (client_bind));
     } else if (node->client) {
+        client_bind = zconfig_locate (node->section, "client");
         node->client_bind_host = herd_str_dup (node->client_host);
         node->client_bind_port = node->client_port;
     }
@@ -114,8 +186,8 @@ s_load_binds (herd_topo_t *self, herd_topo_node_t *node, const char *path)
         char *client = herd_str_printf ("%s:%u", node->client_bind_host,
                                         node->client_bind_port);
         if (herd_endpoint_same (client, node->bind))
-            herd_topo_error (self, "%s: client and herd both bind %s", path,
-                             client);
+            herd_topo_error (self, herd_topo_later (self, bind, client_bind),
+                             "%s: client and herd both bind %s", path, client);
         free (client);
     }
 }
@@ -128,7 +200,7 @@ s_load_node (herd_topo_t *self, herd_topo_node_t *node, zconfig_t *section)
     char path[128];
     snprintf (path, sizeof (path), "nodes/%s", node->name);
     if (!herd_wire_name_valid (node->name, strlen (node->name)))
-        herd_topo_error (self,
+        herd_topo_error (self, section,
                          "%s: bad node name (letters, digits, _ . - only, "
                          "at most %d)",
                          path, HERD_WIRE_NAME_MAX);
@@ -138,22 +210,25 @@ s_load_node (herd_topo_t *self, herd_topo_node_t *node, zconfig_t *section)
         if (herd_topo_is_setting (key))
             herd_topo_check_setting (self, path, item);
         else if (!s_node_key (key))
-            herd_topo_error (self, "%s/%s: unknown key", path, key);
+            herd_topo_error (self, item, "%s/%s: unknown key", path, key);
     }
     node->client = zconfig_get (section, "client", NULL);
     node->herd = zconfig_get (section, "herd", NULL);
     if (!node->client)
-        herd_topo_error (self, "%s: missing client (host:port)", path);
+        herd_topo_error (self, section, "%s: missing client (host:port)", path);
     else if (!(node->client_host =
                    s_parse_client (node->client, &node->client_port))) {
-        herd_topo_error (self, "%s/client: \"%s\" is not host:port", path,
+        herd_topo_error (self, zconfig_locate (section, "client"),
+                         "%s/client: \"%s\" is not host:port", path,
                          node->client);
         node->client = NULL;  //  Later checks compare good endpoints only
     }
     if (!node->herd)
-        herd_topo_error (self, "%s: missing herd (tcp://host:port)", path);
+        herd_topo_error (self, section, "%s: missing herd (tcp://host:port)",
+                         path);
     else if (herd_endpoint_tcp_check (node->herd)) {
-        herd_topo_error (self, "%s/herd: \"%s\" is not tcp://host:port", path,
+        herd_topo_error (self, zconfig_locate (section, "herd"),
+                         "%s/herd: \"%s\" is not tcp://host:port", path,
                          node->herd);
         node->herd = NULL;
     }
@@ -169,33 +244,31 @@ s_add_neighbour (herd_topo_node_t *node, size_t other)
 static void
 s_load_links (herd_topo_t *self, zconfig_t *links)
 {
-    size_t count = 0;
     for (zconfig_t *link = links ? zconfig_child (links) : NULL; link;
          link = zconfig_next (link)) {
-        count++;
         if (!streq (zconfig_name (link), "link")) {
-            herd_topo_error (self, "links/%s: unknown key (use link = A B)",
+            herd_topo_error (self, link,
+                             "links/%s: unknown key (use link = A B)",
                              zconfig_name (link));
             continue;
         }
         char a[HERD_WIRE_NAME_MAX + 2], b[HERD_WIRE_NAME_MAX + 2], extra[2];
         const char *value = zconfig_value (link);
         if (sscanf (value, "%65s %65s %1s", a, b, extra) != 2) {
-            herd_topo_error (self,
-                             "links/link #%zu: \"%s\" is not two node names",
-                             count, value);
+            herd_topo_error (self, link,
+                             "links/link: \"%s\" is not two node names", value);
             continue;
         }
         int ia = herd_topo_node_index (self, a);
         int ib = herd_topo_node_index (self, b);
         if (ia < 0 || ib < 0) {
-            herd_topo_error (self, "links/link #%zu: unknown node \"%s\"",
-                             count, ia < 0 ? a : b);
+            herd_topo_error (self, link, "links/link: unknown node \"%s\"",
+                             ia < 0 ? a : b);
             continue;
         }
         if (ia == ib) {
-            herd_topo_error (self, "links/link #%zu: %s is linked to itself",
-                             count, a);
+            herd_topo_error (self, link, "links/link: %s is linked to itself",
+                             a);
             continue;
         }
         herd_topo_node_t *node = &self->nodes[ia];
@@ -203,8 +276,8 @@ s_load_links (herd_topo_t *self, zconfig_t *links)
         for (size_t i = 0; i < node->neighbour_count; i++)
             duplicate |= node->neighbours[i] == (size_t) ib;
         if (duplicate) {
-            herd_topo_error (self, "links/link #%zu: %s-%s is listed twice",
-                             count, a, b);
+            herd_topo_error (self, link, "links/link: %s-%s is listed twice", a,
+                             b);
             continue;
         }
         s_add_neighbour (node, (size_t) ib);
@@ -230,6 +303,8 @@ s_check_endpoints (herd_topo_t *self)
                         if (streq (x, y))
                             herd_topo_error (
                                 self,
+                                zconfig_locate (node->section,
+                                                m ? "herd" : "client"),
                                 "nodes/%s: endpoint %s is also used by "
                                 "%s",
                                 node->name, mine[m], other->name);
@@ -242,9 +317,7 @@ s_check_endpoints (herd_topo_t *self)
 static int
 s_load (herd_topo_t *self, zconfig_t *root)
 {
-    s_clear (self);
     self->root = root;
-    self->failed = false;
     for (zconfig_t *section = zconfig_child (root); section;
          section = zconfig_next (section)) {
         const char *name = zconfig_name (section);
@@ -254,22 +327,24 @@ s_load (herd_topo_t *self, zconfig_t *root)
                 if (herd_topo_is_setting (zconfig_name (item)))
                     herd_topo_check_setting (self, "herd", item);
                 else
-                    herd_topo_error (self, "herd/%s: unknown key",
+                    herd_topo_error (self, item, "herd/%s: unknown key",
                                      zconfig_name (item));
         } else if (streq (name, "places"))
             herd_topo_check_places (self, section);
         else if (!streq (name, "nodes") && !streq (name, "links"))
-            herd_topo_error (self, "%s: unknown section", name);
+            herd_topo_error (self, section, "%s: unknown section", name);
     }
     zconfig_t *nodes = zconfig_locate (root, "nodes");
     size_t count = 0;
     for (zconfig_t *n = nodes ? zconfig_child (nodes) : NULL; n;
          n = zconfig_next (n))
         count++;
+    //  A file with no nodes section lacks it from line 1
     if (count == 0)
-        herd_topo_error (self, "nodes: no node defined");
+        s_error_line (self, nodes ? herd_zpl_line (self->zpl, nodes) : 1,
+                      "nodes: no node defined");
     if (count > HERD_TOPO_NODES_MAX) {
-        herd_topo_error (self, "nodes: more than %d nodes",
+        herd_topo_error (self, nodes, "nodes: more than %d nodes",
                          HERD_TOPO_NODES_MAX);
         count = 0;
     }
@@ -278,7 +353,7 @@ s_load (herd_topo_t *self, zconfig_t *root)
     zconfig_t *section = count ? zconfig_child (nodes) : NULL;
     for (; section; section = zconfig_next (section)) {
         if (herd_topo_node_index (self, zconfig_name (section)) >= 0)
-            herd_topo_error (self, "nodes/%s: defined twice",
+            herd_topo_error (self, section, "nodes/%s: defined twice",
                              zconfig_name (section));
         s_load_node (self, &self->nodes[self->node_count++], section);
     }
@@ -292,25 +367,33 @@ s_load (herd_topo_t *self, zconfig_t *root)
     return 0;
 }
 
+//  Start a load of the text of where (a file name, or "<string>").
 static void
-s_reset_errors (herd_topo_t *self)
+s_reset (herd_topo_t *self, const char *where)
 {
+    s_clear (self);
+    self->failed = false;
+    free (self->where);
+    self->where = herd_str_dup (where);
+    zlistx_purge (self->error_list);
     free (self->errors);
-    self->errors = herd_str_dup ("");
+    self->errors = NULL;
 }
 
-//  Load ZPL text; where names the file it came from, in errors.
+//  Load ZPL text.  Syntax errors are found by our own scan (herd_zpl), so
+//  that they name their line and czmq never prints its own message.
 static int
-s_load_text (herd_topo_t *self, const char *text, const char *where)
+s_load_text (herd_topo_t *self, const char *text)
 {
-    zconfig_t *root = zconfig_str_load (text);
-    if (!root) {
-        //  zconfig has printed the line and the reason on stderr
-        herd_topo_error (self, "%s%snot valid ZPL (see the line above)", where,
-                         *where ? ": " : "");
+    self->zpl = herd_zpl_new ();
+    size_t line;
+    const char *reason;
+    if (herd_zpl_load (self->zpl, text, &line, &reason)) {
+        s_error_line (self, line, "%s", reason);
+        s_clear (self);
         return -1;
     }
-    return s_load (self, root);
+    return s_load (self, herd_zpl_root (self->zpl));
 }
 
 //  The file is read whole, then parsed as text: the same path as
@@ -319,25 +402,24 @@ int
 herd_topo_load (herd_topo_t *self, const char *path)
 {
     assert (self);
-    s_reset_errors (self);
+    s_reset (self, path);
     if (!zsys_file_exists (path)) {
-        herd_topo_error (self, "%s: no such file", path);
+        herd_topo_error (self, NULL, "no such file");
         return -1;
     }
     zchunk_t *chunk = zchunk_slurp (path, HERD_TOPO_FILE_MAX + 1);
     if (!chunk) {
-        herd_topo_error (self, "%s: cannot read it: %s", path,
-                         strerror (errno));
+        herd_topo_error (self, NULL, "cannot read it: %s", strerror (errno));
         return -1;
     }
     int rc = -1;
     if (zchunk_size (chunk) > HERD_TOPO_FILE_MAX)
-        herd_topo_error (self, "%s: larger than %d bytes", path,
+        herd_topo_error (self, NULL, "larger than %d bytes",
                          HERD_TOPO_FILE_MAX);
     else {
         char *text = herd_str_ndup ((const char *) zchunk_data (chunk),
                                     zchunk_size (chunk));
-        rc = s_load_text (self, text, path);
+        rc = s_load_text (self, text);
         free (text);
     }
     zchunk_destroy (&chunk);
@@ -348,14 +430,27 @@ int
 herd_topo_load_string (herd_topo_t *self, const char *text)
 {
     assert (self);
-    s_reset_errors (self);
-    return s_load_text (self, text, "");
+    s_reset (self, "<string>");
+    return s_load_text (self, text);
 }
 
 const char *
 herd_topo_errors (herd_topo_t *self)
 {
     assert (self);
+    if (!self->errors) {
+        //  Joined once, when first asked for: O(n) over the errors
+        size_t size = 0;
+        const s_error_t *error;
+        for (error = (const s_error_t *) zlistx_first (self->error_list); error;
+             error = (const s_error_t *) zlistx_next (self->error_list))
+            size += strlen (error->text);
+        self->errors = (char *) zmalloc (size + 1);
+        char *end = self->errors;
+        for (error = (const s_error_t *) zlistx_first (self->error_list); error;
+             error = (const s_error_t *) zlistx_next (self->error_list))
+            end = stpcpy (end, error->text);
+    }
     return self->errors;
 }
 

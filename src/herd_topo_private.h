@@ -4,6 +4,7 @@
 #define HERD_TOPO_PRIVATE_H_INCLUDED
 
 #include "herd_topo.h"
+#include "herd_zpl.h"
 
 #include <czmq.h>
 
@@ -22,16 +23,25 @@ typedef struct {
 } herd_topo_node_t;
 
 struct _herd_topo_t {
-    zconfig_t *root;          //  The parsed file
+    herd_zpl_t *zpl;          //  The parsed file, with its lines
+    zconfig_t *root;          //  Its tree (owned by zpl)
     herd_topo_node_t *nodes;  //  In file order
     size_t node_count;
-    char *errors;  //  Accumulated error lines
+    char *where;           //  The file's name in errors, "<string>" if none
+    zlistx_t *error_list;  //  Of this load, in line order
+    char *errors;          //  Joined, once asked for; NULL until then
     bool failed;
 };
 
-//  Add an error line (printf format) and mark the load failed.
-void herd_topo_error (herd_topo_t *self, const char *format, ...)
-    CHECK_PRINTF (2);
+//  Add an error line (printf format) about item, "FILE:LINE: what" (or
+//  "FILE: what" if item is NULL or its line unknown), and mark the load
+//  failed.
+void
+herd_topo_error (herd_topo_t *self, zconfig_t *item, const char *format, ...)
+    CHECK_PRINTF (3);
+
+//  Of two items (either may be NULL), the one on the later line.
+zconfig_t *herd_topo_later (herd_topo_t *self, zconfig_t *one, zconfig_t *two);
 
 //  Read a decimal number of no sign; false if text is not one.
 bool herd_topo_parse_number (const char *text, int64_t *value);

@@ -76,34 +76,56 @@ herd_topo_check_setting (herd_topo_t *self, const char *path, zconfig_t *item)
         int64_t number;
         if (!herd_topo_parse_number (value, &number)
             || number < setting->minimum || number > setting->maximum)
-            herd_topo_error (self,
+            herd_topo_error (self, item,
                              "%s/%s: \"%s\" is not a number from %" PRId64
                              " to %" PRId64,
                              path, zconfig_name (item), value, setting->minimum,
                              setting->maximum);
     } else if (streq (setting->key, "front") && !streq (value, "tcp")
                && !streq (value, "stream"))
-        herd_topo_error (self, "%s/front: \"%s\" is not tcp or stream", path,
-                         value);
+        herd_topo_error (self, item, "%s/front: \"%s\" is not tcp or stream",
+                         path, value);
     else if (streq (setting->key, "log_level") && !streq (value, "info")
              && !streq (value, "notice") && !streq (value, "warning")
              && !streq (value, "error"))
         herd_topo_error (
-            self, "%s/log_level: \"%s\" is not info, notice, warning or error",
-            path, value);
+            self, item,
+            "%s/log_level: \"%s\" is not info, notice, warning or error", path,
+            value);
     else if (!*value)
-        herd_topo_error (self, "%s/%s: empty value", path, zconfig_name (item));
+        herd_topo_error (self, item, "%s/%s: empty value", path,
+                         zconfig_name (item));
     else if (streq (setting->key, "metrics")
              || streq (setting->key, "metrics_bind")) {
         char host[HERD_TOPO_HOST_MAX + 1];
         uint16_t port;
         if (herd_endpoint_host_port (value, host, sizeof (host), &port))
-            herd_topo_error (self, "%s/%s: \"%s\" is not host:port", path,
+            herd_topo_error (self, item, "%s/%s: \"%s\" is not host:port", path,
                              setting->key, value);
     } else if ((streq (setting->key, "tap") || streq (setting->key, "tap_bind"))
                && herd_endpoint_tcp_check (value))
-        herd_topo_error (self, "%s/%s: \"%s\" is not tcp://host:port", path,
-                         setting->key, value);
+        herd_topo_error (self, item, "%s/%s: \"%s\" is not tcp://host:port",
+                         path, setting->key, value);
+}
+
+//  The item that gives node index its value of key: its own, else the herd
+//  section's; NULL if the value is the default.
+static zconfig_t *
+s_setting_item (herd_topo_t *self, size_t index, const char *key)
+{
+    zconfig_t *item = zconfig_locate (self->nodes[index].section, key);
+    zconfig_t *herd = item ? NULL : zconfig_locate (self->root, "herd");
+    return herd ? zconfig_locate (herd, key) : item;
+}
+
+//  Where two settings of node index disagree: the later of the items that
+//  set them, else the node's name.
+static zconfig_t *
+s_pair_item (herd_topo_t *self, size_t index, const char *one, const char *two)
+{
+    zconfig_t *item = herd_topo_later (self, s_setting_item (self, index, one),
+                                       s_setting_item (self, index, two));
+    return item ? item : self->nodes[index].section;
 }
 
 //  Settings that must agree with each other, as each node sees them.
@@ -114,22 +136,24 @@ herd_topo_check_pairs (herd_topo_t *self)
         const char *name = self->nodes[i].name;
         if (*herd_topo_setting (self, i, "tap_bind")
             && !*herd_topo_setting (self, i, "tap"))
-            herd_topo_error (self, "nodes/%s: tap_bind without tap", name);
+            herd_topo_error (self, s_setting_item (self, i, "tap_bind"),
+                             "nodes/%s: tap_bind without tap", name);
         if (*herd_topo_setting (self, i, "metrics_bind")
             && !*herd_topo_setting (self, i, "metrics"))
-            herd_topo_error (self, "nodes/%s: metrics_bind without metrics",
-                             name);
+            herd_topo_error (self, s_setting_item (self, i, "metrics_bind"),
+                             "nodes/%s: metrics_bind without metrics", name);
         int64_t heartbeat, timeout, reconnect, reconnect_max;
         if (herd_topo_parse_number (
                 herd_topo_setting (self, i, "link_heartbeat_ms"), &heartbeat)
             && herd_topo_parse_number (
                 herd_topo_setting (self, i, "link_timeout_ms"), &timeout)
             && timeout <= heartbeat)
-            herd_topo_error (self,
-                             "nodes/%s: link_timeout_ms (%" PRId64
-                             ") is not more than link_heartbeat_ms (%" PRId64
-                             ")",
-                             name, timeout, heartbeat);
+            herd_topo_error (
+                self,
+                s_pair_item (self, i, "link_heartbeat_ms", "link_timeout_ms"),
+                "nodes/%s: link_timeout_ms (%" PRId64
+                ") is not more than link_heartbeat_ms (%" PRId64 ")",
+                name, timeout, heartbeat);
         if (herd_topo_parse_number (
                 herd_topo_setting (self, i, "link_reconnect_ms"), &reconnect)
             && herd_topo_parse_number (
@@ -137,6 +161,8 @@ herd_topo_check_pairs (herd_topo_t *self)
                 &reconnect_max)
             && reconnect_max < reconnect)
             herd_topo_error (self,
+                             s_pair_item (self, i, "link_reconnect_ms",
+                                          "link_reconnect_max_ms"),
                              "nodes/%s: link_reconnect_max_ms (%" PRId64
                              ") is less than link_reconnect_ms (%" PRId64 ")",
                              name, reconnect_max, reconnect);
@@ -155,14 +181,15 @@ herd_topo_check_places (herd_topo_t *self, zconfig_t *section)
             if (!streq (value, "stub") && !streq (value, "google")
                 && !streq (value, "google-legacy"))
                 herd_topo_error (
-                    self,
+                    self, item,
                     "places/provider: \"%s\" is not stub, google or "
                     "google-legacy",
                     value);
         } else if (streq (key, "url")) {
             if (strncmp (value, "http://", 7) && strncmp (value, "https://", 8))
-                herd_topo_error (
-                    self, "places/url: \"%s\" is not an http(s) URL", value);
+                herd_topo_error (self, item,
+                                 "places/url: \"%s\" is not an http(s) URL",
+                                 value);
         } else if (streq (key, "timeout_ms")
                    || streq (key, "connect_timeout_ms")
                    || streq (key, "max_in_flight")
@@ -170,12 +197,12 @@ herd_topo_check_places (herd_topo_t *self, zconfig_t *section)
             int64_t number;
             if (!herd_topo_parse_number (value, &number) || number < 1
                 || number > 600000)
-                herd_topo_error (self,
+                herd_topo_error (self, item,
                                  "places/%s: \"%s\" is not a number from 1 to "
                                  "600000",
                                  key, value);
         } else
-            herd_topo_error (self, "places/%s: unknown key", key);
+            herd_topo_error (self, item, "places/%s: unknown key", key);
     }
 }
 

@@ -95,6 +95,35 @@ herd_test_free_port (void)
     return port;
 }
 
+void
+herd_test_capture_begin (herd_test_capture_t *capture)
+{
+    char path[] = "/tmp/herd-capture-XXXXXX";
+    capture->file = mkstemp (path);
+    assert_true (capture->file >= 0);
+    unlink (path);
+    fflush (stdout);
+    fflush (stderr);
+    capture->out = dup (STDOUT_FILENO);
+    capture->err = dup (STDERR_FILENO);
+    dup2 (capture->file, STDOUT_FILENO);
+    dup2 (capture->file, STDERR_FILENO);
+}
+
+size_t
+herd_test_capture_end (herd_test_capture_t *capture)
+{
+    fflush (stdout);
+    fflush (stderr);
+    dup2 (capture->out, STDOUT_FILENO);
+    dup2 (capture->err, STDERR_FILENO);
+    close (capture->out);
+    close (capture->err);
+    off_t size = lseek (capture->file, 0, SEEK_END);
+    close (capture->file);
+    return (size_t) size;
+}
+
 struct _herd_test_herd_t {
     char directory[64];
     char topology[128];

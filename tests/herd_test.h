@@ -28,6 +28,17 @@ bool herd_test_wait_until (herd_test_cond_fn *cond, void *arg, int deadline_ms);
 //  A port on 127.0.0.1 that the kernel just gave out and took back.
 uint16_t herd_test_free_port (void);
 
+//  What this process writes on stdout and stderr, caught in a file between
+//  herd_test_capture_begin and herd_test_capture_end (which restores both
+//  and returns how many bytes were written meanwhile).
+typedef struct {
+    int file;  //  The temporary file, already unlinked
+    int out;   //  stdout and stderr as they were
+    int err;
+} herd_test_capture_t;
+void herd_test_capture_begin (herd_test_capture_t *capture);
+size_t herd_test_capture_end (herd_test_capture_t *capture);
+
 //  Neighbours whose ACKs an IAMAT reply can wait for (HERD_ACK_LINKS_MAX).
 #define HERD_TEST_SLOTS 64
 

@@ -60,29 +60,61 @@ test_check_prints_one_line_per_node_in_file_order (void **state)
     free (err);
 }
 
+//  herd check -t on a file holding text: exit 1, nothing on stdout, and on
+//  stderr exactly lines (NULL-terminated), each after "FILE:".
 static void
-test_check_reports_errors_and_fails (void **state)
+s_check_refuses (const char *text, const char *const lines[])
 {
-    (void) state;
     char path[] = "/tmp/herd-cli-XXXXXX";
     int fd = mkstemp (path);
-    const char *text = "nodes\n"
-                       "    A\n"
-                       "        client = 127.0.0.1:7001\n"
-                       "links\n"
-                       "    link = A B\n";
     assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
     close (fd);
     char *arguments = zsys_sprintf ("check -t %s", path);
     char *out, *err;
     assert_int_equal (s_run (arguments, &out, &err), 1);
     assert_string_equal (out, "");
-    assert_non_null (strstr (err, "nodes/A: missing herd"));
-    assert_non_null (strstr (err, "links/link #1: unknown node \"B\""));
+    char *expected = strdup ("");
+    for (size_t i = 0; lines[i]; i++) {
+        char *more = zsys_sprintf ("%s%s:%s\n", expected, path, lines[i]);
+        free (expected);
+        expected = more;
+    }
+    assert_string_equal (err, expected);
+    free (expected);
     free (out);
     free (err);
     free (arguments);
     unlink (path);
+}
+
+//  FILE:LINE: as compilers write, so that editors go to the line.
+static void
+test_check_reports_errors_and_fails (void **state)
+{
+    (void) state;
+    const char *lines[] = {"2: nodes/A: missing herd (tcp://host:port)",
+                           "5: links/link: unknown node \"B\"", NULL};
+    s_check_refuses ("nodes\n"
+                     "    A\n"
+                     "        client = 127.0.0.1:7001\n"
+                     "links\n"
+                     "    link = A B\n",
+                     lines);
+}
+
+//  czmq's parser printed its own message (on stdout, where check's output
+//  goes), and ours said only "see the line above": now one line of ours.
+static void
+test_check_reports_a_syntax_error_on_its_line_alone (void **state)
+{
+    (void) state;
+    const char *lines[] = {"4: indentation is not a multiple of 4 spaces",
+                           NULL};
+    s_check_refuses ("nodes\n"
+                     "    A\n"
+                     "        client = 127.0.0.1:7001\n"
+                     "       herd = tcp://127.0.0.1:7101\n",
+                     lines);
 }
 
 static void
@@ -257,6 +289,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_check_prints_one_line_per_node_in_file_order),
         cmocka_unit_test (test_check_reports_errors_and_fails),
+        cmocka_unit_test (test_check_reports_a_syntax_error_on_its_line_alone),
         cmocka_unit_test (test_usage_errors_exit_two_and_help_exits_zero),
         cmocka_unit_test (test_up_starts_every_node_into_a_new_log_directory),
         cmocka_unit_test (test_nodes_stop_when_up_is_killed),

@@ -276,6 +276,10 @@ test_a_sixth_node_joins_a_running_herd_on_sighup (void **state)
     herd_test_herd_signal (herd, "Clark", SIGHUP);
     assert_true (
         herd_test_herd_log_wait (herd, "Clark", "not reloaded", 1, S_DEADLINE));
+    //  The refusal says where, as herd check would
+    assert_int_equal (
+        herd_test_herd_log_count (herd, "Clark", ".zpl:3: nodes/Clark/client"),
+        1);
     //  Then the herd with Newman: every node reads it, Newman starts
     herd_test_herd_rewrite (herd, 6, 8);
     for (int i = 0; i < 5; i++)

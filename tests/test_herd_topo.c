@@ -5,6 +5,7 @@
 #include "herd_topo.h"
 
 #include <czmq.h>
+#include <unistd.h>
 
 static const char *s_good = "herd\n"
                             "    max_line = 1024\n"
@@ -85,12 +86,12 @@ test_load_names_every_error (void **state)
                         "        herd = tcp://127.0.0.1:7102\n";
     char text[1024];
     snprintf (text, sizeof (text), "%slinks\n    link = A Z\n", nodes);
-    s_assert_error (text, "links/link #1: unknown node \"Z\"");
+    s_assert_error (text, "<string>:9: links/link: unknown node \"Z\"");
     snprintf (text, sizeof (text), "%slinks\n    link = A A\n", nodes);
     s_assert_error (text, "A is linked to itself");
     snprintf (text, sizeof (text), "%slinks\n    link = A B\n    link = B A\n",
               nodes);
-    s_assert_error (text, "links/link #2: B-A is listed twice");
+    s_assert_error (text, "<string>:10: links/link: B-A is listed twice");
     s_assert_error ("nodes\n    A\n        herd = tcp://127.0.0.1:1\n",
                     "nodes/A: missing client");
     s_assert_error ("nodes\n    A\n        client = 127.0.0.1:1\n",
@@ -131,6 +132,168 @@ test_load_names_every_error (void **state)
     s_assert_error ("nodes\n    A@B\n        client = 127.0.0.1:2\n"
                     "        herd = tcp://127.0.0.1:1\n",
                     "nodes/A@B: bad node name");
+}
+
+//  Load text and expect exactly these errors.
+static void
+s_assert_errors (const char *text, const char *expected)
+{
+    herd_topo_t *topo = herd_topo_new ();
+    assert_int_equal (herd_topo_load_string (topo, text), -1);
+    assert_string_equal (herd_topo_errors (topo), expected);
+    herd_topo_destroy (&topo);
+}
+
+//  Every error says where, as compilers do: the line of the item at fault,
+//  of the section lacking a key, of the later of two that clash.
+static void
+test_every_error_names_its_line (void **state)
+{
+    (void) state;
+    const char *nodes = "nodes\n"                                 //  1
+                        "    A\n"                                 //  2
+                        "        client = 127.0.0.1:7001\n"       //  3
+                        "        herd = tcp://127.0.0.1:7101\n"   //  4
+                        "    B\n"                                 //  5
+                        "        client = 127.0.0.1:7002\n"       //  6
+                        "        herd = tcp://127.0.0.1:7102\n";  //  7
+    char text[1024];
+    snprintf (text, sizeof (text),
+              "%s# The links\nlinks\n    link = A B\n    link = B Jonson\n",
+              nodes);
+    s_assert_errors (text,
+                     "<string>:11: links/link: unknown node \"Jonson\"\n");
+    s_assert_errors ("nodes\n    A\n        client = x\n"
+                     "        herd = tcp://127.0.0.1:1\n",
+                     "<string>:3: nodes/A/client: \"x\" is not host:port\n");
+    snprintf (text, sizeof (text),
+              "herd\n    max_line = 99\n    colour = blue\n%s", nodes);
+    s_assert_errors (text, "<string>:3: herd/colour: unknown key\n");
+    snprintf (text, sizeof (text),
+              "%s    A\n        client = 127.0.0.1:7003\n"
+              "        herd = tcp://127.0.0.1:7103\n",
+              nodes);
+    s_assert_errors (text, "<string>:8: nodes/A: defined twice\n");
+    snprintf (text, sizeof (text),
+              "%s    C\n        herd = tcp://127.0.0.1:1\n", nodes);
+    s_assert_errors (text, "<string>:8: nodes/C: missing client (host:port)\n");
+    snprintf (text, sizeof (text),
+              "%s    C\n        client = 127.0.0.1:7009\n"
+              "        herd = tcp://127.0.0.1:7102\n",
+              nodes);
+    s_assert_errors (text, "<string>:10: nodes/C: endpoint "
+                           "tcp://127.0.0.1:7102 is also used by B\n");
+    s_assert_errors ("# nothing\n\nherd\n",
+                     "<string>:1: nodes: no node defined\n");
+    s_assert_errors ("herd\nnodes\n", "<string>:2: nodes: no node defined\n");
+    s_assert_errors ("nodes\n    A\n        client = 127.0.0.1:7\n"
+                     "        bind = tcp://0.0.0.0:7\n"
+                     "        herd = tcp://127.0.0.1:8\n",
+                     "<string>:4: nodes/A: client and herd both bind "
+                     "127.0.0.1:7\n");
+    //  Settings that disagree: the later of the two items, here B's own
+    //  against the herd section's
+    snprintf (text, sizeof (text),
+              "herd\n    link_timeout_ms = 900\n    link_heartbeat_ms = 100\n"
+              "%s        link_heartbeat_ms = 950\n",
+              nodes);
+    s_assert_errors (text, "<string>:11: nodes/B: link_timeout_ms (900) is not "
+                           "more than link_heartbeat_ms (950)\n");
+    snprintf (text, sizeof (text), "%s        tap_bind = tcp://0.0.0.0:9\n",
+              nodes);
+    s_assert_errors (text, "<string>:8: nodes/B: tap_bind without tap\n");
+    s_assert_errors ("places\n    provider = bing\nnodes\n    A\n",
+                     "<string>:2: places/provider: \"bing\" is not stub, "
+                     "google or google-legacy\n"
+                     "<string>:4: nodes/A: missing client (host:port)\n"
+                     "<string>:4: nodes/A: missing herd (tcp://host:port)\n");
+    //  In line order, though the sections are checked before the nodes
+    s_assert_errors ("nodes\n    A\nother\n",
+                     "<string>:2: nodes/A: missing client (host:port)\n"
+                     "<string>:2: nodes/A: missing herd (tcp://host:port)\n"
+                     "<string>:3: other: unknown section\n");
+}
+
+//  A ZPL syntax error is ours to report, on its line: czmq would print its
+//  own message (on stdout), and prints nothing.
+static void
+test_syntax_errors_name_their_line_and_czmq_prints_nothing (void **state)
+{
+    (void) state;
+    herd_test_capture_t capture;
+    herd_test_capture_begin (&capture);
+    const char *bad[][2] = {
+        {"nodes\n    A\n      client = 127.0.0.1:1\n",
+         "<string>:3: indentation is not a multiple of 4 spaces\n"},
+        {"nodes\n    A\n\tclient = 127.0.0.1:1\n",
+         "<string>:3: a tab in the indentation (indent with 4 spaces a "
+         "level)\n"},
+        {"nodes\n    Jo:nson\n",
+         "<string>:2: a name must be letters, digits and $-_@.&+/\n"},
+        {"nodes\n    A\n        client = \"127.0.0.1:1\n",
+         "<string>:3: unterminated quote (no closing \" on the line)\n"},
+        {"links\n    link A B\n",
+         "<string>:2: only \"= value\" or a # comment may follow a name\n"},
+        {"nodes\n\n            A\n",
+         "<string>:3: indented more than one level below the item before "
+         "it\n"},
+    };
+    //  Nothing is asserted until stdout is back, where cmocka reports
+    char *errors[6];
+    int rc[6];
+    for (size_t i = 0; i < 6; i++) {
+        herd_topo_t *topo = herd_topo_new ();
+        rc[i] = herd_topo_load_string (topo, bad[i][0]);
+        errors[i] = strdup (herd_topo_errors (topo));
+        herd_topo_destroy (&topo);
+    }
+    size_t printed = herd_test_capture_end (&capture);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal (rc[i], -1);
+        assert_string_equal (errors[i], bad[i][1]);
+        free (errors[i]);
+    }
+    assert_int_equal (printed, 0);
+}
+
+//  A file's errors name it; a file that cannot be read has no line.
+static void
+test_load_names_the_file_in_errors (void **state)
+{
+    (void) state;
+    char path[] = "/tmp/herd-topo-XXXXXX";
+    int fd = mkstemp (path);
+    const char *text = "nodes\n"
+                       "    A\n"
+                       "        client = 127.0.0.1:7001\n"
+                       "        herd = tcp://127.0.0.1:7101\n"
+                       "links\n"
+                       "    link = A Jonson\n"
+                       "    link A\n";
+    assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
+    close (fd);
+    herd_topo_t *topo = herd_topo_new ();
+    assert_int_equal (herd_topo_load (topo, path), -1);
+    char *expected =
+        zsys_sprintf ("%s:7: only \"= value\" or a # comment may follow a "
+                      "name\n",
+                      path);
+    assert_string_equal (herd_topo_errors (topo), expected);
+    free (expected);
+    fd = open (path, O_WRONLY | O_TRUNC);
+    assert_int_equal (write (fd, text, strlen (text) - 11),
+                      (ssize_t) strlen (text) - 11);
+    close (fd);
+    assert_int_equal (herd_topo_load (topo, path), -1);
+    expected =
+        zsys_sprintf ("%s:6: links/link: unknown node \"Jonson\"\n", path);
+    assert_string_equal (herd_topo_errors (topo), expected);
+    free (expected);
+    unlink (path);
+    assert_int_equal (herd_topo_load (topo, "no/such/file.zpl"), -1);
+    assert_string_equal (herd_topo_errors (topo),
+                         "no/such/file.zpl: no such file\n");
+    herd_topo_destroy (&topo);
 }
 
 //  A node binds one address and is dialled at another (a container, a
@@ -290,6 +453,10 @@ main (void)
         cmocka_unit_test (test_load_string_reads_nodes_and_links),
         cmocka_unit_test (test_settings_inherit_from_the_herd),
         cmocka_unit_test (test_load_names_every_error),
+        cmocka_unit_test (test_every_error_names_its_line),
+        cmocka_unit_test (
+            test_syntax_errors_name_their_line_and_czmq_prints_nothing),
+        cmocka_unit_test (test_load_names_the_file_in_errors),
         cmocka_unit_test (test_binds_apart_from_what_neighbours_dial),
         cmocka_unit_test (test_link_settings_are_checked),
         cmocka_unit_test (test_host_port_splits_an_endpoint),
