@@ -86,6 +86,33 @@ s_reserve_port (int *fd_p)
     return 0;
 }
 
+int
+herd_test_command (const char *env,
+                   const char *arguments,
+                   char **out,
+                   char **err)
+{
+    const char *binary = getenv ("HERD_BIN");
+    char out_path[] = "/tmp/herd-command-out-XXXXXX";
+    char err_path[] = "/tmp/herd-command-err-XXXXXX";
+    close (mkstemp (out_path));
+    close (mkstemp (err_path));
+    char *command = zsys_sprintf ("env %s %s %s >%s 2>%s </dev/null", env,
+                                  binary ? binary : "build/herd", arguments,
+                                  out_path, err_path);
+    int status = system (command);
+    free (command);
+    const char *paths[2] = {out_path, err_path};
+    char **texts[2] = {out, err};
+    for (int i = 0; i < 2; i++) {
+        zchunk_t *chunk = zchunk_slurp (paths[i], 0);
+        *texts[i] = chunk ? zchunk_strdup (chunk) : strdup ("");
+        zchunk_destroy (&chunk);
+        unlink (paths[i]);
+    }
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
 uint16_t
 herd_test_free_port (void)
 {

@@ -25,6 +25,14 @@
 typedef bool (herd_test_cond_fn) (void *arg);
 bool herd_test_wait_until (herd_test_cond_fn *cond, void *arg, int deadline_ms);
 
+//  Run `env ENV HERD ARGUMENTS` (HERD: $HERD_BIN, else build/herd; env:
+//  "VAR=value ..." or ""; stdin /dev/null): its stdout and stderr go into
+//  *out and *err (fresh).  Returns its exit status, -1 if it did not exit.
+int herd_test_command (const char *env,
+                       const char *arguments,
+                       char **out,
+                       char **err);
+
 //  A port on 127.0.0.1 that the kernel just gave out and took back.
 uint16_t herd_test_free_port (void);
 

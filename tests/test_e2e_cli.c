@@ -9,40 +9,13 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-//  Run the herd binary with arguments: stdout through a pipe, stderr
-//  through a file.  Caller owns *out and *err.
-static int
-s_run (const char *arguments, char **out, char **err)
-{
-    const char *binary = getenv ("HERD_BIN");
-    char err_path[] = "/tmp/herd-cli-err-XXXXXX";
-    close (mkstemp (err_path));
-    char *command = zsys_sprintf ("%s %s 2>%s", binary ? binary : "build/herd",
-                                  arguments, err_path);
-    FILE *pipe = popen (command, "r");
-    assert_non_null (pipe);
-    char buffer[8192];
-    size_t size = fread (buffer, 1, sizeof (buffer) - 1, pipe);
-    buffer[size] = 0;
-    int status = pclose (pipe);
-    *out = strdup (buffer);
-    FILE *file = fopen (err_path, "r");
-    assert_non_null (file);
-    size = fread (buffer, 1, sizeof (buffer) - 1, file);
-    buffer[size] = 0;
-    fclose (file);
-    unlink (err_path);
-    *err = strdup (buffer);
-    free (command);
-    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
 static void
 test_check_prints_one_line_per_node_in_file_order (void **state)
 {
     (void) state;
     char *out, *err;
-    int rc = s_run ("check -t deploy/topologies/cs131-2022.zpl", &out, &err);
+    int rc = herd_test_command ("", "check -t deploy/topologies/cs131-2022.zpl",
+                                &out, &err);
     assert_int_equal (rc, 0);
     assert_string_equal (out,
                          "Juzang\t127.0.0.1:12201\ttcp://127.0.0.1:12211\t"
@@ -71,7 +44,7 @@ s_check_refuses (const char *text, const char *const lines[])
     close (fd);
     char *arguments = zsys_sprintf ("check -t %s", path);
     char *out, *err;
-    assert_int_equal (s_run (arguments, &out, &err), 1);
+    assert_int_equal (herd_test_command ("", arguments, &out, &err), 1);
     assert_string_equal (out, "");
     char *expected = strdup ("");
     for (size_t i = 0; lines[i]; i++) {
@@ -122,23 +95,26 @@ test_usage_errors_exit_two_and_help_exits_zero (void **state)
 {
     (void) state;
     char *out, *err;
-    assert_int_equal (s_run ("frobnicate", &out, &err), 2);
+    assert_int_equal (herd_test_command ("", "frobnicate", &out, &err), 2);
     assert_non_null (strstr (err, "unknown command frobnicate"));
     free (out);
     free (err);
     assert_int_equal (
-        s_run ("node -t deploy/topologies/cs131-2022.zpl", &out, &err), 2);
+        herd_test_command ("", "node -t deploy/topologies/cs131-2022.zpl", &out,
+                           &err),
+        2);
     free (out);
     free (err);
-    assert_int_equal (s_run ("--help", &out, &err), 0);
+    assert_int_equal (herd_test_command ("", "--help", &out, &err), 0);
     assert_non_null (strstr (out, "check [-t FILE]"));
     free (out);
     free (err);
-    assert_int_equal (s_run ("up --help", &out, &err), 0);
+    assert_int_equal (herd_test_command ("", "up --help", &out, &err), 0);
     free (out);
     free (err);
     assert_int_equal (
-        s_run ("node Nobody -t deploy/topologies/cs131-2022.zpl", &out, &err),
+        herd_test_command (
+            "", "node Nobody -t deploy/topologies/cs131-2022.zpl", &out, &err),
         1);
     assert_non_null (strstr (err, "no node called Nobody"));
     free (out);
@@ -237,13 +213,13 @@ test_ping_is_a_probe_not_a_refused_line (void **state)
     char *arguments =
         zsys_sprintf ("ping 127.0.0.1:%u", herd_test_herd_port (herd, "A"));
     char *out, *err;
-    assert_int_equal (s_run (arguments, &out, &err), 0);
+    assert_int_equal (herd_test_command ("", arguments, &out, &err), 0);
     free (out);
     free (err);
     assert_true (herd_test_herd_log_wait (herd, "A", "herd-ping", 2, 5000));
     assert_int_equal (herd_test_herd_log_count (herd, "A", "refused"), 0);
     herd_test_herd_destroy (&herd);
-    assert_int_equal (s_run (arguments, &out, &err), 1);
+    assert_int_equal (herd_test_command ("", arguments, &out, &err), 1);
     free (out);
     free (err);
     free (arguments);
@@ -268,7 +244,7 @@ test_a_herd_endpoint_that_does_not_resolve_is_named (void **state)
     fclose (file);
     char *arguments = zsys_sprintf ("node A -t %s", path);
     char *out, *err;
-    assert_int_equal (s_run (arguments, &out, &err), 1);
+    assert_int_equal (herd_test_command ("", arguments, &out, &err), 1);
     if (!strstr (err, "no-such-host.invalid") || !strstr (err, "not resolve")
         || !strstr (err, "bind = tcp://0.0.0.0:PORT"))
         fail_msg ("said [%s]", err);

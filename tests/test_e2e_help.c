@@ -6,37 +6,10 @@
 #include "herd_usage.h"
 
 #include <dirent.h>
-#include <sys/wait.h>
 
 static const char *s_commands[] = {"node",  "up",   "monitor",     "ping",
                                    "check", "keys", "places-stub", "help"};
 #define S_COMMANDS (sizeof (s_commands) / sizeof (s_commands[0]))
-
-//  Run `env HERD ARGUMENTS` (env: "VAR=value ..." or ""): stdout and
-//  stderr into *out and *err (fresh).  Returns the exit status.
-static int
-s_herd (const char *env, const char *arguments, char **out, char **err)
-{
-    const char *binary = getenv ("HERD_BIN");
-    char out_path[] = "/tmp/herd-help-out-XXXXXX";
-    char err_path[] = "/tmp/herd-help-err-XXXXXX";
-    close (mkstemp (out_path));
-    close (mkstemp (err_path));
-    char *command = zsys_sprintf ("env %s %s %s >%s 2>%s </dev/null", env,
-                                  binary ? binary : "build/herd", arguments,
-                                  out_path, err_path);
-    int status = system (command);
-    free (command);
-    zchunk_t *chunk = zchunk_slurp (out_path, 0);
-    *out = zchunk_strdup (chunk);
-    zchunk_destroy (&chunk);
-    chunk = zchunk_slurp (err_path, 0);
-    *err = zchunk_strdup (chunk);
-    zchunk_destroy (&chunk);
-    unlink (out_path);
-    unlink (err_path);
-    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
 
 static void
 test_every_command_has_its_own_help (void **state)
@@ -45,7 +18,7 @@ test_every_command_has_its_own_help (void **state)
     for (size_t i = 0; i < S_COMMANDS; i++) {
         char *arguments = zsys_sprintf ("%s --help", s_commands[i]);
         char *out, *err;
-        assert_int_equal (s_herd ("", arguments, &out, &err), 0);
+        assert_int_equal (herd_test_command ("", arguments, &out, &err), 0);
         char *synopsis = zsys_sprintf ("usage: herd %s", s_commands[i]);
         if (strncmp (out, synopsis, strlen (synopsis)) != 0)
             fail_msg ("herd %s printed \"%.60s\"", arguments, out);
@@ -54,13 +27,13 @@ test_every_command_has_its_own_help (void **state)
         //  herd help COMMAND prints the same, and -h does too
         char *again, *again_err;
         char *help = zsys_sprintf ("help %s", s_commands[i]);
-        assert_int_equal (s_herd ("", help, &again, &again_err), 0);
+        assert_int_equal (herd_test_command ("", help, &again, &again_err), 0);
         assert_string_equal (again, out);
         free (again);
         free (again_err);
         free (help);
         help = zsys_sprintf ("%s -t /no/such/file -h", s_commands[i]);
-        assert_int_equal (s_herd ("", help, &again, &again_err), 0);
+        assert_int_equal (herd_test_command ("", help, &again, &again_err), 0);
         assert_string_equal (again, out);
         free (again);
         free (again_err);
@@ -78,7 +51,7 @@ test_the_program_help_names_the_environment_settings_and_documents (
 {
     (void) state;
     char *out, *err;
-    assert_int_equal (s_herd ("", "--help", &out, &err), 0);
+    assert_int_equal (herd_test_command ("", "--help", &out, &err), 0);
     const char *needles[] = {"HERD_PLACES_KEY", "HERD_TOPOLOGY",
                              "places",          "tap",
                              "metrics",         "help [COMMAND]"};
@@ -107,14 +80,14 @@ test_the_program_help_names_the_environment_settings_and_documents (
     closedir (directory);
     assert_true (documents >= 5);
     char *same, *same_err;
-    assert_int_equal (s_herd ("", "help", &same, &same_err), 0);
+    assert_int_equal (herd_test_command ("", "help", &same, &same_err), 0);
     assert_string_equal (same, out);
     free (same);
     free (same_err);
     free (out);
     free (err);
     //  No command: the same on stderr, and a usage error
-    assert_int_equal (s_herd ("", "", &out, &err), 2);
+    assert_int_equal (herd_test_command ("", "", &out, &err), 2);
     assert_string_equal (err, herd_usage ());
     free (out);
     free (err);
@@ -125,7 +98,7 @@ static void
 s_usage_error (const char *arguments, const char *command, const char *first)
 {
     char *out, *err;
-    assert_int_equal (s_herd ("", arguments, &out, &err), 2);
+    assert_int_equal (herd_test_command ("", arguments, &out, &err), 2);
     assert_string_equal (out, "");
     char synopsis[256];
     char *expected = zsys_sprintf (
@@ -153,12 +126,12 @@ test_usage_errors_say_what_is_wrong_and_exit_two (void **state)
     s_usage_error ("monitor extra", "monitor",
                    "herd monitor: unexpected argument extra");
     char *out, *err;
-    assert_int_equal (s_herd ("", "help frobnicate", &out, &err), 2);
+    assert_int_equal (herd_test_command ("", "help frobnicate", &out, &err), 2);
     assert_string_equal (err, "herd help: no command frobnicate (herd help "
                               "lists them)\n");
     free (out);
     free (err);
-    assert_int_equal (s_herd ("", "frobnicate", &out, &err), 2);
+    assert_int_equal (herd_test_command ("", "frobnicate", &out, &err), 2);
     assert_string_equal (err, "herd: unknown command frobnicate (herd help "
                               "lists them)\n");
     free (out);
@@ -170,9 +143,10 @@ test_without_t_the_topology_is_make_runs_or_herd_topology (void **state)
 {
     (void) state;
     char *expected, *expected_err;
-    assert_int_equal (s_herd ("", "check -t deploy/topologies/cs131-2022.zpl",
-                              &expected, &expected_err),
-                      0);
+    assert_int_equal (
+        herd_test_command ("", "check -t deploy/topologies/cs131-2022.zpl",
+                           &expected, &expected_err),
+        0);
     //  Found beside the program, wherever it runs from
     char *binary = realpath (
         getenv ("HERD_BIN") ? getenv ("HERD_BIN") : "build/herd", NULL);
@@ -189,14 +163,16 @@ test_without_t_the_topology_is_make_runs_or_herd_topology (void **state)
     free (binary);
     //  HERD_TOPOLOGY comes first
     char *out, *err;
-    assert_int_equal (s_herd ("HERD_TOPOLOGY=deploy/topologies/cs131-2018.zpl",
-                              "check", &out, &err),
-                      0);
+    assert_int_equal (
+        herd_test_command ("HERD_TOPOLOGY=deploy/topologies/cs131-2018.zpl",
+                           "check", &out, &err),
+        0);
     assert_non_null (strstr (out, "Goloman\t127.0.0.1:11801"));
     free (out);
     free (err);
     assert_int_equal (
-        s_herd ("HERD_TOPOLOGY=/no/such.zpl", "check", &out, &err), 1);
+        herd_test_command ("HERD_TOPOLOGY=/no/such.zpl", "check", &out, &err),
+        1);
     assert_string_equal (err, "/no/such.zpl: no such file\n");
     free (out);
     free (err);
