@@ -53,7 +53,12 @@ HARNESS   := $(BUILD)/tests/herd_test.o $(BUILD)/tests/herd_test_net.o \
     format-check lint deps deps-run clean \
     fuzz fuzz-short fuzz-run fuzz-replay
 
-all: $(BUILD)/herd $(TEST_BIN)
+all: deps-present $(BUILD)/herd $(TEST_BIN)
+
+#  Says which Debian packages a build lacks, and how to get them.
+.PHONY: deps-present
+deps-present:
+	@deploy/apt-deps.sh --check build/deps.log $(RUN_APT) $(TEST_APT)
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -81,15 +86,19 @@ $(BUILD)/tests/test_herd_pid: LDFLAGS += $(PID_LDFLAGS)
 
 #  The two commands of README.md.
 run: deps-run
-	@$(MAKE) --no-print-directory $(BUILD)/herd
+	@$(MAKE) -q $(BUILD)/herd 2>/dev/null || $(MAKE) --no-print-directory $(BUILD)/herd
 	$(BUILD)/herd up -t $(TOPOLOGY)
 
 #  make test: every test, then again under ASan and UBSan, then the fuzz
 #  targets for a few seconds each (about 5 minutes on 2 cores).
 test: deps
+	@echo "== make check: build, format, lint, install, then every test"
 	@$(MAKE) --no-print-directory check
+	@echo "== make asan: every test again, built with ASan and UBSan"
 	@$(MAKE) --no-print-directory asan
+	@echo "== make fuzz-short: each fuzz target for 5 s"
 	@$(MAKE) --no-print-directory fuzz-short
+	@echo "== make test: all passed"
 
 check: all format-check lint fuzz-replay install-check deps-check
 	@HERD_BIN=$(abspath $(BUILD)/herd) HERD_SHAPER=$(abspath $(BUILD)/tests/herd_shaper) \
@@ -267,22 +276,24 @@ INSTALL_TOPOLOGIES := $(foreach year,2018 2020 2021 2022 2023,cs131-$(year).zpl)
 
 .PHONY: install uninstall install-check
 install: $(BUILD)/herd
-	install -d -m 755 '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1' \
+	$(SAY) INSTALL "$(DESTDIR)$(PREFIX): bin/herd, herd.1, $(INSTALL_UNITS), topologies"
+	$(Q)install -d -m 755 '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1' \
 	    '$(DESTDIR)$(UNITDIR)' '$(DESTDIR)$(DATADIR)/topologies' $(BUILD)/systemd
-	install -m 755 $(BUILD)/herd '$(DESTDIR)$(BINDIR)/herd'
-	install -m 644 doc/herd.1 '$(DESTDIR)$(MANDIR)/man1/herd.1'
-	for unit in $(INSTALL_UNITS); do \
+	$(Q)install -m 755 $(BUILD)/herd '$(DESTDIR)$(BINDIR)/herd'
+	$(Q)install -m 644 doc/herd.1 '$(DESTDIR)$(MANDIR)/man1/herd.1'
+	$(Q)for unit in $(INSTALL_UNITS); do \
 	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
 	        deploy/systemd/$$unit.in >$(BUILD)/systemd/$$unit && \
 	    install -m 644 $(BUILD)/systemd/$$unit '$(DESTDIR)$(UNITDIR)/'$$unit || exit 1; \
 	done
-	install -m 644 $(INSTALL_TOPOLOGIES:%=deploy/topologies/%) '$(DESTDIR)$(DATADIR)/topologies'
+	$(Q)install -m 644 $(INSTALL_TOPOLOGIES:%=deploy/topologies/%) '$(DESTDIR)$(DATADIR)/topologies'
 
 uninstall:
-	rm -f '$(DESTDIR)$(BINDIR)/herd' '$(DESTDIR)$(MANDIR)/man1/herd.1' \
+	$(SAY) UNINSTALL "$(DESTDIR)$(PREFIX)"
+	$(Q)rm -f '$(DESTDIR)$(BINDIR)/herd' '$(DESTDIR)$(MANDIR)/man1/herd.1' \
 	    $(INSTALL_UNITS:%='$(DESTDIR)$(UNITDIR)/%') \
 	    $(INSTALL_TOPOLOGIES:%='$(DESTDIR)$(DATADIR)/topologies/%')
-	rmdir '$(DESTDIR)$(DATADIR)/topologies' '$(DESTDIR)$(DATADIR)' 2>/dev/null || true
+	$(Q)rmdir '$(DESTDIR)$(DATADIR)/topologies' '$(DESTDIR)$(DATADIR)' 2>/dev/null || true
 
 install-check: $(BUILD)/herd
 	@HERD_MAKE='$(MAKE_COMMAND)' BUILD='$(abspath $(BUILD))' tests/install-check.sh

@@ -3,7 +3,14 @@
 #  are missing, a line per step on the terminal and apt's whole output in
 #  LOG.  Root installs; others through sudo.  Without either it says which
 #  packages are missing and the one command that installs them, and fails.
+#  apt-deps.sh --check LOG PACKAGE... only says which are missing, and how
+#  to install them, and fails if any is.
 set -u
+check=
+if [ "$1" = --check ]; then
+    check=1
+    shift
+fi
 log=$1
 shift
 
@@ -22,6 +29,13 @@ done
 [ -z "$missing" ] && exit 0
 
 command="apt-get update && apt-get install -y --no-install-recommends$missing"
+if [ -n "$check" ]; then
+    echo "deps: missing Debian packages:$missing"
+    echo "deps: make run or make test installs them (make deps-run: only what the"
+    echo "deps: program needs; make deps: the tests' too); or, as root:"
+    echo "    $command"
+    exit 1
+fi
 if [ "$(id -u)" = 0 ]; then
     sudo=
 elif command -v sudo >/dev/null 2>&1 && { sudo -n true 2>/dev/null || [ -t 0 ]; }; then

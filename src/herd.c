@@ -401,6 +401,7 @@ s_up (herd_topo_t *topo, const char *topology, const char *program)
             s_spawn (self_path, i < count ? node : places, &children[i].fd);
     }
     size_t ready = 0, open = total;
+    bool stopping = false;
     struct pollfd *fds =
         (struct pollfd *) zmalloc ((total + 1) * sizeof (struct pollfd));
     while (open > 0) {
@@ -410,7 +411,8 @@ s_up (herd_topo_t *topo, const char *topology, const char *program)
         if (poll (fds, total + 1, -1) <= 0)
             continue;
         if (fds[0].revents & POLLIN) {
-            if (herd_signals_read (signal_fd)) {
+            if (herd_signals_read (signal_fd) && !stopping) {
+                stopping = true;  //  Said once, however many signals come
                 printf ("herd: stopping %zu nodes\n", count);
                 for (size_t i = 0; i < total; i++)
                     if (children[i].pid > 0)

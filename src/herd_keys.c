@@ -14,7 +14,10 @@ herd_keys_generate (herd_topo_t *topo, bool force, FILE *out)
         const char *name = herd_topo_node_name (topo, i);
         const char *directory = herd_topo_setting (topo, i, "keys_dir");
         if (!*directory) {
-            fprintf (stderr, "herd: %s: no keys_dir in the topology\n", name);
+            fprintf (stderr,
+                     "herd: keys: the topology sets no keys_dir%s%s (add "
+                     "keys_dir = DIR to its herd section)\n",
+                     i ? " for node " : "", i ? name : "");
             return -1;
         }
         char *path = herd_str_printf ("%s/%s.key", directory, name);

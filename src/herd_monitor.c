@@ -439,7 +439,8 @@ herd_monitor_run (herd_topo_t *topo,
                          "tcp://HOST:PORT in the topology)\n");
         status = 1;
     } else {
-        fprintf (stderr, "herd: monitor ready (%zu taps)\n", taps);
+        fprintf (stderr, "herd: monitor ready (%zu tap%s)\n", taps,
+                 taps == 1 ? "" : "s");
         int signal_fd = herd_signals_open (false);
         int64_t stop_at = options->duration_ms > 0
                               ? zclock_mono () + options->duration_ms

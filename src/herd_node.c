@@ -411,6 +411,16 @@ static int
 s_open_places (herd_node_t *self)
 {
     herd_places_config_t config = self->settings.places;
+    //  Google answers every call without a key REQUEST_DENIED: say so now
+    if (!streq (config.provider, "stub") && (!config.key || !*config.key)) {
+        fprintf (stderr,
+                 "herd: %s: places provider %s, but HERD_PLACES_KEY is not "
+                 "set: every WHATSAT will fail\n",
+                 self->name, config.provider);
+        herd_log_printf (self->log, "warning",
+                         "places provider %s without HERD_PLACES_KEY",
+                         config.provider);
+    }
     config.thread = &self->places_thread;
     zsys_set_pipehwm (HERD_PLACES_QUEUE_MAX);
     //  zactor_new returns once the actor has copied config
