@@ -10,7 +10,7 @@ PKGS     := libczmq libzmq libcurl libcjson
 #  Debian packages: what building and running need (make run), and what
 #  the tests add (make test).  nc and curl are for README's examples.
 RUN_APT  := gcc libc6-dev make pkg-config libczmq-dev libzmq3-dev \
-            libcurl4-openssl-dev libcjson-dev netcat-openbsd curl
+            libcurl4-openssl-dev libcjson-dev ca-certificates netcat-openbsd curl
 TEST_APT := libcmocka-dev clang-format clang libclang-rt-14-dev cppcheck \
             iptables iproute2 libnetfilter-queue-dev mandoc
 
@@ -53,14 +53,22 @@ HARNESS   := $(BUILD)/tests/herd_test.o $(BUILD)/tests/herd_test_net.o \
     format-check lint deps deps-run clean \
     fuzz fuzz-short fuzz-run fuzz-replay
 
-all: deps-present $(BUILD)/herd $(TEST_BIN)
+all: $(BUILD)/herd $(TEST_BIN)
 
-#  Says which Debian packages a build lacks, and how to get them.
-.PHONY: deps-present
+#  Before a first compile: if a compiler or a library is missing, say which
+#  Debian packages would bring them, and how to get them (dpkg is asked
+#  only then, so libraries found another way do as well).
+BUILD_APT := gcc libc6-dev pkg-config libczmq-dev libzmq3-dev \
+    libcurl4-openssl-dev libcjson-dev
+.PHONY: deps-present deps-present-tests
 deps-present:
-	@deploy/apt-deps.sh --check build/deps.log $(RUN_APT) $(TEST_APT)
+	@command -v $(firstword $(CC)) >/dev/null 2>&1 && pkg-config --exists $(PKGS) 2>/dev/null \
+	    || deploy/apt-deps.sh --check build/deps.log $(BUILD_APT)
+deps-present-tests: deps-present
+	@pkg-config --exists cmocka 2>/dev/null \
+	    || deploy/apt-deps.sh --check build/deps.log libcmocka-dev
 
-$(BUILD)/src/%.o: src/%.c
+$(BUILD)/src/%.o: src/%.c | deps-present
 	@mkdir -p $(@D)
 	$(SAY) CC $<
 	$(Q)$(CC) $(HERD_CFLAGS) $(CFLAGS) -c $< -o $@
@@ -73,7 +81,7 @@ $(BUILD)/herd: $(BUILD)/src/herd.o $(BUILD)/src/herd_pid.o $(BUILD)/libherd.a
 	$(SAY) LD $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(PID_LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c | deps-present-tests
 	@mkdir -p $(@D)
 	$(SAY) CC $<
 	$(Q)$(CC) $(HERD_CFLAGS) $(CFLAGS) -Itests -c $< -o $@
@@ -86,7 +94,7 @@ $(BUILD)/tests/test_herd_pid: LDFLAGS += $(PID_LDFLAGS)
 
 #  The two commands of README.md.
 run: deps-run
-	@$(MAKE) -q $(BUILD)/herd 2>/dev/null || $(MAKE) --no-print-directory $(BUILD)/herd
+	@$(MAKE) --no-print-directory $(BUILD)/herd
 	$(BUILD)/herd up -t $(TOPOLOGY)
 
 #  make test: every test, then again under ASan and UBSan, then the fuzz
@@ -278,13 +286,13 @@ INSTALL_TOPOLOGIES := $(foreach year,2018 2020 2021 2022 2023,cs131-$(year).zpl)
 install: $(BUILD)/herd
 	$(SAY) INSTALL "$(DESTDIR)$(PREFIX): bin/herd, herd.1, $(INSTALL_UNITS), topologies"
 	$(Q)install -d -m 755 '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1' \
-	    '$(DESTDIR)$(UNITDIR)' '$(DESTDIR)$(DATADIR)/topologies' $(BUILD)/systemd
+	    '$(DESTDIR)$(UNITDIR)' '$(DESTDIR)$(DATADIR)/topologies'
 	$(Q)install -m 755 $(BUILD)/herd '$(DESTDIR)$(BINDIR)/herd'
 	$(Q)install -m 644 doc/herd.1 '$(DESTDIR)$(MANDIR)/man1/herd.1'
 	$(Q)for unit in $(INSTALL_UNITS); do \
 	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
-	        deploy/systemd/$$unit.in >$(BUILD)/systemd/$$unit && \
-	    install -m 644 $(BUILD)/systemd/$$unit '$(DESTDIR)$(UNITDIR)/'$$unit || exit 1; \
+	        deploy/systemd/$$unit.in >'$(DESTDIR)$(UNITDIR)/'$$unit && \
+	    chmod 644 '$(DESTDIR)$(UNITDIR)/'$$unit || exit 1; \
 	done
 	$(Q)install -m 644 $(INSTALL_TOPOLOGIES:%=deploy/topologies/%) '$(DESTDIR)$(DATADIR)/topologies'
 

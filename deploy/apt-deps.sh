@@ -47,8 +47,11 @@ else
     exit 1
 fi
 
-mkdir -p "$(dirname "$log")"
-: >"$log"
+#  A log we cannot write (left by an earlier run as root): one of our own
+if ! { mkdir -p "$(dirname "$log")" && : >"$log"; } 2>/dev/null; then
+    log=$(mktemp /tmp/herd-deps.XXXXXX)
+fi
+export LC_ALL=C  #  apt's summary in words we can find
 fail() {
     tail -n 15 "$log" | sed 's/^/    /'
     echo "deps: $1 failed; its whole output is in $log"
@@ -59,7 +62,7 @@ echo "deps: missing:$missing (apt's output: $log)"
 echo "deps: apt-get update"
 $sudo apt-get update >>"$log" 2>&1 || fail "apt-get update"
 echo "deps: apt-get install"
-$sudo env DEBIAN_FRONTEND=noninteractive \
+$sudo env DEBIAN_FRONTEND=noninteractive LC_ALL=C \
     apt-get install -y --no-install-recommends $missing >>"$log" 2>&1 \
     || fail "apt-get install"
 echo "deps: $(grep -o '[0-9]* newly installed' "$log" | tail -n 1)"

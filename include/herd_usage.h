@@ -17,8 +17,8 @@ const char *herd_usage (void);
 //  "check", "places-stub", "help"), or NULL if there is none such.
 const char *herd_usage_command (const char *command);
 
-//  The first line of a subcommand's help, its synopsis, up to and without
-//  its LF, written into buffer (cut to fit); "" for no such command.
+//  A subcommand's synopsis: its help up to the first empty line, without
+//  the last LF, written into buffer (cut to fit); "" for no such command.
 const char *
 herd_usage_synopsis (const char *command, char *buffer, size_t size);
 

@@ -1,6 +1,7 @@
 /*  herd - the herd program: subcommands node, up, monitor, ping, check,
     keys, places-stub, help  */
 
+#include "herd_args.h"
 #include "herd_keys.h"
 #include "herd_str.h"
 #include "herd_monitor.h"
@@ -20,137 +21,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-
-//  Options common to the subcommands.
-typedef struct {
-    const char *name;       //  node: the node to run
-    const char *topology;   //  -t FILE
-    bool log_stderr;        //  node: mirror the log on stderr
-    const char *state;      //  node: --state FILE
-    bool force;             //  keys: --force
-    const char *nodes[65];  //  monitor: --node, NULL-terminated
-    size_t node_count;
-    const char *kinds[65];  //  monitor: --kind
-    size_t kind_count;
-    const char *client;      //  monitor: --client
-    const char *follow;      //  monitor: --follow
-    bool stats;              //  monitor: --stats
-    bool json;               //  monitor: --json
-    int seconds;             //  monitor: --seconds
-    const char *listen;      //  places-stub: --listen HOST:PORT
-    int delay_ms;            //  places-stub: --delay MS
-    char *default_topology;  //  Found when -t is not given (fresh)
-} s_options_t;
-
-//  A usage error of command: what is wrong, its synopsis, where help is.
-static int
-s_usage_error (const char *command, const char *what, const char *argument)
-{
-    char synopsis[256];
-    fprintf (stderr, "herd %s: %s%s\n%s\n(herd help %s says more)\n", command,
-             what, argument ? argument : "",
-             herd_usage_synopsis (command, synopsis, sizeof (synopsis)),
-             command);
-    return -1;
-}
-
-//  The topology when -t is not given: $HERD_TOPOLOGY, else the one make run
-//  starts, found beside this program: installed (PREFIX/bin/herd and
-//  PREFIX/share/herd/topologies) or built in a clone (build/herd and
-//  deploy/topologies).  Returns a fresh path, or NULL if none exists.
-static char *
-s_default_topology (void)
-{
-    const char *chosen = getenv ("HERD_TOPOLOGY");
-    if (chosen && *chosen)
-        return herd_str_dup (chosen);
-    char self[4096];
-    ssize_t length = readlink ("/proc/self/exe", self, sizeof (self) - 1);
-    if (length <= 0)
-        return NULL;
-    self[length] = 0;
-    char *slash = strrchr (self, '/');
-    if (!slash)
-        return NULL;
-    *slash = 0;
-    const char *places[] = {"../share/herd/topologies/cs131-2022.zpl",
-                            "../deploy/topologies/cs131-2022.zpl"};
-    for (size_t i = 0; i < 2; i++) {
-        char *path = herd_str_printf ("%s/%s", self, places[i]);
-        char *real = realpath (path, NULL);
-        free (path);
-        if (real)
-            return real;
-    }
-    return NULL;
-}
-
-//  What is wrong with an argument s_parse did not take.
-static const char *
-s_wrong_argument (const char *argument, bool last)
-{
-    const char *valued[] = {"-t",       "--topology", "--node",    "--kind",
-                            "--client", "--follow",   "--seconds", "--state",
-                            "--listen", "--delay"};
-    for (size_t i = 0; last && i < sizeof (valued) / sizeof (valued[0]); i++)
-        if (streq (argument, valued[i]))
-            return "a value must follow ";
-    return argument[0] == '-' ? "unknown option " : "unexpected argument ";
-}
-
-static int
-s_parse (int argc, char **argv, s_options_t *options, bool wants_name)
-{
-    const char *command = argv[1];
-    for (int i = 2; i < argc; i++) {
-        if ((streq (argv[i], "-t") || streq (argv[i], "--topology"))
-            && i + 1 < argc)
-            options->topology = argv[++i];
-        else if (streq (argv[i], "--log-stderr"))
-            options->log_stderr = true;
-        else if (streq (argv[i], "--force"))
-            options->force = true;
-        else if (streq (argv[i], "--json"))
-            options->json = true;
-        else if (streq (argv[i], "--node") && i + 1 < argc
-                 && options->node_count < 64)
-            options->nodes[options->node_count++] = argv[++i];
-        else if (streq (argv[i], "--kind") && i + 1 < argc
-                 && options->kind_count < 64)
-            options->kinds[options->kind_count++] = argv[++i];
-        else if (streq (argv[i], "--client") && i + 1 < argc)
-            options->client = argv[++i];
-        else if (streq (argv[i], "--follow") && i + 1 < argc)
-            options->follow = argv[++i];
-        else if (streq (argv[i], "--stats"))
-            options->stats = true;
-        else if (streq (argv[i], "--seconds") && i + 1 < argc)
-            options->seconds = atoi (argv[++i]);
-        else if (streq (argv[i], "--state") && i + 1 < argc)
-            options->state = argv[++i];
-        else if (streq (argv[i], "--listen") && i + 1 < argc)
-            options->listen = argv[++i];
-        else if (streq (argv[i], "--delay") && i + 1 < argc)
-            options->delay_ms = atoi (argv[++i]);
-        else if (wants_name && !options->name && argv[i][0] != '-')
-            options->name = argv[i];
-        else
-            return s_usage_error (
-                command, s_wrong_argument (argv[i], i + 1 == argc), argv[i]);
-    }
-    if (wants_name && !options->name)
-        return s_usage_error (command, "which node? give its NAME", NULL);
-    if (!options->topology && !options->listen) {
-        options->default_topology = s_default_topology ();
-        options->topology = options->default_topology;
-        if (!options->topology)
-            return s_usage_error (command,
-                                  "no topology: give -t FILE, or set "
-                                  "HERD_TOPOLOGY",
-                                  NULL);
-    }
-    return 0;
-}
 
 static herd_topo_t *
 s_load (const char *path)
@@ -183,7 +53,7 @@ s_check (herd_topo_t *topo)
 }
 
 static int
-s_monitor (herd_topo_t *topo, const s_options_t *options)
+s_monitor (herd_topo_t *topo, const herd_args_t *options)
 {
     herd_signals_block (false);
     herd_monitor_options_t monitor = {
@@ -212,7 +82,7 @@ s_raise_fd_limit (void)
 }
 
 static int
-s_node (herd_topo_t *topo, const s_options_t *options)
+s_node (herd_topo_t *topo, const herd_args_t *options)
 {
     herd_signals_block (true);
     //  Before any thread: libcurl's global state is not thread-safe
@@ -322,7 +192,7 @@ s_on_stop_signal (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 
 //  herd places-stub: serve until SIGINT or SIGTERM.
 static int
-s_places_stub (herd_topo_t *topo, const s_options_t *options)
+s_places_stub (herd_topo_t *topo, const herd_args_t *options)
 {
     const char *where = options->listen;
     const char *url = topo ? herd_topo_places (topo, "url") : NULL;
@@ -345,7 +215,7 @@ s_places_stub (herd_topo_t *topo, const s_options_t *options)
     zloop_t *loop = zloop_new ();
     zmq_pollitem_t item = {NULL, signal_fd, ZMQ_POLLIN, 0};
     zloop_poller (loop, &item, s_on_stop_signal, NULL);
-    herd_stubd_t *stubd = herd_stubd_new (options->delay_ms);
+    herd_stubd_t *stubd = herd_stubd_new ((int) options->delay_ms);
     int bound = herd_stubd_bind (stubd, loop, host, (uint16_t) port);
     if (bound == -1) {
         fprintf (stderr, "herd: places-stub cannot listen on %s:%u: %s\n", host,
@@ -394,8 +264,9 @@ s_up (herd_topo_t *topo, const char *topology, const char *program)
     size_t total = count + (stub ? 1 : 0);
     s_child_t *children = (s_child_t *) zmalloc (total * sizeof (s_child_t));
     for (size_t i = 0; i < total; i++) {
-        const char *node[] = {"herd", "node",   s_child_name (topo, i),
-                              "-t",   topology, NULL};
+        //  "--": a node's name may begin with '-'
+        const char *node[] = {
+            "herd", "node", "-t", topology, "--", s_child_name (topo, i), NULL};
         const char *places[] = {"herd", "places-stub", "-t", topology, NULL};
         children[i].pid =
             s_spawn (self_path, i < count ? node : places, &children[i].fd);
@@ -455,7 +326,7 @@ s_ping (const char *address)
     char *host = herd_str_dup (address);
     char *colon = strrchr (host, ':');
     if (!colon) {
-        s_usage_error ("ping", "not HOST:PORT: ", address);
+        herd_args_usage_error (stderr, "ping", "not HOST:PORT: ", address);
         free (host);
         return 2;
     }
@@ -496,28 +367,18 @@ s_ping (const char *address)
     return rc;
 }
 
-//  Does argv ask for help (-h or --help anywhere after the command)?
-static bool
-s_wants_help (int argc, char **argv)
-{
-    for (int i = 2; i < argc; i++)
-        if (streq (argv[i], "-h") || streq (argv[i], "--help"))
-            return true;
-    return false;
-}
-
 //  herd help [COMMAND]
 static int
-s_help (int argc, char **argv)
+s_help (const herd_args_t *args)
 {
-    if (argc < 3) {
+    if (!args->name) {
         fputs (herd_usage (), stdout);
         return 0;
     }
-    const char *text = herd_usage_command (argv[2]);
+    const char *text = herd_usage_command (args->name);
     if (!text) {
         fprintf (stderr, "herd help: no command %s (herd help lists them)\n",
-                 argv[2]);
+                 args->name);
         return 2;
     }
     fputs (text, stdout);
@@ -525,25 +386,26 @@ s_help (int argc, char **argv)
 }
 
 static int
-s_run (int argc, char **argv, s_options_t *options)
+s_run (herd_args_t *options, const char *program)
 {
-    const char *command = argv[1];
-    bool is_node = streq (command, "node");
+    const char *command = options->command;
+    if (streq (command, "help"))
+        return s_help (options);
+    if (streq (command, "ping"))
+        return s_ping (options->name);
     bool is_stub = streq (command, "places-stub");
-    if (s_parse (argc, argv, options, is_node))
-        return 2;
     if (is_stub && !options->topology)
         return s_places_stub (NULL, options);
     herd_topo_t *topo = s_load (options->topology);
     if (!topo)
         return 1;
     int rc;
-    if (is_node)
+    if (streq (command, "node"))
         rc = s_node (topo, options);
     else if (is_stub)
         rc = s_places_stub (topo, options);
     else if (streq (command, "up"))
-        rc = s_up (topo, options->topology, argv[0]);
+        rc = s_up (topo, options->topology, program);
     else if (streq (command, "monitor"))
         rc = s_monitor (topo, options);
     else if (streq (command, "keys")) {
@@ -560,36 +422,12 @@ s_run (int argc, char **argv, s_options_t *options)
 int
 main (int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs (herd_usage (), stderr);
-        return 2;
-    }
-    const char *command = argv[1];
-    if (streq (command, "-h") || streq (command, "--help"))
-        return s_help (1, argv);
-    if (!herd_usage_command (command)) {
-        fprintf (stderr, "herd: unknown command %s (herd help lists them)\n",
-                 command);
-        return 2;
-    }
-    if (streq (command, "help") && !s_wants_help (argc, argv))
-        return s_help (argc, argv);
-    if (s_wants_help (argc, argv)) {
-        fputs (herd_usage_command (command), stdout);
-        return 0;
-    }
-    if (streq (command, "ping")) {
-        if (argc != 3 || argv[2][0] == '-') {
-            s_usage_error (command,
-                           argc < 3 ? "give the HOST:PORT to ask"
-                                    : "unexpected argument ",
-                           argc < 3 ? NULL : argv[argc == 3 ? 2 : 3]);
-            return 2;
-        }
-        return s_ping (argv[2]);
-    }
-    s_options_t options = {0};
-    int rc = s_run (argc, argv, &options);
-    free (options.default_topology);
+    herd_args_t args;
+    herd_args_result_t result =
+        herd_args_parse (&args, argc, argv, stdout, stderr);
+    if (result != HERD_ARGS_RUN)
+        return result == HERD_ARGS_HELP ? 0 : 2;
+    int rc = s_run (&args, argv[0]);
+    herd_args_finish (&args);
     return rc;
 }

@@ -321,6 +321,17 @@ s_load (herd_topo_t *self, zconfig_t *root)
     for (zconfig_t *section = zconfig_child (root); section;
          section = zconfig_next (section)) {
         const char *name = zconfig_name (section);
+        //  Only the first of a name is read: say so of the others
+        zconfig_t *first = zconfig_child (root);
+        while (first != section && !streq (zconfig_name (first), name))
+            first = zconfig_next (first);
+        if (first != section) {
+            herd_topo_error (self, section,
+                             "%s: a second %s section (merge it into the "
+                             "first, on line %zu)",
+                             name, name, herd_zpl_line (self->zpl, first));
+            continue;
+        }
         if (streq (name, "herd")) {
             for (zconfig_t *item = zconfig_child (section); item;
                  item = zconfig_next (item))
@@ -405,6 +416,10 @@ herd_topo_load (herd_topo_t *self, const char *path)
     s_reset (self, path);
     if (!zsys_file_exists (path)) {
         herd_topo_error (self, NULL, "no such file");
+        return -1;
+    }
+    if (zsys_file_mode (path) != -1 && S_ISDIR (zsys_file_mode (path))) {
+        herd_topo_error (self, NULL, "a directory, not a topology file");
         return -1;
     }
     zchunk_t *chunk = zchunk_slurp (path, HERD_TOPO_FILE_MAX + 1);

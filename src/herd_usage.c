@@ -31,6 +31,9 @@ static const char *s_program =
     "  places-stub [-t FILE | --listen HOST:PORT] [--delay MS]\n"
     "                   the offline Places server\n"
     "  help [COMMAND]   this text, or one command's\n"
+    "\n"
+    "Each option is its command's; a value may begin with '-'; -- ends the\n"
+    "options (herd node -- -x runs a node called -x).\n"
     "\n" S_TOPOLOGY_NOTE "\n"
     "environment:\n"
     "  HERD_TOPOLOGY    the topology file when -t is not given\n"
@@ -66,7 +69,7 @@ static const s_command_t s_commands[] = {
      "Run node NAME of the topology FILE until SIGTERM or SIGINT (it stops\n"
      "within a second, answering WHATSATs still waiting for Places with\n"
      "\"herd: node shutting down\" and saving its state file). Prints\n"
-     "\"herd: NAME ready client=...\" once it serves clients.\n"
+     "\"herd: node NAME ready client=... herd=...\" once it serves clients.\n"
      "\n"
      "  -t, --topology FILE  the topology (see below)\n"
      "  --log-stderr         mirror the log on stderr\n"
@@ -174,7 +177,9 @@ herd_usage_synopsis (const char *command, char *buffer, size_t size)
     const char *text = herd_usage_command (command);
     if (size == 0)
         return buffer;
-    size_t length = text ? strcspn (text, "\n") : 0;
+    //  The synopsis ends at the first empty line
+    const char *end = text ? strstr (text, "\n\n") : NULL;
+    size_t length = text ? (end ? (size_t) (end - text) : strlen (text)) : 0;
     if (length >= size)
         length = size - 1;
     memcpy (buffer, text ? text : "", length);

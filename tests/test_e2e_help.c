@@ -125,7 +125,34 @@ test_usage_errors_say_what_is_wrong_and_exit_two (void **state)
     s_usage_error ("check -t", "check", "herd check: a value must follow -t");
     s_usage_error ("monitor extra", "monitor",
                    "herd monitor: unexpected argument extra");
+    //  Each option is its command's: before, --listen made check abort on
+    //  an assertion (exit 134), and --force was taken by check silently
+    s_usage_error ("check --listen 127.0.0.1:1", "check",
+                   "herd check: not an option of this command: --listen");
+    s_usage_error ("check --force", "check",
+                   "herd check: not an option of this command: --force");
+    //  Numbers are numbers: before, "abc" was 0 and the monitor ran on
+    s_usage_error ("monitor --seconds abc", "monitor",
+                   "herd monitor: not a number of seconds (0 to 31536000): "
+                   "abc");
+    s_usage_error ("places-stub --listen 127.0.0.1:1 --delay -1", "places-stub",
+                   "herd places-stub: not a number of milliseconds (0 to "
+                   "600000): -1");
+    s_usage_error ("help node extra", "help",
+                   "herd help: unexpected argument extra");
+    //  A value is a value, even --help; and -- ends the options
     char *out, *err;
+    assert_int_equal (
+        herd_test_command ("", "monitor --follow --help --seconds 1 --json",
+                           &out, &err),
+        0);
+    assert_string_equal (err, "herd: monitor ready (5 taps)\n");
+    free (out);
+    free (err);
+    assert_int_equal (herd_test_command ("", "node -- -x", &out, &err), 1);
+    assert_string_equal (err, "herd: no node called -x in the topology\n");
+    free (out);
+    free (err);
     assert_int_equal (herd_test_command ("", "help frobnicate", &out, &err), 2);
     assert_string_equal (err, "herd help: no command frobnicate (herd help "
                               "lists them)\n");

@@ -207,6 +207,10 @@ test_every_error_names_its_line (void **state)
                      "google or google-legacy\n"
                      "<string>:4: nodes/A: missing client (host:port)\n"
                      "<string>:4: nodes/A: missing herd (tcp://host:port)\n");
+    //  A section given twice: only the first was read, without a word
+    snprintf (text, sizeof (text), "%snodes\n    C\n", nodes);
+    s_assert_errors (text, "<string>:8: nodes: a second nodes section (merge "
+                           "it into the first, on line 1)\n");
     //  In line order, though the sections are checked before the nodes
     s_assert_errors ("nodes\n    A\nother\n",
                      "<string>:2: nodes/A: missing client (host:port)\n"
@@ -293,6 +297,10 @@ test_load_names_the_file_in_errors (void **state)
     assert_int_equal (herd_topo_load (topo, "no/such/file.zpl"), -1);
     assert_string_equal (herd_topo_errors (topo),
                          "no/such/file.zpl: no such file\n");
+    //  Before: "/tmp:1: nodes: no node defined"
+    assert_int_equal (herd_topo_load (topo, "/tmp"), -1);
+    assert_string_equal (herd_topo_errors (topo),
+                         "/tmp: a directory, not a topology file\n");
     herd_topo_destroy (&topo);
 }
 
