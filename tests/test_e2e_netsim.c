@@ -150,7 +150,9 @@ static void
 test_a_partition_of_60_s_heals (void **state)
 {
     if (!herd_netsim_full ()) {
-        print_message ("netsim: 60 s partition only with HERD_NETSIM=full\n");
+        print_message (
+            "netsim: skipped: the 60 s partition runs in make netsim "
+            "(HERD_NETSIM=full)\n");
         skip ();
     }
     s_partition (state, 60);

@@ -264,7 +264,8 @@ static void
 test_a_snapshot_crosses_a_slow_link_while_updates_flow (void **state)
 {
     if (!herd_netsim_full ()) {
-        print_message ("netsim: slow link only with HERD_NETSIM=full\n");
+        print_message ("netsim: skipped: the slow link runs in make netsim "
+                       "(HERD_NETSIM=full)\n");
         skip ();
     }
     herd_netsim_t *sim = s_herd (state, NULL);
