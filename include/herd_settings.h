@@ -28,9 +28,11 @@ typedef struct {
     uint16_t metrics_port;                      //  0: any
     herd_link_timing_t link;                    //  Every link's timing
     int64_t ack_hold_ms;                        //  IAMAT reply's hold
-    herd_saver_config_t saver;                  //  State file, ageing
-    herd_places_config_t places;                //  Places actor; its
-                                                //  thread is not set
+    bool reply_at_store;          //  reply_after = store: IAMAT replies do not
+                                  //  wait for the neighbours
+    herd_saver_config_t saver;    //  State file, ageing
+    herd_places_config_t places;  //  Places actor; its
+                                  //  thread is not set
 } herd_settings_t;
 
 //  Read the settings of node index of topo into self.  state_path, if not

@@ -27,6 +27,8 @@
 //  Updates in one AT, records in one SNAP (we send at most 256).
 #define HERD_WIRE_AT_MAX   1024
 #define HERD_WIRE_SNAP_MAX 1024
+//  An AT's flags (its frame after the updates): no ACK wanted.
+#define HERD_WIRE_AT_UNACKED 0x01
 //  Largest frame taken from a peer (ZMQ_MAXMSGSIZE on the inbox): one
 //  update or record of the largest payload, after up to 64 KiB of others.
 #define HERD_WIRE_FRAME_MAX (HERD_WIRE_PAYLOAD_MAX + 128 * 1024)
@@ -61,6 +63,8 @@ typedef struct {
     bool answer;                  //  HELLO: wants a HELLO back ("1")
     bool resync;                  //  HELLO: asks again, whatever was
                                   //  sent before ("R")
+    bool unacked;                 //  AT: the sender waits for no ACK of
+                                  //  its own updates in it
     const byte *next;             //  AT: the next update's bytes
     size_t left;                  //  AT: bytes after next
 } herd_wire_t;
@@ -95,6 +99,11 @@ size_t herd_wire_batch_bytes (herd_wire_batch_t *self);
 //  a DEALER sends it), or NULL if there are none; the batch is then empty
 //  and keeps its memory.  Caller owns the message.
 zmsg_t *herd_wire_batch_take (herd_wire_batch_t *self);
+
+//  Mark an AT (from herd_wire_batch_take) as one whose sender holds no
+//  reply for its own updates in it: the receiver owes it no ACK (an AT's
+//  flags frame, proto/herd.md section 2).
+void herd_wire_at_unacked (zmsg_t *at);
 
 //  Build an ACK of the update (originator, epoch, sequence).  Caller owns
 //  return value and must destroy it.

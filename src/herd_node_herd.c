@@ -148,7 +148,7 @@ s_update (herd_node_t *self, herd_peer_t *peer, herd_wire_t *wire)
     originator[wire->originator.size] = 0;
     //  The originator may be holding its client's reply for this: it is
     //  owed an ACK (proto/herd.md, section 4)
-    if (streq (originator, sender))
+    if (streq (originator, sender) && !wire->unacked)
         herd_peer_owe_ack (peer, wire->epoch, wire->sequence);
     bool stored = herd_table_offer (self->table, &at, wire->payload.data,
                                     wire->payload.size);
@@ -368,7 +368,10 @@ s_new_peer (herd_node_t *self, herd_topo_t *topo, size_t other)
                          directory, neighbour);
         return NULL;
     }
-    int slot = 0;
+    //  Replies that wait for nobody (reply_after = store, or no hold)
+    //  take no slot, and their ATs ask for no ACK
+    bool waits = !self->settings.reply_at_store && self->settings.ack_hold_ms;
+    int slot = waits ? 0 : HERD_ACK_LINKS_MAX;
     while (slot < HERD_ACK_LINKS_MAX && (self->slots >> slot) & 1)
         slot++;
     herd_peer_config_t config = {

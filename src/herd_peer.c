@@ -196,6 +196,8 @@ s_send_batch (herd_peer_t *self)
     if (updates == 0)
         return 0;
     zmsg_t *at = herd_wire_batch_take (self->batch);
+    if (self->slot < 0)
+        herd_wire_at_unacked (at);  //  No reply of ours waits for it
     if (herd_link_send (self->link, &at) == 0) {
         if (self->sent)
             *self->sent += updates;

@@ -39,6 +39,7 @@ static const s_setting_t s_settings[] = {
     {"link_reconnect_max_ms", "500", 1, 3600000},
     {"link_connect_timeout_ms", "500", 0, 600000},
     {"ack_hold_ms", "100", 0, 60000},
+    {"reply_after", "neighbours", 0, 0},
 };
 #define S_SETTINGS (sizeof (s_settings) / sizeof (s_settings[0]))
 
@@ -92,6 +93,11 @@ herd_topo_check_setting (herd_topo_t *self, const char *path, zconfig_t *item)
             self, item,
             "%s/log_level: \"%s\" is not info, notice, warning or error", path,
             value);
+    else if (streq (setting->key, "reply_after") && !streq (value, "neighbours")
+             && !streq (value, "store"))
+        herd_topo_error (self, item,
+                         "%s/reply_after: \"%s\" is not neighbours or store",
+                         path, value);
     else if (!*value)
         herd_topo_error (self, item, "%s/%s: empty value", path,
                          zconfig_name (item));

@@ -221,6 +221,14 @@ herd_wire_batch_take (herd_wire_batch_t *self)
     return msg;
 }
 
+void
+herd_wire_at_unacked (zmsg_t *at)
+{
+    assert (at && zmsg_size (at) == 3);
+    byte flags = HERD_WIRE_AT_UNACKED;
+    zmsg_addmem (at, &flags, 1);
+}
+
 //  A message of command and one 8-byte number.
 static zmsg_t *
 s_u64_message (const char *command, uint64_t number)
@@ -397,13 +405,16 @@ s_decode_update (herd_wire_t *self, const char **reason)
 static int
 s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
 {
-    //  Frames after the updates frame are a newer version's additions:
-    //  ignored
     zframe_t *updates = zmsg_next (msg);
     if (!updates || zframe_size (updates) < S_COUNT_SIZE + S_UPDATE_MIN) {
         *reason = "AT without updates";
         return -1;
     }
+    //  The flags frame, if any; its other bits, and frames after it, are a
+    //  newer version's additions: ignored
+    zframe_t *flags = zmsg_next (msg);
+    self->unacked = flags && zframe_size (flags) >= 1
+                    && (zframe_data (flags)[0] & HERD_WIRE_AT_UNACKED);
     self->next = zframe_data (updates) + S_COUNT_SIZE;
     self->left = zframe_size (updates) - S_COUNT_SIZE;
     self->count = s_get_u32 (zframe_data (updates));

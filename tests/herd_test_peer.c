@@ -249,6 +249,7 @@ herd_test_peer_expect_at (herd_test_peer_t *self,
     herd_wire_t wire;
     zmsg_t *msg = herd_test_peer_receive (self, &wire, HERD_WIRE_AT);
     assert_int_equal (wire.count, count);
+    assert_false (wire.unacked);  //  Our replies wait for its ACKs
     herd_test_peer_assert_update (&wire, &updates[0]);
     for (size_t i = 1; i < count; i++) {
         const char *reason = NULL;

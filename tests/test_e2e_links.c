@@ -1,6 +1,6 @@
 /*  test_e2e_links - how links keep their connections, with real node
     processes: binding apart from what neighbours dial, the link timing
-    settings, the reply's hold, and asking the other neighbours for their
+    settings, the reply's hold and reply_after, and asking the other neighbours for their
     records when a link goes down (proto/herd.md, sections 1, 4 and 5)  */
 
 #include "herd_test.h"
@@ -110,6 +110,86 @@ test_ack_hold_ms_bounds_the_reply (void **state)
         fail_msg ("the reply took %" PRId64 " ms, not about 700", elapsed);
     herd_test_herd_signal (herd, "B", SIGCONT);
     herd_test_herd_destroy (&herd);
+}
+
+//  reply_after = store: the reply goes once the node has stored the update,
+//  whatever its neighbours do; the flood goes on behind it.
+static void
+test_reply_after_store_does_not_wait_for_a_frozen_neighbour (void **state)
+{
+    (void) state;
+    const char *names[] = {"A", "B"};
+    const char *links[] = {"A B"};
+    herd_test_herd_t *herd = herd_test_herd_new (
+        names, 2, links, 1,
+        "    reply_after = store\n    ack_hold_ms = 5000\n");
+    herd_test_herd_start_all (herd);
+    herd_test_herd_signal (herd, "B", SIGSTOP);
+    int64_t start = zclock_mono ();
+    char *reply = herd_test_iamat (herd, "A", "IAMAT kiwi +1+1 1\n");
+    int64_t elapsed = zclock_mono () - start;
+    if (elapsed > 500)
+        fail_msg ("the reply took %" PRId64 " ms: it waited for B", elapsed);
+    herd_test_herd_signal (herd, "B", SIGCONT);
+    //  B gets it all the same
+    s_answer_t answer = {herd, "B", "WHATSAT kiwi 10 1\n", reply};
+    assert_true (herd_test_wait_until (s_answers, &answer, S_DEADLINE));
+    free (reply);
+    herd_test_herd_destroy (&herd);
+}
+
+//  The ACKs A's metrics page counts after B stored count IAMATs of A's.
+static int
+s_acks_after (const char *settings, int count)
+{
+    const char *names[] = {"A", "B"};
+    const char *links[] = {"A B"};
+    char *all = zsys_sprintf ("%s    metrics = 127.0.0.1:0\n", settings);
+    herd_test_herd_t *herd = herd_test_herd_new (names, 2, links, 1, all);
+    free (all);
+    herd_test_herd_start_all (herd);
+    for (int i = 0; i < count; i++) {
+        char *request = zsys_sprintf ("IAMAT kiwi%d +1+1 1\n", i);
+        free (herd_test_iamat (herd, "A", request));
+        free (request);
+    }
+    assert_true (herd_test_herd_log_wait (herd, "B", "update stored from=A",
+                                          (size_t) count, S_DEADLINE));
+    //  The port the kernel gave A's metrics, from its log
+    char *path = herd_test_herd_log_path (herd, "A");
+    zchunk_t *log = zchunk_slurp (path, 0);
+    assert_non_null (log);
+    char *text = zchunk_strdup (log);
+    const char *at = strstr (text, "metrics on http://127.0.0.1:");
+    assert_non_null (at);
+    uint16_t port =
+        (uint16_t) atoi (at + strlen ("metrics on http://127.0.0.1:"));
+    char *page =
+        herd_test_grader (port, "GET /metrics HTTP/1.0\r\n\r\n", S_DEADLINE);
+    const char *needle =
+        "herd_messages_received_total{node=\"A\",command=\"ACK\"} ";
+    const char *line = strstr (page, needle);
+    assert_non_null (line);
+    int acks = atoi (line + strlen (needle));
+    free (page);
+    free (text);
+    zchunk_destroy (&log);
+    free (path);
+    herd_test_herd_destroy (&herd);
+    return acks;
+}
+
+//  Replies that wait for nobody want no ACK: B sends none for A's updates
+//  (each one a message that wakes both ends), as the AT says.
+static void
+test_a_neighbour_acks_only_what_a_reply_waits_for (void **state)
+{
+    (void) state;
+    int acks = s_acks_after ("", 10);
+    if (acks < 1 || acks > 10)
+        fail_msg ("%d ACKs for 10 held replies", acks);
+    assert_int_equal (s_acks_after ("    reply_after = store\n", 10), 0);
+    assert_int_equal (s_acks_after ("    ack_hold_ms = 0\n", 10), 0);
 }
 
 //  When a link goes down, what was stored while it was dead but not yet
@@ -238,6 +318,9 @@ main (void)
         cmocka_unit_test (test_nodes_bind_apart_from_what_neighbours_dial),
         cmocka_unit_test (test_link_timeout_ms_drops_a_frozen_neighbour),
         cmocka_unit_test (test_ack_hold_ms_bounds_the_reply),
+        cmocka_unit_test (
+            test_reply_after_store_does_not_wait_for_a_frozen_neighbour),
+        cmocka_unit_test (test_a_neighbour_acks_only_what_a_reply_waits_for),
         cmocka_unit_test (test_a_link_down_asks_the_other_neighbours),
         cmocka_unit_test (
             test_a_held_reply_stops_waiting_for_a_link_found_down),

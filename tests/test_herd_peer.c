@@ -95,6 +95,29 @@ test_flush_sends_one_at_for_the_turn (void **state)
     herd_test_peer_expect_marker (self);
 }
 
+//  A peer no reply waits for (no slot) says so in its ATs: the neighbour
+//  owes it no ACK (proto/herd.md, section 4).
+static void
+test_a_peer_no_reply_waits_for_wants_no_ack (void **state)
+{
+    herd_test_peer_t *self = (herd_test_peer_t *) *state;
+    herd_peer_config_t config = herd_test_peer_config (self);
+    config.name = "Bona";
+    config.slot = -1;
+    herd_peer_t *other = herd_peer_new (&config);
+    assert_non_null (other);
+    herd_span_t payload = {"AT Bona +0.1 kiwi +1-1 5", 24};
+    assert_int_equal (
+        herd_peer_queue (other, "Bona", S_EPOCH, 1, "Bona,Jaquez", payload), 0);
+    assert_int_equal (herd_peer_flush (other), 1);
+    herd_wire_t wire;
+    zmsg_t *msg = herd_test_receive (self->router, "Bona", &wire, HERD_WIRE_AT);
+    assert_int_equal (wire.count, 1);
+    assert_true (wire.unacked);
+    zmsg_destroy (&msg);
+    herd_peer_destroy (&other);
+}
+
 //  HERD_PEER_BATCH updates, or HERD_PEER_BATCH_BYTES, go at once.
 static void
 test_a_full_queue_goes_without_a_flush (void **state)
@@ -280,6 +303,9 @@ main (void)
             herd_test_peer_setup_inproc, herd_test_peer_teardown),
         cmocka_unit_test_setup_teardown (
             test_accessors_say_who_the_neighbour_is,
+            herd_test_peer_setup_inproc, herd_test_peer_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_a_peer_no_reply_waits_for_wants_no_ack,
             herd_test_peer_setup_inproc, herd_test_peer_teardown),
         cmocka_unit_test_setup_teardown (test_flush_sends_one_at_for_the_turn,
                                          herd_test_peer_setup_inproc,

@@ -52,6 +52,7 @@ test_read_types_every_setting (void **state)
     assert_int_equal (settings.link.reconnect_max_ms, 500);
     assert_int_equal (settings.link.connect_timeout_ms, 500);
     assert_int_equal (settings.ack_hold_ms, 100);
+    assert_false (settings.reply_at_store);
     herd_topo_destroy (&topo);
 }
 
@@ -68,6 +69,7 @@ test_read_binds_and_link_timing (void **state)
                                 "    link_reconnect_max_ms = 2000\n"
                                 "    link_connect_timeout_ms = 0\n"
                                 "    ack_hold_ms = 0\n"
+                                "    reply_after = store\n"
                                 "nodes\n"
                                 "    A\n"
                                 "        client = a:7001\n"
@@ -89,6 +91,7 @@ test_read_binds_and_link_timing (void **state)
     assert_int_equal (settings.link.reconnect_max_ms, 2000);
     assert_int_equal (settings.link.connect_timeout_ms, 0);
     assert_int_equal (settings.ack_hold_ms, 0);
+    assert_true (settings.reply_at_store);
     herd_topo_destroy (&topo);
 }
 

@@ -397,6 +397,8 @@ test_link_settings_are_checked (void **state)
     s_assert_error ("herd\n    link_connect_timeout_ms = 600001\n",
                     "herd/link_connect_timeout_ms");
     s_assert_error ("herd\n    ack_hold_ms = -1\n", "herd/ack_hold_ms");
+    s_assert_error ("herd\n    reply_after = acks\n",
+                    "herd/reply_after: \"acks\" is not neighbours or store");
     s_assert_error ("herd\n    link_heartbeat_ms = 0\n",
                     "herd/link_heartbeat_ms");
 }

@@ -66,7 +66,45 @@ test_at_round_trips (void **state)
     s_assert_span (wire.seen, "Clark,Jaquez");
     s_assert_span (wire.payload, payload);
     assert_int_equal (herd_wire_next_update (&wire, 1, NULL), 0);
+    assert_false (wire.unacked);
     zmsg_destroy (&msg);
+}
+
+//  An AT whose sender waits for no ACK carries a flags frame saying so;
+//  its other bits, and frames after it, are a newer version's.
+static void
+test_an_unacked_at_says_so (void **state)
+{
+    (void) state;
+    const char *payload = "AT Clark +0.1 kiwi +1-1 5";
+    const byte flags[] = {0x01, 0x03, 0x02, 0xff};
+    const bool unacked[] = {true, true, false, true};
+    for (size_t i = 0; i < 4; i++) {
+        herd_wire_batch_t *batch = herd_wire_batch_new ();
+        assert_int_equal (herd_wire_batch_add (batch, "Clark", 1, 42, "Clark",
+                                               payload, strlen (payload)),
+                          0);
+        zmsg_t *msg = herd_wire_batch_take (batch);
+        herd_wire_batch_destroy (&batch);
+        if (i == 0) {
+            herd_wire_at_unacked (msg);
+            assert_int_equal (zmsg_size (msg), 4);
+            zframe_t *last = zmsg_last (msg);
+            assert_int_equal (zframe_size (last), 1);
+            assert_int_equal (zframe_data (last)[0], HERD_WIRE_AT_UNACKED);
+        } else {
+            zmsg_addmem (msg, &flags[i], 1);
+            if (i == 3)
+                zmsg_addstr (msg, "a frame of a newer version");
+        }
+        zmsg_pushstr (msg, "Jaquez");
+        herd_wire_t wire;
+        assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+        assert_int_equal (wire.count, 1);
+        assert_int_equal (wire.unacked, unacked[i]);
+        s_assert_span (wire.payload, payload);
+        zmsg_destroy (&msg);
+    }
 }
 
 static void
@@ -389,6 +427,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_at_round_trips),
+        cmocka_unit_test (test_an_unacked_at_says_so),
         cmocka_unit_test (test_an_at_carries_several_updates),
         cmocka_unit_test (test_ack_round_trips),
         cmocka_unit_test (test_decode_refuses_malformed),
