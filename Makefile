@@ -97,7 +97,9 @@ check: all format-check lint fuzz-replay install-check deps-check
 
 #  The benchmark (tests/bench/*.c, one program): not a test, asserts
 #  nothing; prints a table and writes $(BUILD)/bench.json.
-#  BENCH_ARGS=--quick for a short run, --only SECTION for one part.
+#  BENCH_ARGS=--quick for a short run, --only SECTION for one part.  Its
+#  rivals section runs Redis and NATS, installed here when missing (bench
+#  only: neither run nor test needs them).
 BENCH_SRC := $(wildcard tests/bench/*.c)
 $(BUILD)/bench/herd_bench: $(BENCH_SRC) $(wildcard tests/bench/*.h) \
     $(BUILD)/libherd.a
@@ -107,6 +109,7 @@ $(BUILD)/bench/herd_bench: $(BENCH_SRC) $(wildcard tests/bench/*.h) \
 	    -lpthread -o $@
 
 bench: deps-run
+	@deploy/apt-deps.sh build/deps.log redis-server nats-server
 	@$(MAKE) --no-print-directory $(BUILD)/herd $(BUILD)/bench/herd_bench
 	$(BUILD)/bench/herd_bench --herd $(BUILD)/herd --out $(BUILD)/bench.json $(BENCH_ARGS)
 

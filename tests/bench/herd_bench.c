@@ -1,16 +1,19 @@
 /*  herd_bench - `make bench`: how fast herd is on this machine, measured
-    against the floor of the machine in the same run
+    against the floor of the machine, and against Redis and NATS, in the
+    same run
 
     A load generator of our own (herd_bench_load.c: epoll, many
     connections, closed loop or paced, optional pipelining) drives: a
     floor server (one thread, epoll, one read and one write per batch, a
     fixed AT-shaped line per line, and nothing else); herds of real `herd
-    node` processes on loopback (herd_bench_herd.c).  It reports IAMAT
-    rates and latencies, what a tap costs, WHATSAT against the offline
-    Places server with 0 and 200 ms of upstream delay and memory per
-    stored client (this file); propagation to the farthest node and flood
-    cost in generated topologies (herd_bench_spread.c).  Prints a table
-    and writes the results as JSON.  Not a test: it asserts nothing.  */
+    node` processes on loopback (herd_bench_herd.c); Redis with replicas
+    (herd_bench_redis.c).  It reports IAMAT rates and latencies, what a
+    tap costs, WHATSAT against the offline Places server with 0 and 200 ms
+    of upstream delay and memory per stored client (this file);
+    propagation to the farthest node and flood cost in generated
+    topologies (herd_bench_spread.c); and the herd against Redis and NATS
+    (herd_bench_rivals.c, herd_bench_redis.c, herd_bench_nats.c).  Prints a table and writes the results as
+    JSON.  Not a test: it asserts nothing.  */
 
 #include "herd_bench.h"
 
@@ -421,14 +424,15 @@ main (int argc, char **argv)
             s_scale = 100000;
             s_big_herds = false;
         } else {
-            fprintf (stderr,
-                     "usage: herd_bench [--herd PATH] [--out FILE] [--quick] "
-                     "[--only iamat|tap|propagation|whatsat|memory|flood]\n"
-                     "       herd_bench --drive PORT [--connections N] "
-                     "[--depth N] [--seconds N] [--rate PER_SECOND] "
-                     "[--whatsat CLIENT]\n"
-                     "           (IAMATs at one server, or WHATSATs about "
-                     "CLIENT; closed loop unless paced)\n");
+            fprintf (
+                stderr,
+                "usage: herd_bench [--herd PATH] [--out FILE] [--quick] "
+                "[--only iamat|tap|propagation|whatsat|memory|flood|rivals]\n"
+                "       herd_bench --drive PORT [--connections N] "
+                "[--depth N] [--seconds N] [--rate PER_SECOND] "
+                "[--whatsat CLIENT]\n"
+                "           (IAMATs at one server, or WHATSATs about "
+                "CLIENT; closed loop unless paced)\n");
             return 2;
         }
     }
@@ -478,6 +482,8 @@ main (int argc, char **argv)
         s_section_memory (report);
     if (!only || streq (only, "flood"))
         herd_bench_section_flood (report, s_binary, s_run_ms, s_big_herds);
+    if (!only || streq (only, "rivals"))
+        herd_bench_section_rivals (report, s_binary, s_run_ms);
     char *json = cJSON_Print (report);
     FILE *file = fopen (out, "w");
     if (file) {

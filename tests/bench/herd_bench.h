@@ -258,4 +258,11 @@ void herd_bench_section_flood (cJSON *report,
                                int64_t run_ms,
                                bool big_herds);
 
+//  Herd against Redis with replicas and a NATS cluster, in one run: rates
+//  at 16 connections (floor, Redis SET, Redis SET + WAIT, herd, herd with
+//  reply_after = store), black-box propagation, and the ratios against
+//  their targets, as a table and as report's "rivals".
+void
+herd_bench_section_rivals (cJSON *report, const char *binary, int64_t run_ms);
+
 #endif
