@@ -112,15 +112,21 @@ check: all format-check lint fuzz-replay install-check deps-check
 	@HERD_BIN=$(abspath $(BUILD)/herd) HERD_SHAPER=$(abspath $(BUILD)/tests/herd_shaper) \
 	    tests/run.sh $(TEST_BIN)
 
-#  The benchmark (tests/bench/herd_bench.c): not a test, asserts nothing;
-#  prints a table and writes $(BUILD)/bench.json.  BENCH_ARGS=--quick for a
-#  short run, --only SECTION for one part.
-$(BUILD)/bench/herd_bench: tests/bench/herd_bench.c $(BUILD)/libherd.a
+#  The benchmark (tests/bench/*.c, one program): not a test, asserts
+#  nothing; prints a table and writes $(BUILD)/bench.json.
+#  BENCH_ARGS=--quick for a short run, --only SECTION for one part.  Its
+#  rivals section runs Redis and NATS, installed here when missing (bench
+#  only: neither run nor test needs them).
+BENCH_SRC := $(wildcard tests/bench/*.c)
+$(BUILD)/bench/herd_bench: $(BENCH_SRC) $(wildcard tests/bench/*.h) \
+    $(BUILD)/libherd.a
 	@mkdir -p $(@D)
 	$(SAY) LD $@
-	$(Q)$(CC) $(HERD_CFLAGS) $(CFLAGS) $^ $(LIBS) -lpthread -o $@
+	$(Q)$(CC) $(HERD_CFLAGS) $(CFLAGS) $(filter %.c %.a,$^) $(LIBS) \
+	    -lpthread -o $@
 
 bench: deps-run
+	@deploy/apt-deps.sh build/deps.log redis-server nats-server
 	@$(MAKE) --no-print-directory $(BUILD)/herd $(BUILD)/bench/herd_bench
 	$(BUILD)/bench/herd_bench --herd $(BUILD)/herd --out $(BUILD)/bench.json $(BENCH_ARGS)
 
@@ -208,7 +214,7 @@ valgrind: deps
 	    tests/run.sh $(TEST_BIN)
 
 FORMATTED := src/*.c src/*.h include/*.h tests/*.c tests/*.h tests/fuzz/*.c \
-    tests/bench/*.c
+    tests/bench/*.c tests/bench/*.h
 
 format:
 	clang-format -i $(FORMATTED)
