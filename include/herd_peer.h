@@ -94,6 +94,11 @@ void herd_peer_owe_ack (herd_peer_t *self, uint64_t epoch, uint64_t sequence);
 //  full queue sent at once).
 size_t herd_peer_flush (herd_peer_t *self);
 
+//  Send the ACK owed now, if any (herd_peer_flush would send it): a node
+//  sends every neighbour's ACK before any update, since a client's reply
+//  waits for it.
+void herd_peer_flush_ack (herd_peer_t *self);
+
 //  The neighbour said HELLO: send it our snapshot (unless one began since
 //  the link came up and it did not say resync), and a HELLO back if it
 //  asks (answer).

@@ -35,6 +35,9 @@
 static void
 s_turn_end (herd_node_t *self)
 {
+    //  ACKs first: a client's reply at their originator waits for them
+    for (size_t i = 0; i < self->peer_count; i++)
+        herd_peer_flush_ack (self->peers[i]);
     for (size_t i = 0; i < self->peer_count; i++)
         herd_peer_flush (self->peers[i]);  //  Counted in stats.sent
     herd_front_settle (self->front);

@@ -259,6 +259,14 @@ herd_peer_owe_ack (herd_peer_t *self, uint64_t epoch, uint64_t sequence)
     self->ack_sequence = sequence;
 }
 
+void
+herd_peer_flush_ack (herd_peer_t *self)
+{
+    assert (self);
+    if (self->ack_owed)
+        s_send_ack (self);
+}
+
 size_t
 herd_peer_flush (herd_peer_t *self)
 {

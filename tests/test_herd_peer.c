@@ -214,6 +214,25 @@ test_the_owed_ack_goes_out_at_flush (void **state)
     herd_test_peer_expect_marker (self);
 }
 
+//  The ACK can go alone, ahead of the turn's updates (a node sends every
+//  neighbour's ACK before any update: replies wait for them).
+static void
+test_the_owed_ack_can_go_before_the_updates (void **state)
+{
+    herd_test_peer_t *self = (herd_test_peer_t *) *state;
+    herd_peer_owe_ack (self->peer, 5, 3);
+    const herd_test_update_t update = {"Clark", S_EPOCH, 9, "Clark", "AT y", 4};
+    assert_int_equal (herd_test_peer_queue (self, &update), 0);
+    herd_peer_flush_ack (self->peer);
+    herd_test_peer_mark (self);
+    herd_test_peer_expect_ack (self, 5, 3);
+    herd_test_peer_expect_marker (self);  //  The update waits for the flush
+    assert_int_equal (herd_peer_flush (self->peer), 1);
+    herd_test_peer_expect_at (self, &update, 1);  //  And no second ACK
+    herd_test_peer_mark (self);
+    herd_test_peer_expect_marker (self);
+}
+
 //  The neighbour restarted within a turn: the ACK owed to its old life
 //  goes at once, the new one at the flush.
 static void
@@ -319,6 +338,9 @@ main (void)
         cmocka_unit_test_setup_teardown (test_the_owed_ack_goes_out_at_flush,
                                          herd_test_peer_setup_inproc,
                                          herd_test_peer_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_the_owed_ack_can_go_before_the_updates,
+            herd_test_peer_setup_inproc, herd_test_peer_teardown),
         cmocka_unit_test_setup_teardown (
             test_an_ack_owed_for_another_epoch_goes_first,
             herd_test_peer_setup_inproc, herd_test_peer_teardown),
