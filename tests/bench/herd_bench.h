@@ -37,6 +37,10 @@ int herd_bench_connect (uint16_t port);
 //  How many lines of the file at path hold needle (0 if it is absent).
 size_t herd_bench_file_count (const char *path, const char *needle);
 
+//  Lines of a node's log that record an update stored and hold needle (its
+//  stale copies name the same originator and client, and must not count).
+size_t herd_bench_file_count_stored (const char *path, const char *needle);
+
 //  Run the program at path with argv (argv[0] its name, NULL-terminated)
 //  in a child process, its stdout and stderr into the file out.  The child gets SIGTERM if this process
 //  dies, however it dies, so an exit on an error leaves no server behind.

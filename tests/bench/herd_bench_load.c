@@ -94,6 +94,20 @@ herd_bench_file_count (const char *path, const char *needle)
     return count;
 }
 
+size_t
+herd_bench_file_count_stored (const char *path, const char *needle)
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    char line[4096];
+    size_t count = 0;
+    while (fgets (line, sizeof (line), file))
+        count += strstr (line, " update stored ") && strstr (line, needle);
+    fclose (file);
+    return count;
+}
+
 pid_t
 herd_bench_spawn (const char *out, const char *path, char *const argv[])
 {

@@ -217,9 +217,11 @@ s_herd_probe (s_rivals_t *self,
     char *needle = zsys_sprintf ("client=\"rv%d-", round);
     char *near_log = herd_bench_herd_log (herd, near);
     char *far_log = herd_bench_herd_log (herd, far);
-    //  Until the farthest node has logged them all (or 5 s)
+    //  Until the farthest node has stored them all (or 5 s): its stale
+    //  copies name the clients too, and must not end the wait early
     for (int i = 0;
-         i < 500 && herd_bench_file_count (far_log, needle) < self->samples;
+         i < 500
+         && herd_bench_file_count_stored (far_log, needle) < self->samples;
          i++)
         usleep (10000);
     s_herd_times (near_log, needle, written, self->samples, near_times);

@@ -148,13 +148,14 @@ s_paced_spread (herd_bench_herd_t *herd,
                                        .prefix = "p"};
     herd_bench_load_result_t result;
     herd_bench_load_run (&config, &result);
-    //  Until the farthest node has logged them all (or 5 s)
+    //  Until the farthest node has stored them all (or 5 s)
     int hops;
     size_t farthest = herd_bench_herd_farthest (herd, origin, &hops);
     char *log = herd_bench_herd_log (herd, farthest);
     char *needle = zsys_sprintf ("originator=%s seq=", herd->names[origin]);
     for (int i = 0;
-         i < 500 && herd_bench_file_count (log, needle) < result.replies; i++)
+         i < 500 && herd_bench_file_count_stored (log, needle) < result.replies;
+         i++)
         usleep (10000);
     free (needle);
     free (log);
