@@ -80,8 +80,9 @@ herd_bench_connect (uint16_t port)
     return fd;
 }
 
-size_t
-herd_bench_file_count (const char *path, const char *needle)
+//  Lines of the file at path that hold needle, and also if not NULL.
+static size_t
+s_file_count (const char *path, const char *needle, const char *also)
 {
     FILE *file = fopen (path, "r");
     if (!file)
@@ -89,23 +90,21 @@ herd_bench_file_count (const char *path, const char *needle)
     char line[4096];
     size_t count = 0;
     while (fgets (line, sizeof (line), file))
-        count += strstr (line, needle) != NULL;
+        count += strstr (line, needle) && (!also || strstr (line, also));
     fclose (file);
     return count;
 }
 
 size_t
+herd_bench_file_count (const char *path, const char *needle)
+{
+    return s_file_count (path, needle, NULL);
+}
+
+size_t
 herd_bench_file_count_stored (const char *path, const char *needle)
 {
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    char line[4096];
-    size_t count = 0;
-    while (fgets (line, sizeof (line), file))
-        count += strstr (line, " update stored ") && strstr (line, needle);
-    fclose (file);
-    return count;
+    return s_file_count (path, needle, " update stored ");
 }
 
 pid_t
