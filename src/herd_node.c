@@ -95,7 +95,8 @@ s_timer (herd_node_t *self,
 //  ---------------------------------------------------------------------
 //  Timers and signals
 
-//  Neighbours' socket events and catch-up, refused handshakes.
+//  Neighbours' socket events, catch-up and IHAVEs, refused handshakes,
+//  GRAFTs due.
 static int
 s_on_tick (herd_node_t *self)
 {
@@ -104,6 +105,7 @@ s_on_tick (herd_node_t *self)
     for (size_t i = 0; i < self->peer_count; i++)
         if (herd_peer_tick (self->peers[i], now))
             herd_node_peer_down (self, self->peers[i], now);
+    herd_node_tree_tick (self, now);
     return 0;
 }
 
@@ -145,6 +147,7 @@ s_gauges (herd_node_t *self,
     for (size_t i = 0; i < self->peer_count; i++) {
         links[i].neighbour = herd_peer_neighbour (self->peers[i]);
         links[i].state = herd_peer_state (self->peers[i]);
+        links[i].lazy = herd_peer_lazy_count (self->peers[i]);
     }
     herd_stats_gauges_t made = {
         self->name,
@@ -516,6 +519,8 @@ herd_node_new (herd_topo_t *topo,
     herd_table_set_limit (self->table, self->settings.max_clients);
     self->acks =
         herd_ack_new (self->settings.ack_hold_ms, herd_node_on_released, self);
+    self->tree =
+        herd_tree_new (self->settings.graft_ms, herd_node_tree_ask, self);
     if (s_open_places (self) || s_open_state (self) || s_open_signals (self)
         || s_open_front (self, (size_t) index) || s_open_metrics (self)
         || s_open_tap (self) || s_open_herd (self, (size_t) index)) {
@@ -554,6 +559,7 @@ herd_node_destroy (herd_node_t **self_p)
         herd_saver_destroy (&self->saver);
         herd_table_destroy (&self->table);
         herd_ack_destroy (&self->acks);
+        herd_tree_destroy (&self->tree);
         if (self->signal_fd != -1)
             close (self->signal_fd);
         if (self->log)
