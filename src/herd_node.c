@@ -138,29 +138,6 @@ s_on_tap_tick (herd_node_t *self)
     return 0;
 }
 
-//  What the metrics page and the stats record read rather than count.
-static void
-s_gauges (herd_node_t *self,
-          herd_stats_gauges_t *gauges,
-          herd_stats_link_t *links)
-{
-    for (size_t i = 0; i < self->peer_count; i++) {
-        links[i].neighbour = herd_peer_neighbour (self->peers[i]);
-        links[i].state = herd_peer_state (self->peers[i]);
-        links[i].lazy = herd_peer_lazy_count (self->peers[i]);
-    }
-    herd_stats_gauges_t made = {
-        self->name,
-        herd_front_connections (self->front),
-        herd_front_accepted (self->front),
-        herd_table_size (self->table),
-        herd_table_evicted (self->table),
-        links,
-        self->peer_count,
-    };
-    *gauges = made;
-}
-
 //  Once a second, while someone listens: the stats record.
 static int
 s_on_stats_tick (herd_node_t *self)
@@ -168,7 +145,7 @@ s_on_stats_tick (herd_node_t *self)
     if (self->tapped) {
         herd_stats_gauges_t gauges;
         herd_stats_link_t links[HERD_TOPO_NODES_MAX];
-        s_gauges (self, &gauges, links);
+        herd_node_gauges (self, &gauges, links);
         herd_stats_log (&self->stats, &gauges, self->log);
     }
     return 0;
@@ -181,7 +158,7 @@ s_render_metrics (void *arg, FILE *out)
     herd_node_t *self = (herd_node_t *) arg;
     herd_stats_gauges_t gauges;
     herd_stats_link_t links[HERD_TOPO_NODES_MAX];
-    s_gauges (self, &gauges, links);
+    herd_node_gauges (self, &gauges, links);
     herd_stats_write_metrics (&self->stats, &gauges, out);
 }
 

@@ -18,6 +18,29 @@ s_is_node (herd_node_t *self, herd_span_t name)
     return herd_topo_node_index (self->topo, text) >= 0;
 }
 
+//  What the metrics page and the stats record read rather than count.
+void
+herd_node_gauges (herd_node_t *self,
+          herd_stats_gauges_t *gauges,
+          herd_stats_link_t *links)
+{
+    for (size_t i = 0; i < self->peer_count; i++) {
+        links[i].neighbour = herd_peer_neighbour (self->peers[i]);
+        links[i].state = herd_peer_state (self->peers[i]);
+        links[i].lazy = herd_peer_lazy_count (self->peers[i]);
+    }
+    herd_stats_gauges_t made = {
+        self->name,
+        herd_front_connections (self->front),
+        herd_front_accepted (self->front),
+        herd_table_size (self->table),
+        herd_table_evicted (self->table),
+        links,
+        self->peer_count,
+    };
+    *gauges = made;
+}
+
 //  The inbox asks who sent a message.
 void *
 herd_node_find_peer (void *arg, herd_span_t name)

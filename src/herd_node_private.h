@@ -95,6 +95,12 @@ void herd_node_on_released (void *arg,
                             bool complete);
 int herd_node_on_places (herd_node_t *self);
 
+//  herd_node_herd.c: what the metrics page and the stats record read
+//  rather than count (links holds one per peer).
+void herd_node_gauges (herd_node_t *self,
+                       herd_stats_gauges_t *gauges,
+                       herd_stats_link_t *links);
+
 //  herd_node_herd.c: the peer of a neighbour (herd_inbox_find_fn); a
 //  message from one (herd_inbox_message_fn).
 void *herd_node_find_peer (void *arg, herd_span_t name);
