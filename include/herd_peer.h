@@ -145,18 +145,24 @@ void herd_peer_synced (herd_peer_t *self, uint64_t records);
 //  number, 0 to HERD_PEER_ORIGINS - 1 (else: eager).
 
 #define HERD_PEER_ORIGINS 256
+//  A neighbour lazy for an originator that still sends its updates whole
+//  this long after our PRUNE is sent PRUNE again.
+#define HERD_PEER_PRUNE_AGAIN_MS 1000
 
 //  Is it lazy for origin's updates?  For how many originators is it?
 bool herd_peer_lazy (herd_peer_t *self, int origin);
 size_t herd_peer_lazy_count (herd_peer_t *self);
 
-//  Its HELLO said its broadcast (tree or flood); a flood neighbour stays
-//  eager.
+//  It said HELLO, with its broadcast (tree or flood): it is eager for
+//  every originator (as it holds us since its link came up); a flood
+//  neighbour stays so.
 void herd_peer_set_tree (herd_peer_t *self, bool tree);
 
 //  It sent us an update of originator (number origin) we had already: if
-//  we are a tree node, it is a tree node, and it is eager for origin, it
-//  becomes lazy for it and is sent PRUNE.  Returns whether it was.
+//  we are a tree node and it is a tree node, it becomes lazy for origin
+//  and is sent PRUNE, unless it was lazy for it already and our last PRUNE
+//  of it went less than HERD_PEER_PRUNE_AGAIN_MS ago.  Returns whether it
+//  was sent.
 bool herd_peer_prune (herd_peer_t *self, int origin, const char *originator);
 
 //  It sent PRUNE of origin: if we are a tree node, it becomes lazy for

@@ -21,8 +21,8 @@ s_is_node (herd_node_t *self, herd_span_t name)
 //  What the metrics page and the stats record read rather than count.
 void
 herd_node_gauges (herd_node_t *self,
-          herd_stats_gauges_t *gauges,
-          herd_stats_link_t *links)
+                  herd_stats_gauges_t *gauges,
+                  herd_stats_link_t *links)
 {
     for (size_t i = 0; i < self->peer_count; i++) {
         links[i].neighbour = herd_peer_neighbour (self->peers[i]);

@@ -25,6 +25,7 @@ struct _herd_peer_t {
     bool its_tree;             //  Its HELLO said tree
     uint64_t lazy[HERD_PEER_ORIGINS / 64];  //  By originator: sent IHAVEs,
                                             //  not ATs
+    int64_t pruned_at[HERD_PEER_ORIGINS];   //  Our last PRUNE of each
     herd_wire_batch_t *ihave;               //  Updates to announce at ihave_at
     int64_t ihave_ms;
     int64_t ihave_at;
@@ -444,8 +445,9 @@ herd_peer_set_tree (herd_peer_t *self, bool tree)
 {
     assert (self);
     self->its_tree = tree;
-    if (!tree)
-        memset (self->lazy, 0, sizeof (self->lazy));
+    //  It holds us eager for all since its link came up (or it reloaded):
+    //  so do we, or a link it pruned again would never be told
+    memset (self->lazy, 0, sizeof (self->lazy));
 }
 
 bool
@@ -453,8 +455,14 @@ herd_peer_prune (herd_peer_t *self, int origin, const char *originator)
 {
     assert (self && originator);
     if (!self->tree || !self->its_tree || origin < 0
-        || origin >= HERD_PEER_ORIGINS || herd_peer_lazy (self, origin))
+        || origin >= HERD_PEER_ORIGINS)
         return false;
+    //  Already lazy: copies it sent before our PRUNE reached it.  Still
+    //  copies a while later: our PRUNE was lost (a full queue), say it again
+    if (herd_peer_lazy (self, origin)
+        && self->now - self->pruned_at[origin] < HERD_PEER_PRUNE_AGAIN_MS)
+        return false;
+    self->pruned_at[origin] = self->now;
     s_set_lazy (self, origin, true);
     zmsg_t *prune = herd_wire_prune (originator);
     s_send_counted (self, HERD_STATS_PRUNE, &prune, 0);
