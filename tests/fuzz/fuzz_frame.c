@@ -1,5 +1,6 @@
 /*  fuzz_frame - herd messages as a ROUTER receives them, and the way on
-    of every update a node stores
+    of every update a node stores, and of every id a broadcast tree's
+    IHAVE or GRAFT names
 
     The input is a list of frames, each a length (two bytes, big-endian)
     then that many bytes.
@@ -12,6 +13,7 @@
 
 #include "herd_flood.h"
 #include "herd_table.h"
+#include "herd_tree.h"
 #include "herd_wire.h"
 
 #include <assert.h>
@@ -55,6 +57,17 @@ s_forward (herd_table_t *table, const herd_wire_t *wire, const char *sender)
     }
     free (originator);
     free (seen);
+}
+
+//  A tree asks for what it lacks: nothing to do here.
+static void
+s_ask (void *arg,
+       void *peer,
+       const char *originator,
+       uint64_t epoch,
+       uint64_t sequence)
+{
+    (void) arg, (void) peer, (void) originator, (void) epoch, (void) sequence;
 }
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -119,7 +132,39 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                     == 0);
             zmsg_destroy (&copy);
             herd_wire_batch_destroy (&again);
-        } else if (wire.command == HERD_WIRE_SNAP) {
+        } else if (wire.command == HERD_WIRE_IHAVE
+                   || wire.command == HERD_WIRE_GRAFT) {
+            //  Every id, as a tree node takes them: announced, asked for,
+            //  looked up among the kept updates
+            herd_tree_t *tree = herd_tree_new (1, s_ask, NULL);
+            size_t index = 0;
+            int rc = 1;
+            while (rc == 1) {
+                assert (herd_wire_name_valid (wire.originator.data,
+                                              wire.originator.size));
+                char *originator =
+                    strndup (wire.originator.data, wire.originator.size);
+                herd_tree_announced (tree, &index, originator, wire.epoch,
+                                     wire.sequence, 0);
+                herd_tree_receive (tree, originator, wire.epoch,
+                                   wire.sequence / 2);
+                herd_tree_keep (tree, originator, wire.epoch, wire.sequence,
+                                wire.payload);
+                herd_span_t kept;
+                assert (herd_tree_find (tree, originator, wire.epoch,
+                                        wire.sequence, &kept)
+                        == (wire.payload.size <= HERD_TREE_KEEP_ONE));
+                free (originator);
+                rc = herd_wire_next_update (&wire, ++index, &reason);
+                assert (rc != -1 || reason);
+            }
+            assert (rc == -1 || index == wire.count);
+            herd_tree_expire (tree, 2);
+            herd_tree_destroy (&tree);
+        } else if (wire.command == HERD_WIRE_PRUNE)
+            assert (herd_wire_name_valid (wire.originator.data,
+                                          wire.originator.size));
+        else if (wire.command == HERD_WIRE_SNAP) {
             uint64_t count = 0;
             herd_span_t record;
             for (bool more = herd_wire_first_record (msg, &record); more;
