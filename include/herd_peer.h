@@ -17,6 +17,7 @@
 #include "herd_link.h"
 #include "herd_log.h"
 #include "herd_msg.h"
+#include "herd_stats.h"
 #include "herd_table.h"
 
 //  The node ticks its peers this often.
@@ -43,6 +44,11 @@ typedef struct {
     herd_table_t *table;     //  Ours, for snapshots (borrowed)
     herd_log_t *log;         //  Borrowed
     uint64_t *sent;          //  Counts every update sent (borrowed), or NULL
+    bool tree;               //  Our broadcast is tree (else flood)
+    int64_t ihave_ms;        //  IHAVEs go at most this often (tree)
+    herd_stats_tree_t *tree_sent;  //  Counts tree messages sent, by
+                                   //  herd_stats_tree_command_t (borrowed,
+                                   //  HERD_STATS_TREE_COMMANDS), or NULL
 } herd_peer_config_t;
 
 //  Create a peer; its link connects at once and retries by itself.
@@ -129,6 +135,55 @@ void herd_peer_hello (herd_peer_t *self, int64_t now_ms);
 
 //  The neighbour's snapshot came in full (records long): synced.
 void herd_peer_synced (herd_peer_t *self, uint64_t records);
+
+//  ---------------------------------------------------------------------
+//  The broadcast tree (proto/herd.md, section 3).  Each originator's
+//  updates travel on a tree of their own (its number: herd_tree).  For
+//  each, a peer is eager (sent whole ATs) or lazy (sent IHAVEs of what we
+//  stored, every ihave_ms).  It is eager for all when its link comes up;
+//  only a tree node makes a tree peer lazy.  origin is the originator's
+//  number, 0 to HERD_PEER_ORIGINS - 1 (else: eager).
+
+#define HERD_PEER_ORIGINS 256
+//  A neighbour lazy for an originator that still sends its updates whole
+//  this long after our PRUNE is sent PRUNE again.
+#define HERD_PEER_PRUNE_AGAIN_MS 1000
+
+//  Is it lazy for origin's updates?  For how many originators is it?
+bool herd_peer_lazy (herd_peer_t *self, int origin);
+size_t herd_peer_lazy_count (herd_peer_t *self);
+
+//  It said HELLO, with its broadcast (tree or flood): it is eager for
+//  every originator (as it holds us since its link came up); a flood
+//  neighbour stays so.
+void herd_peer_set_tree (herd_peer_t *self, bool tree);
+
+//  It sent us an update of originator (number origin) we had already: if
+//  we are a tree node and it is a tree node, it becomes lazy for origin
+//  and is sent PRUNE, unless it was lazy for it already and our last PRUNE
+//  of it went less than HERD_PEER_PRUNE_AGAIN_MS ago.  Returns whether it
+//  was sent.
+bool herd_peer_prune (herd_peer_t *self, int origin, const char *originator);
+
+//  It sent PRUNE of origin: if we are a tree node, it becomes lazy for
+//  origin.  It sent GRAFT of an update of origin: it becomes eager for it.
+void herd_peer_pruned (herd_peer_t *self, int origin);
+void herd_peer_grafted (herd_peer_t *self, int origin);
+
+//  Announce an update we stored (IHAVE, sent at the first tick ihave_ms
+//  after the first update it names).
+void herd_peer_announce (herd_peer_t *self,
+                         const char *originator,
+                         uint64_t epoch,
+                         uint64_t sequence);
+
+//  Ask it for an update it announced (GRAFT, sent at herd_peer_flush); it
+//  becomes eager for origin.
+void herd_peer_ask (herd_peer_t *self,
+                    int origin,
+                    const char *originator,
+                    uint64_t epoch,
+                    uint64_t sequence);
 
 //  Send a whole message now, without blocking; *msg_p is consumed.
 //  Returns 0, or -1 if the link refused it.

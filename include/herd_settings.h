@@ -30,6 +30,9 @@ typedef struct {
     int64_t ack_hold_ms;                        //  IAMAT reply's hold
     bool reply_at_store;          //  reply_after = store: IAMAT replies do not
                                   //  wait for the neighbours
+    bool tree;                    //  broadcast = tree (else flood)
+    int64_t graft_ms;             //  tree_graft_ms
+    int64_t ihave_ms;             //  tree_ihave_ms
     herd_saver_config_t saver;    //  State file, ageing
     herd_places_config_t places;  //  Places actor; its
                                   //  thread is not set

@@ -23,6 +23,20 @@
 typedef enum { HERD_STATS_CLIENT, HERD_STATS_HERD } herd_stats_source_t;
 typedef enum { HERD_STATS_STORED, HERD_STATS_STALE } herd_stats_result_t;
 
+//  Messages of the broadcast tree a node sends (proto/herd.md, section 3).
+typedef enum {
+    HERD_STATS_PRUNE,
+    HERD_STATS_IHAVE,
+    HERD_STATS_GRAFT,
+} herd_stats_tree_command_t;
+#define HERD_STATS_TREE_COMMANDS 3
+
+typedef struct {
+    uint64_t messages;  //  Sent
+    uint64_t bytes;     //  Of their frames
+    uint64_t ids;       //  Updates they named (IHAVE, GRAFT)
+} herd_stats_tree_t;
+
 typedef struct {
     uint64_t lines[HERD_MSG_AT + 1];  //  Client lines by herd_msg type
     uint64_t probes;  //  herd ping's lines (HERD_MSG_PROBE), not in lines
@@ -36,12 +50,18 @@ typedef struct {
                                              //  stats record
     uint64_t sent;                           //  Updates sent in ATs
     uint64_t taken;                          //  Updates taken from ATs
+    herd_stats_tree_t tree[HERD_STATS_TREE_COMMANDS];  //  Tree messages
+                                                       //  sent
+    uint64_t grafts_missed;    //  GRAFTs naming an update we no longer keep
+    uint64_t grafts_given_up;  //  Updates announced, asked for, not come
 } herd_stats_t;
 
 //  One link, as the page and the record show it.
 typedef struct {
     const char *neighbour;    //  Its name
     herd_link_state_t state;  //  Its state now
+    size_t lazy;              //  Originators whose updates it is sent
+                              //  as IHAVEs only (broadcast = tree)
 } herd_stats_link_t;
 
 //  What is read rather than counted, when a page or record is made.

@@ -45,6 +45,9 @@ herd_sync_t *herd_sync_new (herd_link_t *link,
                             uint64_t window,
                             herd_log_t *log);
 
+//  Our broadcast is tree (false, the default: flood): our HELLOs say so.
+void herd_sync_set_tree (herd_sync_t *self, bool tree);
+
 //  Destroy it, dropping a snapshot under way; accepts NULL.
 void herd_sync_destroy (herd_sync_t **self_p);
 

@@ -41,6 +41,9 @@ typedef enum {
     HERD_WIRE_SNAPEND,   //  The end of the snapshot a HELLO asked for
     HERD_WIRE_SNAPMARK,  //  A snapshot's batches so far: ack them
     HERD_WIRE_SNAPACK,   //  Snapshot batches up to this mark came in
+    HERD_WIRE_PRUNE,     //  "Send me no more ATs, only IHAVEs" (tree)
+    HERD_WIRE_IHAVE,     //  "I stored these updates" (tree)
+    HERD_WIRE_GRAFT,     //  "Send me these, and ATs again" (tree)
     HERD_WIRE_OTHER,     //  A command of a newer version: ignore it
 } herd_wire_command_t;
 
@@ -51,7 +54,8 @@ typedef struct {
     herd_wire_command_t command;  //  What it is
     herd_span_t sender;           //  Routing id: the neighbour that sent it
     herd_span_t name;             //  Command frame as received
-    herd_span_t originator;       //  AT: node that got the IAMAT
+    herd_span_t originator;       //  AT: node that got the IAMAT (and
+                                  //  IHAVE, GRAFT: of the update named)
     uint64_t epoch;               //  AT: originator's boot epoch; HELLO:
                                   //  the sender's
     uint64_t sequence;            //  AT: originator's update counter;
@@ -63,14 +67,19 @@ typedef struct {
     bool answer;                  //  HELLO: wants a HELLO back ("1")
     bool resync;                  //  HELLO: asks again, whatever was
                                   //  sent before ("R")
+    bool tree;                    //  HELLO: the sender's broadcast is
+                                  //  tree
     bool unacked;                 //  AT: the sender waits for no ACK of
                                   //  its own updates in it
-    const byte *next;             //  AT: the next update's bytes
+    const byte *next;             //  AT, IHAVE, GRAFT: the next update's
+                                  //  bytes
     size_t left;                  //  AT: bytes after next
 } herd_wire_t;
 
 //  The updates of an AT being gathered: packed into its updates frame as
-//  they are added, one copy each, however many there are.
+//  they are added, one copy each, however many there are.  An IHAVE or a
+//  GRAFT is gathered the same way: updates with no seen set and no
+//  payload, that name one each.
 typedef struct _herd_wire_batch_t herd_wire_batch_t;
 
 //  Create an empty batch.  Caller owns it.
@@ -100,6 +109,12 @@ size_t herd_wire_batch_bytes (herd_wire_batch_t *self);
 //  and keeps its memory.  Caller owns the message.
 zmsg_t *herd_wire_batch_take (herd_wire_batch_t *self);
 
+//  As herd_wire_batch_take, as command ("AT", "IHAVE" or "GRAFT").
+zmsg_t *herd_wire_batch_take_as (herd_wire_batch_t *self, const char *command);
+
+//  Build a PRUNE of originator's updates.  Caller owns return value.
+zmsg_t *herd_wire_prune (const char *originator);
+
 //  Mark an AT (from herd_wire_batch_take) as one whose sender holds no
 //  reply for its own updates in it: the receiver owes it no ACK (an AT's
 //  flags frame, proto/herd.md section 2).
@@ -110,14 +125,15 @@ void herd_wire_at_unacked (zmsg_t *at);
 zmsg_t *
 herd_wire_ack (const char *originator, uint64_t epoch, uint64_t sequence);
 
-//  Build a HELLO from a node booted at epoch; answer asks the receiver
-//  for a HELLO back.  Caller owns return value.
-zmsg_t *herd_wire_hello (uint64_t epoch, bool answer);
+//  Build a HELLO from a node booted at epoch whose broadcast is tree or
+//  flood; answer asks the receiver for a HELLO back.  Caller owns return
+//  value.
+zmsg_t *herd_wire_hello (uint64_t epoch, bool answer, bool tree);
 
 //  Build a HELLO that asks for the records again even if a snapshot was
 //  sent since the link came up (answer "R", proto/herd.md section 5).
 //  Caller owns return value.
-zmsg_t *herd_wire_hello_resync (uint64_t epoch);
+zmsg_t *herd_wire_hello_resync (uint64_t epoch, bool tree);
 
 //  Build an empty SNAP; add records (AT lines, no LF) with
 //  herd_wire_snap_add.  Caller owns return value.
@@ -145,7 +161,7 @@ bool herd_wire_next_record (zmsg_t *msg, herd_span_t *record);
 int herd_wire_decode (herd_wire_t *self, zmsg_t *msg, const char **reason);
 
 //  Decode update index (1 to count - 1, in order, after herd_wire_decode)
-//  of a decoded AT into self.  Returns 1, 0 when index is past the last,
+//  of a decoded AT (or IHAVE, GRAFT) into self.  Returns 1, 0 when index is past the last,
 //  or -1 and sets *reason if it is malformed (the rest of the message is
 //  then not to be read).
 int

@@ -95,7 +95,8 @@ s_timer (herd_node_t *self,
 //  ---------------------------------------------------------------------
 //  Timers and signals
 
-//  Neighbours' socket events and catch-up, refused handshakes.
+//  Neighbours' socket events, catch-up and IHAVEs, refused handshakes,
+//  GRAFTs due.
 static int
 s_on_tick (herd_node_t *self)
 {
@@ -104,6 +105,7 @@ s_on_tick (herd_node_t *self)
     for (size_t i = 0; i < self->peer_count; i++)
         if (herd_peer_tick (self->peers[i], now))
             herd_node_peer_down (self, self->peers[i], now);
+    herd_node_tree_tick (self, now);
     return 0;
 }
 
@@ -136,28 +138,6 @@ s_on_tap_tick (herd_node_t *self)
     return 0;
 }
 
-//  What the metrics page and the stats record read rather than count.
-static void
-s_gauges (herd_node_t *self,
-          herd_stats_gauges_t *gauges,
-          herd_stats_link_t *links)
-{
-    for (size_t i = 0; i < self->peer_count; i++) {
-        links[i].neighbour = herd_peer_neighbour (self->peers[i]);
-        links[i].state = herd_peer_state (self->peers[i]);
-    }
-    herd_stats_gauges_t made = {
-        self->name,
-        herd_front_connections (self->front),
-        herd_front_accepted (self->front),
-        herd_table_size (self->table),
-        herd_table_evicted (self->table),
-        links,
-        self->peer_count,
-    };
-    *gauges = made;
-}
-
 //  Once a second, while someone listens: the stats record.
 static int
 s_on_stats_tick (herd_node_t *self)
@@ -165,7 +145,7 @@ s_on_stats_tick (herd_node_t *self)
     if (self->tapped) {
         herd_stats_gauges_t gauges;
         herd_stats_link_t links[HERD_TOPO_NODES_MAX];
-        s_gauges (self, &gauges, links);
+        herd_node_gauges (self, &gauges, links);
         herd_stats_log (&self->stats, &gauges, self->log);
     }
     return 0;
@@ -178,7 +158,7 @@ s_render_metrics (void *arg, FILE *out)
     herd_node_t *self = (herd_node_t *) arg;
     herd_stats_gauges_t gauges;
     herd_stats_link_t links[HERD_TOPO_NODES_MAX];
-    s_gauges (self, &gauges, links);
+    herd_node_gauges (self, &gauges, links);
     herd_stats_write_metrics (&self->stats, &gauges, out);
 }
 
@@ -516,6 +496,8 @@ herd_node_new (herd_topo_t *topo,
     herd_table_set_limit (self->table, self->settings.max_clients);
     self->acks =
         herd_ack_new (self->settings.ack_hold_ms, herd_node_on_released, self);
+    self->tree =
+        herd_tree_new (self->settings.graft_ms, herd_node_tree_ask, self);
     if (s_open_places (self) || s_open_state (self) || s_open_signals (self)
         || s_open_front (self, (size_t) index) || s_open_metrics (self)
         || s_open_tap (self) || s_open_herd (self, (size_t) index)) {
@@ -554,6 +536,7 @@ herd_node_destroy (herd_node_t **self_p)
         herd_saver_destroy (&self->saver);
         herd_table_destroy (&self->table);
         herd_ack_destroy (&self->acks);
+        herd_tree_destroy (&self->tree);
         if (self->signal_fd != -1)
             close (self->signal_fd);
         if (self->log)

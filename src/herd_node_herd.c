@@ -1,79 +1,10 @@
-/*  herd_node - herd messages, and flooding updates to the neighbours
-    (proto/herd.md)  */
+/*  herd_node - herd messages, and the neighbours' peers (proto/herd.md)  */
 
 #include "herd_node_private.h"
-#include "herd_flood.h"
 #include "herd_keys.h"
 #include "herd_msg.h"
 
 #include <time.h>
-
-//  Append name to the list list..end (HERD_NODE_NAMES_SIZE); returns the new end.
-static char *
-s_add_name (const char *list, char *end, const char *name)
-{
-    size_t size = strlen (name);
-    size_t room = HERD_NODE_NAMES_SIZE - (size_t) (end - list);
-    if (room < 5)
-        return end;  //  "..." is there already
-    if (size + 2 > room - 4) {
-        strcpy (end, "...");
-        return end + 3;
-    }
-    if (end > list)
-        *end++ = ',';
-    memcpy (end, name, size + 1);
-    return end + size;
-}
-
-//  The seen set we send names those we send to, so that they do not send
-//  it to each other.
-uint64_t
-herd_node_flood (herd_node_t *self,
-                 const char *originator,
-                 uint64_t epoch,
-                 uint64_t sequence,
-                 herd_span_t seen,
-                 herd_span_t payload,
-                 const char *sender,
-                 char *tx,
-                 char *down)
-{
-    const char *names[HERD_TOPO_NODES_MAX + 1];
-    bool target[HERD_TOPO_NODES_MAX] = {false};
-    size_t count = 0;
-    names[count++] = self->name;
-    for (size_t i = 0; i < self->peer_count; i++) {
-        const char *neighbour = herd_peer_neighbour (self->peers[i]);
-        target[i] = herd_flood_forward_to (seen, sender, neighbour);
-        if (target[i] && herd_peer_up (self->peers[i]))
-            names[count++] = neighbour;
-    }
-    char *next_seen = herd_flood_next_seen (seen, names, count);
-    uint64_t waiting = 0;
-    char *tx_end = tx, *down_end = down;
-    *tx = *down = 0;
-    for (size_t i = 0; i < self->peer_count; i++) {
-        herd_peer_t *peer = self->peers[i];
-        if (!target[i])
-            continue;
-        //  Queued even when the link looks down: its socket events are read
-        //  every few milliseconds, and a send it refuses costs nothing
-        //  (catch-up brings the neighbour what it missed)
-        herd_peer_queue (peer, originator, epoch, sequence, next_seen, payload);
-        if (herd_peer_up (peer)) {
-            tx_end = s_add_name (tx, tx_end, herd_peer_neighbour (peer));
-            if (herd_peer_slot (peer) >= 0)
-                waiting |= 1ull << herd_peer_slot (peer);
-        } else
-            down_end = s_add_name (down, down_end, herd_peer_neighbour (peer));
-    }
-    if (tx_end == tx)
-        strcpy (tx, "-");
-    free (next_seen);
-    return waiting;
-}
-
 
 //  The peer of neighbour name, or NULL (herd_inbox_find_fn).  O(neighbours).
 static bool
@@ -85,6 +16,29 @@ s_is_node (herd_node_t *self, herd_span_t name)
     memcpy (text, name.data, name.size);
     text[name.size] = 0;
     return herd_topo_node_index (self->topo, text) >= 0;
+}
+
+//  What the metrics page and the stats record read rather than count.
+void
+herd_node_gauges (herd_node_t *self,
+                  herd_stats_gauges_t *gauges,
+                  herd_stats_link_t *links)
+{
+    for (size_t i = 0; i < self->peer_count; i++) {
+        links[i].neighbour = herd_peer_neighbour (self->peers[i]);
+        links[i].state = herd_peer_state (self->peers[i]);
+        links[i].lazy = herd_peer_lazy_count (self->peers[i]);
+    }
+    herd_stats_gauges_t made = {
+        self->name,
+        herd_front_connections (self->front),
+        herd_front_accepted (self->front),
+        herd_table_size (self->table),
+        herd_table_evicted (self->table),
+        links,
+        self->peer_count,
+    };
+    *gauges = made;
 }
 
 //  The inbox asks who sent a message.
@@ -150,6 +104,8 @@ s_update (herd_node_t *self, herd_peer_t *peer, herd_wire_t *wire)
     //  owed an ACK (proto/herd.md, section 4)
     if (streq (originator, sender) && !wire->unacked)
         herd_peer_owe_ack (peer, wire->epoch, wire->sequence);
+    herd_node_tree_receive (self, peer, originator, wire->epoch,
+                            wire->sequence);
     bool stored = herd_table_offer (self->table, &at, wire->payload.data,
                                     wire->payload.size);
     self->stats.updates[HERD_STATS_HERD][stored ? 0 : 1]++;
@@ -272,6 +228,7 @@ herd_node_on_message (void *arg,
                              wire->resync   ? "R"
                              : wire->answer ? "1"
                                             : "0");
+            herd_peer_set_tree (peer, wire->tree);
             herd_peer_hello_received (peer, wire->answer, wire->resync,
                                       zclock_mono ());
             break;
@@ -286,6 +243,11 @@ herd_node_on_message (void *arg,
             break;
         case HERD_WIRE_SNAPEND:
             herd_peer_synced (peer, wire->count);
+            break;
+        case HERD_WIRE_PRUNE:
+        case HERD_WIRE_IHAVE:
+        case HERD_WIRE_GRAFT:
+            herd_node_tree_message (self, peer, wire);
             break;
         case HERD_WIRE_OTHER:
             herd_log_bytes (self->log, "info", "ignored newer command",
@@ -346,6 +308,7 @@ herd_node_peer_down (herd_node_t *self, herd_peer_t *peer, int64_t now)
 {
     if (herd_peer_slot (peer) >= 0)
         herd_ack_forget (self->acks, (size_t) herd_peer_slot (peer));
+    herd_tree_forget (self->tree, peer);
     herd_node_resync_others (self, herd_peer_neighbour (peer), peer, now);
 }
 
@@ -386,6 +349,9 @@ s_new_peer (herd_node_t *self, herd_topo_t *topo, size_t other)
         self->table,
         self->log,
         &self->stats.sent,
+        self->settings.tree,
+        self->settings.ihave_ms,
+        self->stats.tree,
     };
     herd_peer_t *peer = herd_peer_new (&config);
     free (key);
@@ -403,6 +369,7 @@ s_close_peer (herd_node_t *self, herd_peer_t **peer_p)
         herd_ack_forget (self->acks, (size_t) slot);
         self->slots &= ~(1ull << slot);
     }
+    herd_tree_forget (self->tree, *peer_p);
     herd_peer_destroy (peer_p);
 }
 

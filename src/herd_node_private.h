@@ -21,6 +21,7 @@
 #include "herd_stats.h"
 #include "herd_table.h"
 #include "herd_tap.h"
+#include "herd_tree.h"
 #include "herd_watch.h"
 #include "herd_wire.h"
 
@@ -57,6 +58,7 @@ struct _herd_node_t {
     size_t peer_count;
     uint64_t slots;     //  Held-reply mask bits the peers use
     herd_ack_t *acks;   //  IAMAT replies waiting for ACKs
+    herd_tree_t *tree;  //  The broadcast tree's memory (broadcast = tree)
     int ack_timer;      //  Ticking while acks holds any, else -1
     zactor_t *places;   //  The Places worker
     int places_thread;  //  Its thread (herd_places_join)
@@ -92,6 +94,12 @@ void herd_node_on_released (void *arg,
                             size_t size,
                             bool complete);
 int herd_node_on_places (herd_node_t *self);
+
+//  herd_node_herd.c: what the metrics page and the stats record read
+//  rather than count (links holds one per peer).
+void herd_node_gauges (herd_node_t *self,
+                       herd_stats_gauges_t *gauges,
+                       herd_stats_link_t *links);
 
 //  herd_node_herd.c: the peer of a neighbour (herd_inbox_find_fn); a
 //  message from one (herd_inbox_message_fn).
@@ -141,5 +149,28 @@ uint64_t herd_node_flood (herd_node_t *self,
                           const char *sender,
                           char *tx,
                           char *down);
+
+//  herd_node_flood.c, the broadcast tree: note an update received from
+//  peer; a duplicate prunes the link.  Returns whether it was one (it is
+//  never one under broadcast = flood).
+bool herd_node_tree_receive (herd_node_t *self,
+                             herd_peer_t *peer,
+                             const char *originator,
+                             uint64_t epoch,
+                             uint64_t sequence);
+
+//  A PRUNE, IHAVE or GRAFT from peer.
+void herd_node_tree_message (herd_node_t *self,
+                             herd_peer_t *peer,
+                             herd_wire_t *wire);
+
+//  Ask for the updates announced that have not come (herd_tree_ask_fn),
+//  every tick.
+void herd_node_tree_ask (void *arg,
+                         void *peer,
+                         const char *originator,
+                         uint64_t epoch,
+                         uint64_t sequence);
+void herd_node_tree_tick (herd_node_t *self, int64_t now);
 
 #endif

@@ -21,6 +21,16 @@ struct _herd_peer_t {
     int64_t resync_at;         //  When to ask for its records next, or 0
     int64_t resync_then;       //  And again at this later time, or 0
     bool owes_snapshot;        //  Updates for it were lost on a live link
+    bool tree;                 //  Our broadcast is tree
+    bool its_tree;             //  Its HELLO said tree
+    uint64_t lazy[HERD_PEER_ORIGINS / 64];  //  By originator: sent IHAVEs,
+                                            //  not ATs
+    int64_t pruned_at[HERD_PEER_ORIGINS];   //  Our last PRUNE of each
+    herd_wire_batch_t *ihave;               //  Updates to announce at ihave_at
+    int64_t ihave_ms;
+    int64_t ihave_at;
+    herd_wire_batch_t *graft;      //  Updates to ask for at the next flush
+    herd_stats_tree_t *tree_sent;  //  Borrowed, or NULL
 };
 
 //  Drop the SNAPs waiting to be passed on.
@@ -38,9 +48,12 @@ static void
 s_on_link (void *arg, bool up)
 {
     herd_peer_t *self = (herd_peer_t *) arg;
+    memset (self->lazy, 0, sizeof (self->lazy));  //  A link starts eager
     if (up)
         herd_sync_hello (self->sync, true, self->now);
     else {
+        herd_wire_batch_destroy (&self->ihave);
+        herd_wire_batch_destroy (&self->graft);
         herd_sync_link_down (self->sync);
         self->went_down = true;
         self->owes_snapshot = false;  //  Its HELLO, when back, asks for it
@@ -77,6 +90,10 @@ herd_peer_new (const herd_peer_config_t *config)
     }
     self->sync = herd_sync_new (self->link, config->table, config->epoch,
                                 HERD_SYNC_WINDOW, config->log);
+    self->tree = config->tree;
+    self->tree_sent = config->tree_sent;
+    self->ihave_ms = config->ihave_ms;
+    herd_sync_set_tree (self->sync, config->tree);
     self->batch = herd_wire_batch_new ();
     self->forwards = zlist_new ();
     return self;
@@ -91,6 +108,8 @@ herd_peer_destroy (herd_peer_t **self_p)
         if (self->link)
             herd_peer_flush (self);
         herd_wire_batch_destroy (&self->batch);
+        herd_wire_batch_destroy (&self->ihave);
+        herd_wire_batch_destroy (&self->graft);
         s_drop_forwards (self);
         zlist_destroy (&self->forwards);
         herd_sync_destroy (&self->sync);
@@ -135,6 +154,39 @@ herd_peer_up (herd_peer_t *self)
     return herd_link_up (self->link);
 }
 
+//  Send a tree message of command (PRUNE, IHAVE, GRAFT) naming ids
+//  updates; *msg_p is consumed.  Counted if the link took it; lost while
+//  the link goes down (it comes back eager, and catch-up brings what an
+//  IHAVE named).
+static void
+s_send_counted (herd_peer_t *self,
+                herd_stats_tree_command_t command,
+                zmsg_t **msg_p,
+                size_t ids)
+{
+    size_t bytes = zmsg_content_size (*msg_p);
+    if (herd_link_send (self->link, msg_p) == 0 && self->tree_sent) {
+        self->tree_sent[command].messages++;
+        self->tree_sent[command].bytes += bytes;
+        self->tree_sent[command].ids += ids;
+    }
+    zmsg_destroy (msg_p);
+}
+
+//  Send the IHAVE or GRAFT gathered, if any.
+static void
+s_send_ids (herd_peer_t *self, herd_stats_tree_command_t command)
+{
+    herd_wire_batch_t *batch =
+        command == HERD_STATS_IHAVE ? self->ihave : self->graft;
+    size_t ids = batch ? herd_wire_batch_count (batch) : 0;
+    if (ids == 0)
+        return;
+    zmsg_t *msg = herd_wire_batch_take_as (
+        batch, command == HERD_STATS_IHAVE ? "IHAVE" : "GRAFT");
+    s_send_counted (self, command, &msg, ids);
+}
+
 bool
 herd_peer_tick (herd_peer_t *self, int64_t now_ms)
 {
@@ -142,6 +194,8 @@ herd_peer_tick (herd_peer_t *self, int64_t now_ms)
     self->now = now_ms;
     self->went_down = false;
     herd_link_check (self->link);
+    if (now_ms >= self->ihave_at)
+        s_send_ids (self, HERD_STATS_IHAVE);
     if (self->resync_at && now_ms >= self->resync_at) {
         self->resync_at = self->resync_then;
         self->resync_then = 0;
@@ -278,6 +332,7 @@ herd_peer_flush (herd_peer_t *self)
         herd_link_send (self->link, &ack);  //  Lost: the next one covers it
         self->snapack_owed = 0;
     }
+    s_send_ids (self, HERD_STATS_GRAFT);
     return s_send_batch (self);
 }
 
@@ -352,6 +407,123 @@ herd_peer_synced (herd_peer_t *self, uint64_t records)
 {
     assert (self);
     herd_link_synced (self->link, records);
+}
+
+//  Set or clear origin's bit.
+static void
+s_set_lazy (herd_peer_t *self, int origin, bool lazy)
+{
+    if (origin < 0 || origin >= HERD_PEER_ORIGINS)
+        return;
+    uint64_t bit = 1ull << (origin % 64);
+    if (lazy)
+        self->lazy[origin / 64] |= bit;
+    else
+        self->lazy[origin / 64] &= ~bit;
+}
+
+bool
+herd_peer_lazy (herd_peer_t *self, int origin)
+{
+    assert (self);
+    return origin >= 0 && origin < HERD_PEER_ORIGINS
+           && (self->lazy[origin / 64] >> (origin % 64)) & 1;
+}
+
+size_t
+herd_peer_lazy_count (herd_peer_t *self)
+{
+    assert (self);
+    size_t count = 0;
+    for (size_t i = 0; i < HERD_PEER_ORIGINS / 64; i++)
+        count += (size_t) __builtin_popcountll (self->lazy[i]);
+    return count;
+}
+
+void
+herd_peer_set_tree (herd_peer_t *self, bool tree)
+{
+    assert (self);
+    self->its_tree = tree;
+    //  It holds us eager for all since its link came up (or it reloaded):
+    //  so do we, or a link it pruned again would never be told
+    memset (self->lazy, 0, sizeof (self->lazy));
+}
+
+bool
+herd_peer_prune (herd_peer_t *self, int origin, const char *originator)
+{
+    assert (self && originator);
+    if (!self->tree || !self->its_tree || origin < 0
+        || origin >= HERD_PEER_ORIGINS)
+        return false;
+    //  Already lazy: copies it sent before our PRUNE reached it.  Still
+    //  copies a while later: our PRUNE was lost (a full queue), say it again
+    if (herd_peer_lazy (self, origin)
+        && self->now - self->pruned_at[origin] < HERD_PEER_PRUNE_AGAIN_MS)
+        return false;
+    self->pruned_at[origin] = self->now;
+    s_set_lazy (self, origin, true);
+    zmsg_t *prune = herd_wire_prune (originator);
+    s_send_counted (self, HERD_STATS_PRUNE, &prune, 0);
+    return true;
+}
+
+void
+herd_peer_pruned (herd_peer_t *self, int origin)
+{
+    assert (self);
+    //  A flood node sends every neighbour everything
+    if (self->tree)
+        s_set_lazy (self, origin, true);
+}
+
+void
+herd_peer_grafted (herd_peer_t *self, int origin)
+{
+    assert (self);
+    s_set_lazy (self, origin, false);
+}
+
+//  Add update to *batch_p (made when needed): an update with no seen set
+//  and no payload, that names it.
+static void
+s_add_id (herd_wire_batch_t **batch_p,
+          const char *originator,
+          uint64_t epoch,
+          uint64_t sequence)
+{
+    if (!*batch_p)
+        *batch_p = herd_wire_batch_new ();
+    herd_wire_batch_add (*batch_p, originator, epoch, sequence, "", "", 0);
+}
+
+void
+herd_peer_announce (herd_peer_t *self,
+                    const char *originator,
+                    uint64_t epoch,
+                    uint64_t sequence)
+{
+    assert (self && originator);
+    if (!self->ihave || herd_wire_batch_count (self->ihave) == 0)
+        self->ihave_at = self->now + self->ihave_ms;
+    s_add_id (&self->ihave, originator, epoch, sequence);
+    if (herd_wire_batch_count (self->ihave) >= HERD_PEER_BATCH)
+        s_send_ids (self, HERD_STATS_IHAVE);
+}
+
+void
+herd_peer_ask (herd_peer_t *self,
+               int origin,
+               const char *originator,
+               uint64_t epoch,
+               uint64_t sequence)
+{
+    assert (self && originator);
+    s_set_lazy (self, origin, false);
+    s_add_id (&self->graft, originator, epoch, sequence);
+    if (herd_wire_batch_count (self->graft) >= HERD_PEER_BATCH)
+        s_send_ids (self, HERD_STATS_GRAFT);
 }
 
 int

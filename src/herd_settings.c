@@ -53,6 +53,9 @@ herd_settings_read (herd_settings_t *self,
     self->ack_hold_ms = herd_topo_number (topo, index, "ack_hold_ms");
     self->reply_at_store =
         streq (herd_topo_setting (topo, index, "reply_after"), "store");
+    self->tree = streq (herd_topo_setting (topo, index, "broadcast"), "tree");
+    self->graft_ms = herd_topo_number (topo, index, "tree_graft_ms");
+    self->ihave_ms = herd_topo_number (topo, index, "tree_ihave_ms");
     //  The state file: the command line's, else <state_dir>/<node>.state
     herd_saver_config_t *saver = &self->saver;
     const char *directory = herd_topo_setting (topo, index, "state_dir");

@@ -63,7 +63,8 @@ herd_stats_write_metrics (const herd_stats_t *self,
     s_counter_help (out, "herd_messages_received_total",
                     "Herd messages received, by command.");
     const char *names[] = {"AT",      "ACK",      "HELLO",   "SNAP",
-                           "SNAPEND", "SNAPMARK", "SNAPACK", "other"};
+                           "SNAPEND", "SNAPMARK", "SNAPACK", "PRUNE",
+                           "IHAVE",   "GRAFT",    "other"};
     for (int c = 0; c <= HERD_WIRE_OTHER; c++)
         fprintf (out,
                  "herd_messages_received_total{node=\"%s\",command=\"%s\"} "
@@ -84,6 +85,42 @@ herd_stats_write_metrics (const herd_stats_t *self,
                      node, gauges->links[i].neighbour,
                      herd_link_state_name ((herd_link_state_t) s),
                      gauges->links[i].state == (herd_link_state_t) s);
+    fprintf (out, "# HELP herd_link_lazy Each link: the originators whose "
+                  "updates it is sent only as IHAVEs (broadcast = tree).\n"
+                  "# TYPE herd_link_lazy gauge\n");
+    for (size_t i = 0; i < gauges->link_count; i++)
+        fprintf (out, "herd_link_lazy{node=\"%s\",neighbour=\"%s\"} %zu\n",
+                 node, gauges->links[i].neighbour, gauges->links[i].lazy);
+    const char *tree[] = {"PRUNE", "IHAVE", "GRAFT"};
+    s_counter_help (out, "herd_tree_messages_sent_total",
+                    "Broadcast tree messages sent, by command.");
+    for (int c = 0; c < HERD_STATS_TREE_COMMANDS; c++)
+        fprintf (out,
+                 "herd_tree_messages_sent_total{node=\"%s\",command=\"%s\"} "
+                 "%" PRIu64 "\n",
+                 node, tree[c], self->tree[c].messages);
+    s_counter_help (out, "herd_tree_bytes_sent_total",
+                    "Bytes of the broadcast tree messages sent, by command.");
+    for (int c = 0; c < HERD_STATS_TREE_COMMANDS; c++)
+        fprintf (out,
+                 "herd_tree_bytes_sent_total{node=\"%s\",command=\"%s\"} "
+                 "%" PRIu64 "\n",
+                 node, tree[c], self->tree[c].bytes);
+    s_counter_help (out, "herd_tree_ids_sent_total",
+                    "Updates named by the IHAVEs and GRAFTs sent.");
+    for (int c = HERD_STATS_IHAVE; c < HERD_STATS_TREE_COMMANDS; c++)
+        fprintf (out,
+                 "herd_tree_ids_sent_total{node=\"%s\",command=\"%s\"} "
+                 "%" PRIu64 "\n",
+                 node, tree[c], self->tree[c].ids);
+    s_counter_help (out, "herd_tree_grafts_missed_total",
+                    "Updates asked for by a GRAFT that were no longer kept.");
+    fprintf (out, "herd_tree_grafts_missed_total{node=\"%s\"} %" PRIu64 "\n",
+             node, self->grafts_missed);
+    s_counter_help (out, "herd_tree_grafts_given_up_total",
+                    "Updates announced, asked for and never received.");
+    fprintf (out, "herd_tree_grafts_given_up_total{node=\"%s\"} %" PRIu64 "\n",
+             node, self->grafts_given_up);
     s_counter_help (out, "herd_places_answers_total",
                     "Places answers given to WHATSAT, by status.");
     for (int i = 0; i < HERD_PLACES_STATUSES; i++)

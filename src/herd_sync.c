@@ -26,6 +26,7 @@ struct _herd_sync_t {
     uint64_t sent;          //  Records sent so far
     int64_t next_try;
     int64_t started;
+    bool tree;  //  Our broadcast, in our HELLOs
 };
 
 herd_sync_t *
@@ -43,6 +44,13 @@ herd_sync_new (herd_link_t *link,
     self->window = window;
     self->log = log;
     return self;
+}
+
+void
+herd_sync_set_tree (herd_sync_t *self, bool tree)
+{
+    assert (self);
+    self->tree = tree;
 }
 
 void
@@ -190,7 +198,8 @@ s_send_hello (herd_sync_t *self, int64_t now)
         return;
     const char *neighbour = herd_link_neighbour (self->link);
     if (self->hello) {
-        zmsg_t *hello = herd_wire_hello (self->epoch, self->hello_answer);
+        zmsg_t *hello =
+            herd_wire_hello (self->epoch, self->hello_answer, self->tree);
         if (herd_link_send (self->link, &hello)) {
             self->hello_next_try = now + HERD_SYNC_RETRY_MS / 4;
             return;
@@ -200,7 +209,7 @@ s_send_hello (herd_sync_t *self, int64_t now)
         self->hello = self->hello_answer = false;
     }
     if (self->resync) {
-        zmsg_t *hello = herd_wire_hello_resync (self->epoch);
+        zmsg_t *hello = herd_wire_hello_resync (self->epoch, self->tree);
         if (herd_link_send (self->link, &hello)) {
             self->hello_next_try = now + HERD_SYNC_RETRY_MS / 4;
             return;

@@ -40,6 +40,9 @@ static const s_setting_t s_settings[] = {
     {"link_connect_timeout_ms", "500", 0, 600000},
     {"ack_hold_ms", "100", 0, 60000},
     {"reply_after", "neighbours", 0, 0},
+    {"broadcast", "flood", 0, 0},
+    {"tree_graft_ms", "30", 1, 60000},
+    {"tree_ihave_ms", "20", 0, 60000},
 };
 #define S_SETTINGS (sizeof (s_settings) / sizeof (s_settings[0]))
 
@@ -98,6 +101,11 @@ herd_topo_check_setting (herd_topo_t *self, const char *path, zconfig_t *item)
         herd_topo_error (self, item,
                          "%s/reply_after: \"%s\" is not neighbours or store",
                          path, value);
+    else if (streq (setting->key, "broadcast") && !streq (value, "flood")
+             && !streq (value, "tree"))
+        herd_topo_error (self, item,
+                         "%s/broadcast: \"%s\" is not flood or tree", path,
+                         value);
     else if (!*value)
         herd_topo_error (self, item, "%s/%s: empty value", path,
                          zconfig_name (item));

@@ -207,14 +207,20 @@ herd_wire_batch_bytes (herd_wire_batch_t *self)
 zmsg_t *
 herd_wire_batch_take (herd_wire_batch_t *self)
 {
-    assert (self);
+    return herd_wire_batch_take_as (self, "AT");
+}
+
+zmsg_t *
+herd_wire_batch_take_as (herd_wire_batch_t *self, const char *command)
+{
+    assert (self && command);
     if (self->count == 0)
         return NULL;
     byte *data = (byte *) herd_buf_data (self->frame);
     s_put_u32 (data, (uint32_t) self->count);
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
-    zmsg_addstr (msg, "AT");
+    zmsg_addstr (msg, command);
     zmsg_addmem (msg, data, herd_buf_size (self->frame));
     herd_buf_truncate (self->frame, S_COUNT_SIZE);
     self->count = 0;
@@ -243,18 +249,30 @@ s_u64_message (const char *command, uint64_t number)
 }
 
 zmsg_t *
-herd_wire_hello (uint64_t epoch, bool answer)
+herd_wire_hello (uint64_t epoch, bool answer, bool tree)
 {
     zmsg_t *msg = s_u64_message ("HELLO", epoch);
     zmsg_addstr (msg, answer ? "1" : "0");
+    zmsg_addstr (msg, tree ? "tree" : "flood");
     return msg;
 }
 
 zmsg_t *
-herd_wire_hello_resync (uint64_t epoch)
+herd_wire_hello_resync (uint64_t epoch, bool tree)
 {
     zmsg_t *msg = s_u64_message ("HELLO", epoch);
     zmsg_addstr (msg, "R");
+    zmsg_addstr (msg, tree ? "tree" : "flood");
+    return msg;
+}
+
+zmsg_t *
+herd_wire_prune (const char *originator)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
+    zmsg_addstr (msg, "PRUNE");
+    zmsg_addstr (msg, originator);
     return msg;
 }
 
@@ -402,6 +420,8 @@ s_decode_update (herd_wire_t *self, const char **reason)
     return 0;
 }
 
+//  An AT's updates frame, or an IHAVE's or GRAFT's (the same, with no
+//  seen sets nor payloads that count).
 static int
 s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
 {
@@ -413,7 +433,8 @@ s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
     //  The flags frame, if any; its other bits, and frames after it, are a
     //  newer version's additions: ignored
     zframe_t *flags = zmsg_next (msg);
-    self->unacked = flags && zframe_size (flags) >= 1
+    self->unacked = self->command == HERD_WIRE_AT && flags
+                    && zframe_size (flags) >= 1
                     && (zframe_data (flags)[0] & HERD_WIRE_AT_UNACKED);
     self->next = zframe_data (updates) + S_COUNT_SIZE;
     self->left = zframe_size (updates) - S_COUNT_SIZE;
@@ -432,7 +453,10 @@ s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
 int
 herd_wire_next_update (herd_wire_t *self, size_t index, const char **reason)
 {
-    assert (self && self->command == HERD_WIRE_AT);
+    assert (self
+            && (self->command == HERD_WIRE_AT
+                || self->command == HERD_WIRE_IHAVE
+                || self->command == HERD_WIRE_GRAFT));
     const char *dummy;
     if (!reason)
         reason = &dummy;
@@ -469,6 +493,22 @@ herd_wire_decode (herd_wire_t *self, zmsg_t *msg, const char **reason)
         self->command = HERD_WIRE_AT;
         return s_decode_at (self, msg, reason);
     }
+    if (s_equals (self->name, "IHAVE") || s_equals (self->name, "GRAFT")) {
+        self->command =
+            s_equals (self->name, "IHAVE") ? HERD_WIRE_IHAVE : HERD_WIRE_GRAFT;
+        return s_decode_at (self, msg, reason);
+    }
+    if (s_equals (self->name, "PRUNE")) {
+        self->command = HERD_WIRE_PRUNE;
+        zframe_t *originator = zmsg_next (msg);
+        self->originator = originator ? s_span (originator) : self->originator;
+        if (!herd_wire_name_valid (self->originator.data,
+                                   self->originator.size)) {
+            *reason = "bad originator";
+            return -1;
+        }
+        return 0;
+    }
     if (s_equals (self->name, "ACK")) {
         self->command = HERD_WIRE_ACK;
         if (zmsg_size (msg) < 5) {
@@ -484,6 +524,8 @@ herd_wire_decode (herd_wire_t *self, zmsg_t *msg, const char **reason)
         zframe_t *answer = zmsg_next (msg);
         self->answer = answer && zframe_streq (answer, "1");
         self->resync = answer && zframe_streq (answer, "R");
+        zframe_t *mode = answer ? zmsg_next (msg) : NULL;
+        self->tree = mode && zframe_streq (mode, "tree");
         return 0;
     }
     if (s_equals (self->name, "SNAPEND")) {

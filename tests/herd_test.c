@@ -166,6 +166,7 @@ struct _herd_test_herd_t {
     uint16_t tap_ports[S_NODES_MAX];   //  0: no tap
     char link_text[S_LINKS_MAX][140];  //  "A B"
     bool by_name;  //  Dialled as localhost, bound on 0.0.0.0
+    char *node_settings[S_NODES_MAX];  //  Lines of each node's own, or NULL
 };
 
 static int
@@ -243,11 +244,24 @@ herd_test_herd_rewrite (herd_test_herd_t *self, size_t count, size_t links)
         if (self->tap_ports[i])
             fprintf (file, "        tap = tcp://127.0.0.1:%u\n",
                      self->tap_ports[i]);
+        if (self->node_settings[i])
+            fprintf (file, "%s\n", self->node_settings[i]);
     }
     fprintf (file, "links\n");
     for (size_t i = 0; i < links; i++)
         fprintf (file, "    link = %s\n", self->link_text[i]);
     fclose (file);
+}
+
+void
+herd_test_herd_node_settings (herd_test_herd_t *self,
+                              const char *name,
+                              const char *settings)
+{
+    int index = s_index (self, name);
+    free (self->node_settings[index]);
+    self->node_settings[index] = strdup (settings);
+    herd_test_herd_rewrite (self, self->count, self->links);
 }
 
 herd_test_herd_t *
@@ -485,6 +499,8 @@ herd_test_herd_destroy (herd_test_herd_t **self_p)
         free (command);
     }
     free (self->settings);
+    for (size_t i = 0; i < S_NODES_MAX; i++)
+        free (self->node_settings[i]);
     free (self);
     *self_p = NULL;
 }

@@ -68,6 +68,12 @@ herd_test_herd_t *herd_test_herd_new (const char **names,
 void
 herd_test_herd_rewrite (herd_test_herd_t *self, size_t count, size_t links);
 
+//  Give node name settings of its own (ZPL lines indented 8 spaces):
+//  rewrites the topology file.
+void herd_test_herd_node_settings (herd_test_herd_t *self,
+                                   const char *name,
+                                   const char *settings);
+
 //  The same for the nodes and links of a topology file.
 herd_test_herd_t *herd_test_herd_from_file (const char *path,
                                             const char *settings);

@@ -42,7 +42,10 @@ herd_test_peer_config (herd_test_peer_t *self)
                                  HERD_TEST_PEER_EPOCH,
                                  self->table,
                                  self->log,
-                                 &self->sent};
+                                 &self->sent,
+                                 false,
+                                 0,
+                                 NULL};
     return config;
 }
 

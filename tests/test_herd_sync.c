@@ -203,8 +203,15 @@ s_expect_hello (s_fixture_t *self, bool answer)
     zmsg_t *msg = s_receive (self, &wire, HERD_WIRE_HELLO);
     assert_true (wire.epoch == S_EPOCH);
     assert_int_equal (wire.answer, answer);
-    //  Exactly proto/herd.md: epoch in 8 bytes, answer "1" or "0"
+    //  Exactly proto/herd.md: epoch in 8 bytes, answer "1" or "0", then
+    //  the broadcast (a sync says flood unless told tree)
+    assert_int_equal (zmsg_size (msg), 6);
     zframe_t *frame = zmsg_last (msg);
+    assert_true (zframe_streq (frame, "flood"));
+    assert_false (wire.tree);
+    frame = zmsg_first (msg);
+    for (int i = 0; i < 4; i++)
+        frame = zmsg_next (msg);
     assert_true (zframe_streq (frame, answer ? "1" : "0"));
     zmsg_destroy (&msg);
 }

@@ -336,6 +336,10 @@ test_decode_refuses_malformed (void **state)
         {"Jaquez", "HERD2", "HELLO"},
         {"Jaquez", "HERD2", "HELLO", "1234567"},
         {"Jaquez", "HERD2", "SNAPEND", "123456789"},
+        {"Jaquez", "HERD2", "PRUNE"},
+        {"Jaquez", "HERD2", "PRUNE", "Cl ark"},
+        {"Jaquez", "HERD2", "IHAVE"},
+        {"Jaquez", "HERD2", "GRAFT", "short"},
     };
     for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
         zmsg_t *msg = zmsg_new ();
@@ -370,18 +374,20 @@ static void
 test_catch_up_round_trips (void **state)
 {
     (void) state;
-    zmsg_t *msg = herd_wire_hello (0x0102030405060708ull, true);
+    zmsg_t *msg = herd_wire_hello (0x0102030405060708ull, true, false);
     zmsg_pushstr (msg, "Jaquez");
     herd_wire_t wire;
     assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
     assert_int_equal (wire.command, HERD_WIRE_HELLO);
     assert_true (wire.epoch == 0x0102030405060708ull);
     assert_true (wire.answer);
+    assert_false (wire.tree);
     zmsg_destroy (&msg);
-    msg = herd_wire_hello (7, false);
+    msg = herd_wire_hello (7, false, true);
     zmsg_pushstr (msg, "Jaquez");
     assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
     assert_false (wire.answer);
+    assert_true (wire.tree);
     zmsg_destroy (&msg);
 
     msg = herd_wire_snap ();
@@ -406,6 +412,62 @@ test_catch_up_round_trips (void **state)
     assert_int_equal (wire.command, HERD_WIRE_SNAPEND);
     assert_int_equal (wire.count, 100000);
     zmsg_destroy (&msg);
+}
+
+//  The broadcast tree's commands: PRUNE names an originator; IHAVE and
+//  GRAFT carry an updates frame of updates with no seen set and no
+//  payload, one per update named, byte for byte (proto/herd.md, 2).
+static void
+test_tree_commands_round_trip (void **state)
+{
+    (void) state;
+    zmsg_t *msg = herd_wire_prune ("Clark");
+    assert_int_equal (zmsg_size (msg), 3);
+    zmsg_pushstr (msg, "Jaquez");
+    herd_wire_t wire;
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_int_equal (wire.command, HERD_WIRE_PRUNE);
+    s_assert_span (wire.originator, "Clark");
+    zmsg_destroy (&msg);
+
+    const char *commands[] = {"IHAVE", "GRAFT"};
+    herd_wire_command_t decoded[] = {HERD_WIRE_IHAVE, HERD_WIRE_GRAFT};
+    for (int c = 0; c < 2; c++) {
+        herd_wire_batch_t *batch = herd_wire_batch_new ();
+        assert_int_equal (herd_wire_batch_add (batch, "Clark", 7, 1, "", "", 0),
+                          0);
+        assert_int_equal (herd_wire_batch_add (batch, "Juzang", 8,
+                                               0x0102030405060708ull, "", "",
+                                               0),
+                          0);
+        msg = herd_wire_batch_take_as (batch, commands[c]);
+        assert_int_equal (zmsg_size (msg), 3);
+        //  Exactly: count 2, then 1 + 5 + 16 + 2 + 4 bytes, 1 + 6 + ...
+        zframe_t *frame = zmsg_last (msg);
+        const byte expected[] = {
+            0, 0,   0,   2,   5,   'C', 'l', 'a', 'r', 'k', 0, 0, 0, 0, 0, 0,
+            0, 7,   0,   0,   0,   0,   0,   0,   0,   1,   0, 0, 0, 0, 0, 0,
+            6, 'J', 'u', 'z', 'a', 'n', 'g', 0,   0,   0,   0, 0, 0, 0, 8, 1,
+            2, 3,   4,   5,   6,   7,   8,   0,   0,   0,   0, 0, 0};
+        assert_int_equal (zframe_size (frame), sizeof (expected));
+        assert_memory_equal (zframe_data (frame), expected, sizeof (expected));
+        zmsg_pushstr (msg, "Jaquez");
+        assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+        assert_int_equal (wire.command, decoded[c]);
+        s_assert_span (wire.name, commands[c]);
+        assert_int_equal (wire.count, 2);
+        assert_false (wire.unacked);
+        s_assert_span (wire.originator, "Clark");
+        assert_true (wire.epoch == 7 && wire.sequence == 1);
+        assert_int_equal (herd_wire_next_update (&wire, 1, NULL), 1);
+        s_assert_span (wire.originator, "Juzang");
+        assert_true (wire.epoch == 8 && wire.sequence == 0x0102030405060708ull);
+        assert_int_equal (wire.seen.size, 0);
+        assert_int_equal (wire.payload.size, 0);
+        assert_int_equal (herd_wire_next_update (&wire, 2, NULL), 0);
+        zmsg_destroy (&msg);
+        herd_wire_batch_destroy (&batch);
+    }
 }
 
 static void
@@ -435,6 +497,7 @@ main (void)
         cmocka_unit_test (test_decode_holds_peers_to_the_limits),
         cmocka_unit_test (test_decode_ignores_newer_commands),
         cmocka_unit_test (test_catch_up_round_trips),
+        cmocka_unit_test (test_tree_commands_round_trip),
         cmocka_unit_test (test_name_valid),
     };
     return cmocka_run_group_tests_name ("herd_wire", tests, NULL, NULL);

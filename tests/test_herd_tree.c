@@ -1,0 +1,265 @@
+/*  test_herd_tree - what a node of a broadcast tree remembers: updates
+    received, updates kept for GRAFTs, updates announced and missing  */
+
+#include "herd_test.h"
+#include "herd_tree.h"
+#include "herd_wire.h"
+
+#include <czmq.h>
+
+#define S_GRAFT_MS 30
+
+//  What the tree asked for, in order.
+typedef struct {
+    void *peer[64];
+    char originator[64][HERD_WIRE_NAME_MAX + 1];
+    uint64_t sequence[64];
+    size_t count;
+} s_asks_t;
+
+static void
+s_ask (void *arg,
+       void *peer,
+       const char *originator,
+       uint64_t epoch,
+       uint64_t sequence)
+{
+    s_asks_t *asks = (s_asks_t *) arg;
+    (void) epoch;
+    assert_true (asks->count < 64);
+    asks->peer[asks->count] = peer;
+    strcpy (asks->originator[asks->count], originator);
+    asks->sequence[asks->count++] = sequence;
+}
+
+static void
+test_new_and_destroy (void **state)
+{
+    (void) state;
+    s_asks_t asks = {0};
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    assert_non_null (tree);
+    herd_tree_destroy (&tree);
+    assert_null (tree);
+    herd_tree_destroy (&tree);
+}
+
+//  A second copy is told apart from a first, in any order, per
+//  originator; older epochs and sequences below the window count as
+//  received.
+static void
+test_receive_tells_duplicates (void **state)
+{
+    (void) state;
+    s_asks_t asks = {0};
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    assert_false (herd_tree_received (tree, "Clark", 5, 10));
+    assert_false (herd_tree_receive (tree, "Clark", 5, 10));
+    assert_true (herd_tree_received (tree, "Clark", 5, 10));
+    assert_true (herd_tree_receive (tree, "Clark", 5, 10));
+    //  Out of order, and another originator with the same stamp
+    assert_false (herd_tree_receive (tree, "Clark", 5, 12));
+    assert_false (herd_tree_receive (tree, "Clark", 5, 11));
+    assert_false (herd_tree_receive (tree, "Juzang", 5, 10));
+    assert_true (herd_tree_receive (tree, "Clark", 5, 11));
+    //  An older life of Clark's; a newer one starts afresh
+    assert_true (herd_tree_receive (tree, "Clark", 4, 99));
+    assert_false (herd_tree_receive (tree, "Clark", 6, 10));
+    assert_true (herd_tree_received (tree, "Clark", 5, 10000));
+    assert_false (herd_tree_received (tree, "Clark", 6, 11));
+    //  The window slides: what it leaves behind counts as received, what
+    //  it keeps is still told apart
+    uint64_t far = 10 + HERD_TREE_WINDOW + 5;
+    assert_false (herd_tree_receive (tree, "Clark", 6, far));
+    assert_true (herd_tree_received (tree, "Clark", 6, 11));
+    assert_false (herd_tree_received (tree, "Clark", 6, far - 1));
+    assert_false (herd_tree_receive (tree, "Clark", 6, far - 1));
+    assert_true (herd_tree_receive (tree, "Clark", 6, far - 1));
+    //  A jump past a whole window clears it
+    uint64_t farther = far + 3 * HERD_TREE_WINDOW;
+    assert_false (herd_tree_receive (tree, "Clark", 6, farther));
+    assert_false (herd_tree_received (tree, "Clark", 6, farther - 1));
+    assert_true (herd_tree_received (tree, "Clark", 6, far));
+    herd_tree_destroy (&tree);
+}
+
+//  Each originator gets a number at first sight, kept; past
+//  HERD_TREE_ORIGINATORS there is none, and its updates never count as
+//  duplicates (they are flooded).
+static void
+test_originators_are_numbered (void **state)
+{
+    (void) state;
+    s_asks_t asks = {0};
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    assert_int_equal (herd_tree_originator (tree, "Clark"), 0);
+    assert_int_equal (herd_tree_originator (tree, "Juzang"), 1);
+    assert_int_equal (herd_tree_originator (tree, "Clark"), 0);
+    //  Numbered before any update: its first update is still a first
+    assert_false (herd_tree_receive (tree, "Juzang", 9, 1));
+    for (int i = 2; i < HERD_TREE_ORIGINATORS; i++) {
+        char name[16];
+        snprintf (name, sizeof (name), "N%d", i);
+        assert_int_equal (herd_tree_originator (tree, name), i);
+    }
+    assert_int_equal (herd_tree_originator (tree, "Late"), -1);
+    assert_false (herd_tree_receive (tree, "Late", 1, 1));
+    assert_false (herd_tree_receive (tree, "Late", 1, 1));
+    assert_false (herd_tree_received (tree, "Late", 1, 1));
+    herd_tree_destroy (&tree);
+}
+
+//  Updates stored are kept for GRAFTs: the last HERD_TREE_KEEP, at most
+//  HERD_TREE_KEEP_BYTES, none over HERD_TREE_KEEP_ONE.
+static void
+test_kept_updates_answer_grafts (void **state)
+{
+    (void) state;
+    s_asks_t asks = {0};
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    herd_span_t found;
+    assert_false (herd_tree_find (tree, "Clark", 1, 1, &found));
+    herd_span_t line = {"AT Clark +0.1 kiwi +1-1 5", 25};
+    herd_tree_keep (tree, "Clark", 1, 1, line);
+    assert_true (herd_tree_find (tree, "Clark", 1, 1, &found));
+    assert_int_equal (found.size, 25);
+    assert_memory_equal (found.data, line.data, 25);
+    assert_false (herd_tree_find (tree, "Clark", 2, 1, &found));
+    assert_false (herd_tree_find (tree, "Juzang", 1, 1, &found));
+    //  The oldest go first
+    for (uint64_t n = 2; n <= HERD_TREE_KEEP; n++)
+        herd_tree_keep (tree, "Clark", 1, n, line);
+    assert_true (herd_tree_find (tree, "Clark", 1, 1, &found));
+    herd_tree_keep (tree, "Clark", 1, HERD_TREE_KEEP + 1, line);
+    assert_false (herd_tree_find (tree, "Clark", 1, 1, &found));
+    assert_true (herd_tree_find (tree, "Clark", 1, 2, &found));
+    assert_true (herd_tree_find (tree, "Clark", 1, HERD_TREE_KEEP + 1, &found));
+    //  Bytes: large updates push out many small ones
+    size_t size = HERD_TREE_KEEP_ONE;
+    char *big = (char *) zmalloc (size);
+    herd_span_t large = {big, size};
+    size_t fit = HERD_TREE_KEEP_BYTES / size;
+    for (uint64_t n = 1; n <= fit; n++)
+        herd_tree_keep (tree, "Juzang", 1, n, large);
+    assert_true (herd_tree_find (tree, "Juzang", 1, 1, &found));
+    assert_int_equal (found.size, size);
+    assert_false (herd_tree_find (tree, "Clark", 1, 2, &found));
+    herd_tree_keep (tree, "Juzang", 1, fit + 1, large);
+    assert_false (herd_tree_find (tree, "Juzang", 1, 1, &found));
+    assert_true (herd_tree_find (tree, "Juzang", 1, fit + 1, &found));
+    //  One too large is not kept
+    herd_span_t huge = {big, size + 1};
+    herd_tree_keep (tree, "Juzang", 1, fit + 2, huge);
+    assert_false (herd_tree_find (tree, "Juzang", 1, fit + 2, &found));
+    free (big);
+    herd_tree_destroy (&tree);
+}
+
+//  An update announced and not received is asked for between graft_ms and
+//  twice that, of its first announcer, then of the next every graft_ms,
+//  HERD_TREE_ASKS times in all; one received meanwhile is not.
+static void
+test_missing_updates_are_asked_for (void **state)
+{
+    (void) state;
+    s_asks_t asks = {0};
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    int a, b;  //  Two neighbours, by address
+    herd_tree_receive (tree, "Clark", 1, 1);
+    herd_tree_announced (tree, &a, "Clark", 1, 1, 1000);  //  Received
+    herd_tree_announced (tree, &a, "Clark", 1, 2, 1000);
+    herd_tree_announced (tree, &b, "Clark", 1, 2, 1001);
+    herd_tree_announced (tree, &a, "Clark", 1, 2, 1002);  //  Once each
+    herd_tree_announced (tree, &b, "Clark", 1, 3, 1000);
+    assert_int_equal (herd_tree_missing (tree), 2);
+    assert_int_equal (herd_tree_expire (tree, 1000 + S_GRAFT_MS - 1), 0);
+    assert_int_equal (asks.count, 0);
+    //  Sequence 3 comes meanwhile: forgotten, never asked for
+    herd_tree_receive (tree, "Clark", 1, 3);
+    assert_int_equal (herd_tree_expire (tree, 1000 + 2 * S_GRAFT_MS), 1);
+    assert_int_equal (asks.count, 1);
+    assert_ptr_equal (asks.peer[0], &a);
+    assert_string_equal (asks.originator[0], "Clark");
+    assert_int_equal (asks.sequence[0], 2);
+    assert_int_equal (herd_tree_missing (tree), 1);
+    //  Not yet again; then of b, then of a again, then given up
+    int64_t now = 1000 + 2 * S_GRAFT_MS;
+    assert_int_equal (herd_tree_expire (tree, now + S_GRAFT_MS - 1), 0);
+    assert_int_equal (herd_tree_expire (tree, now + S_GRAFT_MS), 1);
+    assert_ptr_equal (asks.peer[1], &b);
+    assert_int_equal (herd_tree_expire (tree, now + 2 * S_GRAFT_MS), 1);
+    assert_ptr_equal (asks.peer[2], &a);
+    assert_int_equal (herd_tree_given_up (tree), 0);
+    assert_int_equal (herd_tree_expire (tree, now + 3 * S_GRAFT_MS), 0);
+    assert_int_equal (asks.count, HERD_TREE_ASKS);
+    assert_int_equal (herd_tree_given_up (tree), 1);
+    assert_int_equal (herd_tree_missing (tree), 0);
+    herd_tree_destroy (&tree);
+}
+
+//  A neighbour gone is never asked: what only it announced is given up.
+static void
+test_a_neighbour_gone_is_forgotten (void **state)
+{
+    (void) state;
+    s_asks_t asks = {0};
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    int a, b;
+    herd_tree_announced (tree, &a, "Clark", 1, 1, 0);
+    herd_tree_announced (tree, &b, "Clark", 1, 1, 0);
+    herd_tree_announced (tree, &a, "Clark", 1, 2, 0);
+    herd_tree_forget (tree, &a);
+    assert_int_equal (herd_tree_expire (tree, 2 * S_GRAFT_MS), 1);
+    assert_int_equal (asks.count, 1);
+    assert_ptr_equal (asks.peer[0], &b);
+    assert_int_equal (asks.sequence[0], 1);
+    assert_int_equal (herd_tree_given_up (tree), 1);
+    herd_tree_destroy (&tree);
+}
+
+//  The first asks are spread over [graft_ms, 2 * graft_ms): announced at
+//  once, they are not all asked at once.
+static void
+test_first_asks_are_spread_out (void **state)
+{
+    (void) state;
+    s_asks_t asks = {0};
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    int a;
+    for (uint64_t n = 1; n <= 60; n++)
+        herd_tree_announced (tree, &a, "Clark", 1, n, 0);
+    size_t early = herd_tree_expire (tree, S_GRAFT_MS + S_GRAFT_MS / 2);
+    assert_true (early > 0 && early < 60);
+    assert_int_equal (early + herd_tree_expire (tree, 2 * S_GRAFT_MS - 1), 60);
+    herd_tree_destroy (&tree);
+}
+
+//  At most HERD_TREE_MISSING_MAX are remembered; the rest are ignored.
+static void
+test_missing_is_bounded (void **state)
+{
+    (void) state;
+    s_asks_t asks = {0};
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    int a;
+    for (uint64_t n = 1; n <= HERD_TREE_MISSING_MAX + 10; n++)
+        herd_tree_announced (tree, &a, "Clark", 1, n, 0);
+    assert_int_equal (herd_tree_missing (tree), HERD_TREE_MISSING_MAX);
+    herd_tree_destroy (&tree);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_new_and_destroy),
+        cmocka_unit_test (test_receive_tells_duplicates),
+        cmocka_unit_test (test_originators_are_numbered),
+        cmocka_unit_test (test_kept_updates_answer_grafts),
+        cmocka_unit_test (test_missing_updates_are_asked_for),
+        cmocka_unit_test (test_a_neighbour_gone_is_forgotten),
+        cmocka_unit_test (test_first_asks_are_spread_out),
+        cmocka_unit_test (test_missing_is_bounded),
+    };
+    return cmocka_run_group_tests_name ("herd_tree", tests, NULL, NULL);
+}
