@@ -2,9 +2,10 @@
     `broadcast = flood` and `broadcast = tree` (issue 19)
 
     Generated rings, random 4-regular herds and stars, each started once
-    per mode on the same links.  A warm-up of IAMATs at several origins in
-    turn lets a tree form; then two measured phases: IAMATs at one node (a
-    leaf of the star), then at several origins in turn.  For each phase:
+    per mode on the same links.  A warm-up of IAMATs at every origin of
+    what follows, in turn, lets each originator's tree form; then two
+    measured phases: IAMATs at one node (a leaf of the star), then at
+    several origins in turn.  For each phase:
     full AT deliveries per update against the least, N - 1, and updates
     some node never stored (the nodes' logs, read as they grow); IHAVE
     messages and bytes, PRUNEs and GRAFTs sent (the nodes' metrics pages);
@@ -19,7 +20,7 @@
 #include <sys/inotify.h>
 
 #define S_RATE        200    //  IAMATs per second in every phase
-#define S_ORIGINS_MAX 5      //  Origins taking turns
+#define S_ORIGINS_MAX 5      //  Origins taking turns (one more in warm-up)
 #define S_QUIET_MS    50     //  A phase ends when its logs are this quiet
 #define S_DEADLINE_MS 10000  //  ... or this long after its last IAMAT
 #define S_IDLE_MS     500    //  The idle herd's CPU is measured this long
@@ -44,19 +45,19 @@ typedef struct {
 
 //  One phase of IAMATs, and what it cost.
 typedef struct {
-    const char *name;                  //  "warm-up", "one origin", "rotating"
-    char prefix;                       //  Its client ids begin with it
-    size_t origins[S_ORIGINS_MAX];     //  The nodes the IAMATs go to in turn
-    size_t origin_count;               //  How many
-    int hops;                          //  Farthest node from an origin, most
-    uint64_t replies;                  //  IAMATs answered without error
-    size_t own[HERD_BENCH_NODES_MAX];  //  Stored from a client there
+    const char *name;                   //  "warm-up", "one origin", "rotating"
+    char prefix;                        //  Its client ids begin with it
+    size_t origins[S_ORIGINS_MAX + 1];  //  The nodes the IAMATs go to in turn
+    size_t origin_count;                //  How many
+    int hops;                           //  Farthest node from an origin, most
+    uint64_t replies;                   //  IAMATs answered without error
+    size_t own[HERD_BENCH_NODES_MAX];   //  Stored from a client there
     size_t stored[HERD_BENCH_NODES_MAX];  //  Taken from a neighbour, stored
     size_t updates;                       //  Stored at their origins, in all
     size_t deliveries;                    //  Full ATs taken: stored or stale
     size_t missing;                       //  Node and update, never stored
     size_t prunes_logged;                 //  "tree prune to=" records
-    size_t grafts_logged;                 //  "tree graft to=" records
+    size_t grafts_logged;                 //  "tree graft asked=" records
     int64_t last_record;                  //  When the last such record was read
     bool complete;                        //  Every node stored every update
     s_counters_t before, after;           //  Around the phase
@@ -159,7 +160,7 @@ s_on_line (void *arg, const char *line)
     bool ours = client && client[9] == phase->prefix;
     if (strstr (line, " tree prune to="))
         phase->prunes_logged++;
-    else if (strstr (line, " tree graft to="))
+    else if (strstr (line, " tree graft asked="))
         phase->grafts_logged++;
     else if (!ours)
         return;
@@ -281,7 +282,7 @@ s_phase_run (herd_bench_herd_t *herd, s_phase_t *phase, int64_t duration_ms)
     s_metrics_read (herd, &phase->before);
     s_cpu_read (herd, &phase->before);
     phase->window_us = herd_bench_now_us ();
-    uint16_t ports[S_ORIGINS_MAX];
+    uint16_t ports[S_ORIGINS_MAX + 1];
     for (size_t o = 0; o < phase->origin_count; o++)
         ports[o] = herd->ports[phase->origins[o]];
     char prefix[2] = {phase->prefix, 0};
@@ -455,7 +456,9 @@ s_herd_run (cJSON *rows,
         return;
     }
     //  Origins in turn: up to S_ORIGINS_MAX nodes evenly spread (the hub
-    //  of the star among them); one origin: the last node, a leaf
+    //  of the star among them); one origin: the last node, a leaf.  The
+    //  warm-up takes turns over both: a tree node holds a tree for each
+    //  originator, formed by its first updates (proto/herd.md, 3.2)
     s_phase_t phases[3] = {{.name = "warm-up", .prefix = 'w'},
                            {.name = "one origin", .prefix = 's'},
                            {.name = "rotating", .prefix = 'r'}};
@@ -465,6 +468,8 @@ s_herd_run (cJSON *rows,
     for (size_t o = 0; o < count; o++)
         phases[0].origins[o] = phases[2].origins[o] = o * nodes / count;
     phases[0].origin_count = phases[2].origin_count = count;
+    if (phases[0].origins[count - 1] != nodes - 1)
+        phases[0].origins[phases[0].origin_count++] = nodes - 1;
     phases[1].origins[0] = nodes - 1;
     phases[1].origin_count = 1;
     cJSON *items = cJSON_AddArrayToObject (row, "phases");
@@ -498,9 +503,10 @@ herd_bench_section_flood (cJSON *report,
     printf ("\n## Flood cost as the herd grows\n\n"
             "Generated topologies on this machine, each herd started once "
             "per broadcast mode; %d IAMATs/s, first %" PRId64
-            " ms at %d origins in turn (warm-up, not shown), then %" PRId64
+            " ms at the origins of both phases in turn (warm-up, not shown: "
+            "each originator's tree forms), then %" PRId64
             " ms at one node (a leaf of the star), then %" PRId64
-            " ms at the %d origins in turn.  Deliveries: full ATs taken "
+            " ms at %d origins in turn.  Deliveries: full ATs taken "
             "(`update stored|stale from=`); never stored: node and update "
             "pairs missing; IHAVE, PRUNE, GRAFT: messages sent (metrics); "
             "p50/p99: origin to its farthest node; CPU: every node's "
@@ -513,7 +519,7 @@ herd_bench_section_flood (cJSON *report,
             "CPU/update (idle herd) |\n"
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---"
             "|---|\n",
-            S_RATE, run_ms / 2, S_ORIGINS_MAX, run_ms, run_ms, S_ORIGINS_MAX);
+            S_RATE, run_ms / 2, run_ms, run_ms, S_ORIGINS_MAX);
     cJSON *rows = cJSON_AddArrayToObject (report, "flood");
     const char *shapes[] = {"ring", "random-regular", "star"};
     const size_t sizes[] = {5, 20, 50};
