@@ -74,13 +74,14 @@ typedef struct {
     herd_bench_tail_t tail;
 } s_reader_t;
 
-static herd_bench_herd_t *
-s_generated (const char *binary,
-             const char *shape,
-             size_t nodes,
-             unsigned *seed)
+//  Nodes N00, N01 ... and the links of shape into herd (empty), random
+//  ones drawn with seed (which goes on).
+static void
+s_generate (herd_bench_herd_t *herd,
+            const char *shape,
+            size_t nodes,
+            unsigned *seed)
 {
-    herd_bench_herd_t *herd = herd_bench_herd_new (binary);
     for (size_t i = 0; i < nodes; i++) {
         char name[32];
         snprintf (name, sizeof (name), "N%02zu", i);
@@ -105,7 +106,6 @@ s_generated (const char *binary,
                 herd_bench_herd_link (herd, a, b);
         }
     }
-    return herd;
 }
 
 //  The CPU time of every node so far.
@@ -426,7 +426,8 @@ s_herd_run (cJSON *rows,
             const char *mode,
             int64_t run_ms)
 {
-    herd_bench_herd_t *herd = s_generated (binary, shape, nodes, seed);
+    herd_bench_herd_t *herd = herd_bench_herd_new (binary);
+    s_generate (herd, shape, nodes, seed);
     size_t links = 0;
     for (size_t i = 0; i < herd->count; i++) {
         herd->metrics[i] = herd_bench_free_port ();
@@ -524,16 +525,29 @@ herd_bench_section_flood (cJSON *report,
     const char *shapes[] = {"ring", "random-regular", "star"};
     const size_t sizes[] = {5, 20, 50};
     const char *modes[] = {"flood", "tree"};
+    //  HERD_BENCH_FLOOD_ONLY=SHAPE:NODES (ring:20) runs that herd alone,
+    //  on the links it has in a whole run (with HERD_BENCH_KEEP=1, to
+    //  read its logs after)
+    const char *only = getenv ("HERD_BENCH_FLOOD_ONLY");
     unsigned seed = 131;
-    for (int z = 0; z < (big_herds ? 3 : 2); z++)
+    for (int z = 0; z < (big_herds || only ? 3 : 2); z++)
         for (int s = 0; s < 3; s++) {
+            char name[64];
+            snprintf (name, sizeof (name), "%s:%zu", shapes[s], sizes[z]);
             //  Both modes on the same links; the seed goes on as if one
             //  herd had been drawn
             unsigned next = seed;
             for (int m = 0; m < 2; m++) {
                 next = seed;
-                s_herd_run (rows, binary, shapes[s], sizes[z], &next, modes[m],
-                            run_ms);
+                if (only && !streq (only, name)) {
+                    //  Drawn all the same, on paper, for the seed
+                    herd_bench_herd_t *paper = (herd_bench_herd_t *) calloc (
+                        1, sizeof (herd_bench_herd_t));
+                    s_generate (paper, shapes[s], sizes[z], &next);
+                    free (paper);
+                } else
+                    s_herd_run (rows, binary, shapes[s], sizes[z], &next,
+                                modes[m], run_ms);
             }
             seed = next;
         }
