@@ -10,8 +10,9 @@
     (herd_bench_redis.c).  It reports IAMAT rates and latencies, what a
     tap costs, WHATSAT against the offline Places server with 0 and 200 ms
     of upstream delay and memory per stored client (this file);
-    propagation to the farthest node and flood cost in generated
-    topologies (herd_bench_spread.c); and the herd against Redis and NATS
+    propagation to the farthest node (herd_bench_spread.c); what an update
+    costs in generated topologies under broadcast = flood and tree
+    (herd_bench_flood.c); and the herd against Redis and NATS
     (herd_bench_rivals.c, herd_bench_redis.c, herd_bench_nats.c).  Prints a table and writes the results as
     JSON.  Not a test: it asserts nothing.  */
 

@@ -128,7 +128,10 @@ typedef struct {
     uint64_t requests;    //  Stop after this many replies (0: no limit)
     double rate;          //  Requests per second in all; 0: closed loop
     const herd_bench_protocol_t *protocol;
-    const char *prefix;  //  Client ids or keys start with it
+    const char *prefix;     //  Client ids or keys start with it
+    const uint16_t *ports;  //  If set, connection i goes to ports[i %
+                            //  port_count] instead of port
+    int port_count;
 } herd_bench_load_config_t;
 
 typedef struct {
@@ -191,7 +194,9 @@ typedef struct {
     uint16_t ports[HERD_BENCH_NODES_MAX];  //  Client ports, once started
     size_t neighbours[HERD_BENCH_NODES_MAX][HERD_BENCH_NODES_MAX];
     size_t degrees[HERD_BENCH_NODES_MAX];
-    uint16_t taps[HERD_BENCH_NODES_MAX];  //  Set before starting: taps
+    uint16_t taps[HERD_BENCH_NODES_MAX];     //  Set before starting: taps
+    uint16_t metrics[HERD_BENCH_NODES_MAX];  //  Set before starting:
+                                             //  metrics pages
     pid_t pids[HERD_BENCH_NODES_MAX];
 } herd_bench_herd_t;
 
@@ -244,6 +249,58 @@ void herd_bench_herd_start (herd_bench_herd_t *self, const char *settings);
 void herd_bench_herd_destroy (herd_bench_herd_t **self_p);
 
 //  ---------------------------------------------------------------------
+//  What a running herd did: its nodes' metrics pages, their CPU time, the
+//  records of their logs (herd_bench_probe.c)
+
+//  The body of http://127.0.0.1:port/metrics (HTTP/1.0), or NULL if it
+//  cannot be had within 2 s.  Caller owns return value.
+char *herd_bench_metrics_page (uint16_t port);
+
+//  The sum of the samples of Prometheus series name in page whose labels
+//  hold label (every sample of it if label is NULL); 0 if there are none.
+double
+herd_bench_metric (const char *page, const char *name, const char *label);
+
+//  CPU time of process pid so far, every thread, user and system, in
+//  microseconds: utime + stime from /proc/PID/stat (whole clock ticks,
+//  10 ms here); -1 if it cannot be read.
+int64_t herd_bench_cpu_stat_us (pid_t pid);
+
+//  The same total to the microsecond: the run time of each of its threads
+//  (/proc/PID/task/TID/schedstat), the figure the kernel divides into
+//  utime and stime; -1 if it cannot be read.
+int64_t herd_bench_cpu_run_us (pid_t pid);
+
+//  Times by sequence number, from the lines of the log at path that hold
+//  needle then "seq=N", and also if not NULL (first line per N wins).
+//  Returns an array indexed by seq (-1: absent) of *size entries.  Caller
+//  owns return value.
+int64_t *herd_bench_log_seq_times (const char *path,
+                                   const char *needle,
+                                   const char *also,
+                                   size_t *size);
+
+//  The lines a log gains, read as they come.
+typedef struct {
+    int fd;             //  The log, opened where it ended
+    char carry[4096];   //  A line not yet ended
+    size_t carry_size;  //  Its bytes
+} herd_bench_tail_t;
+
+//  Follow the log at path from its end.  Returns 0, or -1 if it cannot be
+//  opened.
+int herd_bench_tail_open (herd_bench_tail_t *self, const char *path);
+
+//  Hand every line the log gained since the last call, without its
+//  newline, to on_line with arg; returns how many.  A line longer than
+//  the carry is cut.
+size_t herd_bench_tail_read (herd_bench_tail_t *self,
+                             void (*on_line) (void *arg, const char *line),
+                             void *arg);
+
+void herd_bench_tail_close (herd_bench_tail_t *self);
+
+//  ---------------------------------------------------------------------
 //  The sections in files of their own (the rest are in herd_bench.c)
 
 //  Propagation to the farthest node of the CS 131 herds at 200/s, and at
@@ -255,8 +312,10 @@ void herd_bench_section_propagation (cJSON *report,
                                      int64_t run_ms,
                                      double peak);
 
-//  Flood cost in generated rings, random 4-regular herds and stars of 5
-//  and 20 nodes, and 50 if big_herds.  Into report's "flood".
+//  What an update costs in generated rings, random 4-regular herds and
+//  stars of 5 and 20 nodes, and 50 if big_herds, under broadcast = flood
+//  and broadcast = tree (issue 19), once warmed up, from one origin and
+//  from several in turn.  Into report's "flood".
 void herd_bench_section_flood (cJSON *report,
                                const char *binary,
                                int64_t run_ms,

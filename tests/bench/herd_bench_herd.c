@@ -310,6 +310,9 @@ herd_bench_herd_try_start (herd_bench_herd_t *self,
                  self->names[i], self->ports[i], herd_bench_free_port ());
         if (self->taps[i])
             fprintf (file, "        tap = tcp://127.0.0.1:%u\n", self->taps[i]);
+        if (self->metrics[i])
+            fprintf (file, "        metrics = 127.0.0.1:%u\n",
+                     self->metrics[i]);
     }
     fprintf (file, "links\n");
     for (size_t i = 0; i < self->count; i++)

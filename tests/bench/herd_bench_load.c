@@ -320,9 +320,11 @@ herd_bench_load_run (const herd_bench_load_config_t *config,
     int64_t start = herd_bench_now_us ();
     for (int i = 0; i < config->connections; i++) {
         s_lconn_t *conn = &self.conns[i];
-        conn->fd = herd_bench_connect (config->port);
+        uint16_t port = config->ports ? config->ports[i % config->port_count]
+                                      : config->port;
+        conn->fd = herd_bench_connect (port);
         if (conn->fd == -1) {
-            fprintf (stderr, "bench: cannot connect to %u\n", config->port);
+            fprintf (stderr, "bench: cannot connect to %u\n", port);
             exit (1);
         }
         conn->sent =

@@ -1,61 +1,16 @@
 /*  herd_bench_spread - how updates spread through a herd: propagation to
     the farthest node of the CS 131 herds (from the nodes' own log
     timestamps, one machine, one clock), against ZeroMQ alone and the
-    machine's own stalls; and flood cost in generated topologies  */
+    machine's own stalls (what an update costs in generated topologies is
+    herd_bench_flood.c)  */
 
 #include "herd_bench.h"
-#include "herd_log.h"
 
 #include <czmq.h>
 #include <sched.h>
 
 //  ---------------------------------------------------------------------
 //  Propagation, from the nodes' logs (same machine, same clock)
-
-//  A log line's time (its first word), or -1.
-static int64_t
-s_log_time_us (const char *line)
-{
-    return herd_log_parse_time (line, strcspn (line, " "));
-}
-
-//  Times by sequence number, from lines of path holding needle then
-//  "seq=N" (first line per N wins).  Returns an array indexed by seq
-//  (-1: absent), of *size entries.
-static int64_t *
-s_log_seq_times (const char *path, const char *needle, size_t *size)
-{
-    size_t capacity = 1024;
-    int64_t *times = (int64_t *) malloc (capacity * sizeof (int64_t));
-    for (size_t i = 0; i < capacity; i++)
-        times[i] = -1;
-    FILE *file = fopen (path, "r");
-    char line[4096];
-    while (file && fgets (line, sizeof (line), file)) {
-        const char *found = strstr (line, needle);
-        if (!found)
-            continue;
-        const char *seq = strstr (found, "seq=");
-        if (!seq)
-            continue;
-        size_t n = (size_t) strtoull (seq + 4, NULL, 10);
-        while (n >= capacity) {
-            int64_t *more =
-                (int64_t *) realloc (times, 2 * capacity * sizeof (int64_t));
-            assert (more);  //  A benchmark: out of memory ends it
-            times = more;
-            for (size_t i = capacity; i < 2 * capacity; i++)
-                times[i] = -1;
-            capacity *= 2;
-        }
-        if (times[n] == -1)
-            times[n] = s_log_time_us (line);
-    }
-    if (file)
-        fclose (file);
-    *size = capacity;
-    return times;
-}
 
 typedef struct {
     size_t updates;
@@ -82,8 +37,10 @@ s_spread (herd_bench_herd_t *herd, size_t origin, s_spread_t *spread)
     char *stored =
         zsys_sprintf ("update stored originator=%s seq=", herd->names[origin]);
     size_t sent_size, got_size;
-    int64_t *sent = s_log_seq_times (origin_log, stored, &sent_size);
-    int64_t *got = s_log_seq_times (far_log, from_origin, &got_size);
+    int64_t *sent =
+        herd_bench_log_seq_times (origin_log, stored, NULL, &sent_size);
+    int64_t *got =
+        herd_bench_log_seq_times (far_log, from_origin, NULL, &got_size);
     herd_bench_values_t delays = {0};
     for (size_t n = 0; n < sent_size && n < got_size; n++)
         if (sent[n] >= 0 && got[n] >= 0)
@@ -406,76 +363,4 @@ herd_bench_section_propagation (cJSON *report,
             "longest stop %.1f ms.\n",
             5 * run_ms / 1000, stalls_500us, stalls_1ms,
             (double) stall_longest / 1000);
-}
-
-//  5b: flood cost as the herd grows.
-static herd_bench_herd_t *
-s_generated (const char *binary,
-             const char *shape,
-             size_t nodes,
-             unsigned *seed)
-{
-    herd_bench_herd_t *herd = herd_bench_herd_new (binary);
-    for (size_t i = 0; i < nodes; i++) {
-        char name[32];
-        snprintf (name, sizeof (name), "N%02zu", i);
-        herd_bench_herd_add (herd, name);
-    }
-    if (streq (shape, "ring"))
-        for (size_t i = 0; i < nodes; i++)
-            herd_bench_herd_link (herd, i, (i + 1) % nodes);
-    else if (streq (shape, "star"))
-        for (size_t i = 1; i < nodes; i++)
-            herd_bench_herd_link (herd, 0, i);
-    else {
-        //  Random 4-regular: a ring for connectedness, then random chords
-        //  between nodes of degree < 4 until none can be added
-        for (size_t i = 0; i < nodes; i++)
-            herd_bench_herd_link (herd, i, (i + 1) % nodes);
-        for (int tries = 0; tries < 100000; tries++) {
-            size_t a = (size_t) rand_r (seed) % nodes;
-            size_t b = (size_t) rand_r (seed) % nodes;
-            if (a != b && herd->degrees[a] < 4 && herd->degrees[b] < 4
-                && !herd_bench_herd_linked (herd, a, b))
-                herd_bench_herd_link (herd, a, b);
-        }
-    }
-    return herd;
-}
-
-void
-herd_bench_section_flood (cJSON *report,
-                          const char *binary,
-                          int64_t run_ms,
-                          bool big_herds)
-{
-    printf (
-        "\n## Flood cost as the herd grows\n\n"
-        "200 IAMATs/s for the run at one node (a leaf of the star), "
-        "generated topologies on this machine:\n\n"
-        "| shape | nodes | links | hops | deliveries/update (minimum N-1) | "
-        "p50 | p99 |\n|---|---|---|---|---|---|---|\n");
-    cJSON *rows = cJSON_AddArrayToObject (report, "flood");
-    const char *shapes[] = {"ring", "random-regular", "star"};
-    const size_t sizes[] = {5, 20, 50};
-    unsigned seed = 131;
-    for (int z = 0; z < (big_herds ? 3 : 2); z++)
-        for (int s = 0; s < 3; s++) {
-            herd_bench_herd_t *herd =
-                s_generated (binary, shapes[s], sizes[z], &seed);
-            herd_bench_herd_start (herd, NULL);
-            size_t origin = herd->count - 1;
-            s_spread_t spread;
-            s_paced_spread (herd, origin, 200, 1, run_ms, &spread);
-            printf ("| %s | %zu | %zu | %d | %.2f (%zu) | %" PRId64
-                    " us | %" PRId64 " us |\n",
-                    shapes[s], spread.nodes, spread.links, spread.hops,
-                    spread.messages_per_update, spread.nodes - 1, spread.p50_us,
-                    spread.p99_us);
-            fflush (stdout);
-            cJSON *row = s_spread_json (&spread);
-            cJSON_AddStringToObject (row, "shape", shapes[s]);
-            cJSON_AddItemToArray (rows, row);
-            herd_bench_herd_destroy (&herd);
-        }
 }
