@@ -259,6 +259,56 @@ void herd_test_own_taps (char *path,
                          size_t count,
                          zsock_t **taps);
 
+//  Links of a random 4-regular herd of count nodes names[0..count)
+//  (count even, 6 to 80): a ring and two random perfect matchings that
+//  repeat no link, the same for the same seed.  links[0..2 count) get "A
+//  B" strings (caller frees each); returns how many (2 count).
+size_t herd_test_regular_links (const char *const *names,
+                                size_t count,
+                                unsigned seed,
+                                char **links);
+
+//  An update as the nodes' logs tell it (herd_test_updates).  A node that
+//  took it only as stale held a newer record of its client already.
+typedef struct {
+    size_t originator;      //  Its originator: an index into the logs
+    int64_t stored_us;      //  When it stored it from its client (log time)
+    int64_t everywhere_us;  //  When the last other log that stored it did;
+                            //  0 if one took it neither stored nor stale
+    size_t superseded;      //  Other logs that took it only as stale
+    size_t missing;         //  Other logs that never took it (a node does
+                            //  not pass on what it holds no longer, and
+                            //  does not log a catch-up's records one by one)
+} herd_test_logged_t;
+
+//  What the updates[0..count) stored by their originators from from_us to
+//  before to_us say, those every log took left aside for the times (µs):
+typedef struct {
+    size_t updates;            //  Stored in that time
+    size_t superseded;         //  Of which some log took stale or never
+    size_t unreached;          //  Of which some log never took
+    int64_t last_us;           //  When the last was stored by every log
+                               //  that stored it
+    int64_t longest_us;        //  The longest any took to get there
+    int64_t first_last_us;     //  The same of each originator's first
+    int64_t first_longest_us;  //  (0: none)
+} herd_test_spread_t;
+void herd_test_spread (const herd_test_logged_t *updates,
+                       size_t count,
+                       int64_t from_us,
+                       int64_t to_us,
+                       herd_test_spread_t *spread);
+
+//  Now as the logs stamp it: microseconds since the epoch (wall clock).
+int64_t herd_test_wall_us (void);
+
+//  The updates that the logs at paths[0..count) (one node's each, at most
+//  80) show stored from clients, in the order they were, into *updates_p
+//  (caller frees it).  Returns how many.
+size_t herd_test_updates (const char *const *paths,
+                          size_t count,
+                          herd_test_logged_t **updates_p);
+
 //  A log time, "2026-11-23T16:20:00.123456Z", micros after base.
 void
 herd_test_stamp (char *out, size_t size, struct timespec base, int64_t micros);
