@@ -560,6 +560,15 @@ herd_test_herd_log_count (herd_test_herd_t *self,
     return count;
 }
 
+size_t
+herd_test_herd_log_total (herd_test_herd_t *self, const char *needle)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < self->count; i++)
+        total += herd_test_herd_log_count (self, self->names[i], needle);
+    return total;
+}
+
 bool
 herd_test_herd_log_wait (herd_test_herd_t *self,
                          const char *name,

@@ -134,6 +134,9 @@ size_t herd_test_herd_log_count (herd_test_herd_t *self,
                                  const char *name,
                                  const char *needle);
 
+//  How many times needle appears in every node's log, in all.
+size_t herd_test_herd_log_total (herd_test_herd_t *self, const char *needle);
+
 //  Wait until node name's log holds needle at least count times.
 bool herd_test_herd_log_wait (herd_test_herd_t *self,
                               const char *name,

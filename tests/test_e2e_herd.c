@@ -61,23 +61,13 @@ s_assert_everywhere (herd_test_herd_t *herd,
     free (request);
 }
 
-static size_t
-s_total (herd_test_herd_t *herd, const char *needle)
-{
-    size_t total = 0;
-    for (size_t i = 0; i < herd_test_herd_size (herd); i++)
-        total += herd_test_herd_log_count (herd, herd_test_herd_name (herd, i),
-                                           needle);
-    return total;
-}
-
 //  Herd messages carrying updates that nodes took: each is logged once, as
 //  "update stored from=" or "update stale from=" (proto/monitor.md).
 static size_t
 s_messages (herd_test_herd_t *herd)
 {
-    return s_total (herd, "update stored from=")
-           + s_total (herd, "update stale from=");
+    return herd_test_herd_log_total (herd, "update stored from=")
+           + herd_test_herd_log_total (herd, "update stale from=");
 }
 
 static bool
@@ -85,7 +75,8 @@ s_all_stored (void *arg)
 {
     herd_test_herd_t *herd = (herd_test_herd_t *) arg;
     //  The origin logs "stored originator=", the others "stored from="
-    return s_total (herd, "update stored") == herd_test_herd_size (herd);
+    return herd_test_herd_log_total (herd, "update stored")
+           == herd_test_herd_size (herd);
 }
 
 //  Flooding, and on broadcast trees (whose first update floods too).

@@ -11,49 +11,12 @@
 #define S_DEADLINE 10000
 #define S_NODES    20
 
-//  Links of a random 4-regular-ish herd of count nodes (a ring, then
-//  chords between nodes of degree < 4), the same every run; returns how
-//  many.  Each of links[] is malloc'd.
-static size_t
-s_regular (size_t count, char **links, const char **names)
-{
-    size_t degree[S_NODES] = {0}, made = 0;
-    bool linked[S_NODES][S_NODES] = {{false}};
-    unsigned seed = 131;
-    for (size_t i = 0; i < count; i++) {
-        size_t j = (i + 1) % count;
-        links[made++] = zsys_sprintf ("%s %s", names[i], names[j]);
-        degree[i]++, degree[j]++;
-        linked[i][j] = linked[j][i] = true;
-    }
-    for (int tries = 0; tries < 10000; tries++) {
-        size_t a = (size_t) rand_r (&seed) % count;
-        size_t b = (size_t) rand_r (&seed) % count;
-        if (a == b || degree[a] >= 4 || degree[b] >= 4 || linked[a][b])
-            continue;
-        links[made++] = zsys_sprintf ("%s %s", names[a], names[b]);
-        degree[a]++, degree[b]++;
-        linked[a][b] = linked[b][a] = true;
-    }
-    return made;
-}
-
-static size_t
-s_total (herd_test_herd_t *herd, const char *needle)
-{
-    size_t total = 0;
-    for (size_t i = 0; i < herd_test_herd_size (herd); i++)
-        total += herd_test_herd_log_count (herd, herd_test_herd_name (herd, i),
-                                           needle);
-    return total;
-}
-
 //  Updates taken from a neighbour, stored or not (proto/monitor.md).
 static size_t
 s_deliveries (herd_test_herd_t *herd)
 {
-    return s_total (herd, "update stored from=")
-           + s_total (herd, "update stale from=");
+    return herd_test_herd_log_total (herd, "update stored from=")
+           + herd_test_herd_log_total (herd, "update stale from=");
 }
 
 typedef struct {
@@ -65,7 +28,8 @@ static bool
 s_stored (void *arg)
 {
     s_wait_t *wait = (s_wait_t *) arg;
-    return s_total (wait->herd, "update stored") >= wait->stored;
+    return herd_test_herd_log_total (wait->herd, "update stored")
+           >= wait->stored;
 }
 
 //  An IAMAT at every node in turn, rounds times (new clients each round),
@@ -89,7 +53,7 @@ s_rounds (herd_test_herd_t *herd, int rounds, int *round, size_t *stored)
     s_wait_t wait = {herd, *stored};
     if (!herd_test_wait_until (s_stored, &wait, S_DEADLINE))
         fail_msg ("%zu of %zu update records stored",
-                  s_total (herd, "update stored"), *stored);
+                  herd_test_herd_log_total (herd, "update stored"), *stored);
 }
 
 //  The target: once each originator's tree has formed (its first
@@ -107,7 +71,7 @@ test_a_tree_carries_each_update_about_once_per_node (void **state)
         names[i] = name_text[i];
     }
     char *links[S_NODES * 2];
-    size_t link_count = s_regular (S_NODES, links, names);
+    size_t link_count = herd_test_regular_links (names, S_NODES, 131, links);
     const char *link_text[S_NODES * 2];
     for (size_t i = 0; i < link_count; i++)
         link_text[i] = links[i];
@@ -124,8 +88,8 @@ test_a_tree_carries_each_update_about_once_per_node (void **state)
     printf ("tree: %zu nodes, %zu links: %.2f deliveries per update (N - 1 = "
             "%d), %zu prunes, %zu grafts\n",
             (size_t) S_NODES, link_count, per_update, S_NODES - 1,
-            s_total (herd, "tree prune to="),
-            s_total (herd, "tree graft asked="));
+            herd_test_herd_log_total (herd, "tree prune to="),
+            herd_test_herd_log_total (herd, "tree graft asked="));
     if (per_update > 1.2 * (S_NODES - 1))
         fail_msg ("%.2f deliveries per update", per_update);
     herd_test_herd_destroy (&herd);
@@ -158,8 +122,8 @@ test_a_mixed_herd_carries_every_update (void **state)
         assert_true (s_deliveries (herd) - before <= most);
     }
     assert_int_equal (herd_test_herd_log_count (herd, "A", "tree prune"), 0);
-    assert_int_equal (s_total (herd, "tree prune to=A "), 0);
-    assert_true (s_total (herd, "tree prune to=") > 0);
+    assert_int_equal (herd_test_herd_log_total (herd, "tree prune to=A "), 0);
+    assert_true (herd_test_herd_log_total (herd, "tree prune to=") > 0);
     herd_test_herd_destroy (&herd);
 }
 
