@@ -4,8 +4,8 @@
     Three things, all bounded and pure (no clock: callers pass now_ms; no
     sockets):
     - which updates it has received, by originator: a window of the last
-      HERD_TREE_WINDOW sequences of each originator's latest epoch (older
-      ones count as received), so that a duplicate (the sign of a
+      HERD_TREE_WINDOW sequences of one epoch of each originator (older
+      ones count as received; other epochs are never known), so that a duplicate (the sign of a
       redundant link, answered with PRUNE) and an announcement of an
       update it holds (IHAVE) are told apart in O(1);
     - the updates it stored lately, to answer GRAFTs: the last
@@ -23,6 +23,9 @@
 
 //  Sequences of one originator told apart; older ones count as received.
 #define HERD_TREE_WINDOW (1 << 16)
+//  Updates of an epoch earlier than the window's in a row that make it
+//  the window's (an originator whose clock went back).
+#define HERD_TREE_EARLIER 64
 //  Originators told apart (a herd has at most 256 nodes): each update's
 //  originator roots its own tree.
 #define HERD_TREE_ORIGINATORS 256
@@ -34,9 +37,9 @@
 //  Announcers remembered per missing update, and times it is asked for.
 #define HERD_TREE_ANNOUNCERS 4
 #define HERD_TREE_ASKS       3
-//  Missing updates remembered at most (more announcements are ignored:
-//  catch-up brings what they named).
-#define HERD_TREE_MISSING_MAX 65536
+//  Missing updates remembered at most (past it, an announcement is lost
+//  at once: catch-up brings what it named).
+#define HERD_TREE_MISSING_MAX 16384
 
 typedef struct _herd_tree_t herd_tree_t;
 
@@ -48,9 +51,18 @@ typedef void (herd_tree_ask_fn) (void *arg,
                                  uint64_t epoch,
                                  uint64_t sequence);
 
+//  Updates neighbour peer announced never came (asked for
+//  HERD_TREE_ASKS times, or too many missing to remember): the node asks
+//  it for its records (catch-up, proto/herd.md section 5).
+typedef void (herd_tree_lost_fn) (void *arg, void *peer);
+
 //  Create an empty tree state; missing updates are asked for graft_ms (at
-//  least 1) after their first announcement, through fn.
-herd_tree_t *herd_tree_new (int64_t graft_ms, herd_tree_ask_fn *fn, void *arg);
+//  least 1) after their first announcement, through ask; those that never
+//  come go to lost.
+herd_tree_t *herd_tree_new (int64_t graft_ms,
+                            herd_tree_ask_fn *ask,
+                            herd_tree_lost_fn *lost,
+                            void *arg);
 
 //  Destroy it; accepts NULL, sets *self_p to NULL.
 void herd_tree_destroy (herd_tree_t **self_p);
@@ -61,8 +73,10 @@ void herd_tree_destroy (herd_tree_t **self_p);
 int herd_tree_originator (herd_tree_t *self, const char *originator);
 
 //  Note that we received update (originator, epoch, sequence).  Returns
-//  true if we had received it before (or it is older than the window, or
-//  of an older epoch of its originator).
+//  true if we had received it before (or it is older than the window).
+//  An update of an epoch earlier than the window's is neither noted nor a
+//  duplicate, unless HERD_TREE_EARLIER came in a row: then that epoch
+//  gets a new window.
 bool herd_tree_receive (herd_tree_t *self,
                         const char *originator,
                         uint64_t epoch,
@@ -82,16 +96,21 @@ void herd_tree_keep (herd_tree_t *self,
                      herd_span_t payload);
 
 //  The payload of a kept update, valid until the next herd_tree_keep;
-//  false if it is not kept (any more).
+//  false if it is not kept (any more), or if mark is not 0 and a find of
+//  the same mark found it already (a GRAFT naming an update twice gets it
+//  once).  O(1).
 bool herd_tree_find (herd_tree_t *self,
                      const char *originator,
                      uint64_t epoch,
                      uint64_t sequence,
+                     uint64_t mark,
                      herd_span_t *payload);
 
 //  Neighbour peer announced an update: unless we have received it, it is
 //  asked for between now_ms + graft_ms and now_ms + 2 * graft_ms (at
-//  random), of its first announcer; then of the next one every graft_ms.
+//  random), of its first announcer; then of the next one every graft_ms;
+//  then it is lost (of its first announcer).  Past HERD_TREE_MISSING_MAX
+//  missing, it is lost at once.
 void herd_tree_announced (herd_tree_t *self,
                           void *peer,
                           const char *originator,
@@ -99,8 +118,10 @@ void herd_tree_announced (herd_tree_t *self,
                           uint64_t sequence,
                           int64_t now_ms);
 
-//  Ask for the missing updates whose time has come (through fn), and
-//  forget those received meanwhile.  Returns how many were asked for.
+//  Ask for the missing updates whose time has come (through ask), give up
+//  on those asked for HERD_TREE_ASKS times (through lost, once per
+//  announcer), and forget those received meanwhile.  Returns how many
+//  were asked for.
 size_t herd_tree_expire (herd_tree_t *self, int64_t now_ms);
 
 //  Updates announced and not yet received, and those given up on (asked

@@ -496,8 +496,8 @@ herd_node_new (herd_topo_t *topo,
     herd_table_set_limit (self->table, self->settings.max_clients);
     self->acks =
         herd_ack_new (self->settings.ack_hold_ms, herd_node_on_released, self);
-    self->tree =
-        herd_tree_new (self->settings.graft_ms, herd_node_tree_ask, self);
+    self->tree = herd_tree_new (self->settings.graft_ms, herd_node_tree_ask,
+                                herd_node_tree_lost, self);
     if (s_open_places (self) || s_open_state (self) || s_open_signals (self)
         || s_open_front (self, (size_t) index) || s_open_metrics (self)
         || s_open_tap (self) || s_open_herd (self, (size_t) index)) {

@@ -131,6 +131,17 @@ herd_node_tree_ask (void *arg,
 }
 
 void
+herd_node_tree_lost (void *arg, void *peer)
+{
+    herd_node_t *self = (herd_node_t *) arg;
+    herd_log_printf (self->log, "notice",
+                     "tree: updates %s announced never came; asking it for "
+                     "its records",
+                     herd_peer_neighbour ((herd_peer_t *) peer));
+    herd_peer_resync ((herd_peer_t *) peer, zclock_mono ());
+}
+
+void
 herd_node_tree_tick (herd_node_t *self, int64_t now)
 {
     size_t asked = herd_tree_expire (self->tree, now);
@@ -141,36 +152,60 @@ herd_node_tree_tick (herd_node_t *self, int64_t now)
 }
 
 //  The updates an IHAVE or GRAFT names, each as originator, epoch and
-//  sequence (an update of a node of ours): fn for each.  Returns how many
-//  it named, or -1 if it was malformed (logged, counted).
+//  sequence: fn for each that names a node of ours.  Those that do not
+//  are dropped, and so is the rest of a malformed message (proto/herd.md,
+//  section 2): logged and counted.  Returns how many went to fn.
 typedef void (s_id_fn) (herd_node_t *self,
                         herd_peer_t *peer,
                         const char *originator,
                         uint64_t epoch,
                         uint64_t sequence);
 
+//  A refusal of what peer sent: counted, logged.
 static void
+s_refuse (herd_node_t *self,
+          herd_peer_t *peer,
+          herd_wire_t *wire,
+          const char *what)
+{
+    self->stats.refused++;
+    herd_log_printf (self->log, "warning",
+                     "%.*s from %s: %s; %" PRIu64 " refused so far",
+                     (int) wire->name.size, wire->name.data,
+                     herd_peer_neighbour (peer), what, self->stats.refused);
+}
+
+static size_t
 s_each_id (herd_node_t *self, herd_peer_t *peer, herd_wire_t *wire, s_id_fn *fn)
 {
+    size_t taken = 0, strangers = 0;
     for (size_t index = 0; index < wire->count; index++) {
-        const char *reason = "not a node of ours";
-        char originator[HERD_WIRE_NAME_MAX + 1];
-        if ((index > 0 && herd_wire_next_update (wire, index, &reason) == -1)
-            || wire->originator.size > HERD_WIRE_NAME_MAX) {
-            self->stats.refused++;
-            herd_log_printf (self->log, "warning",
-                             "%.*s from %s dropped from the %zuth of %zu on: "
-                             "%s; %" PRIu64 " refused so far",
-                             (int) wire->name.size, wire->name.data,
-                             herd_peer_neighbour (peer), index + 1,
-                             (size_t) wire->count, reason, self->stats.refused);
-            return;
+        const char *reason = NULL;
+        if (index > 0 && herd_wire_next_update (wire, index, &reason) == -1) {
+            char what[128];
+            snprintf (what, sizeof (what),
+                      "dropped from the %zuth of %zu on: %s", index + 1,
+                      (size_t) wire->count, reason);
+            s_refuse (self, peer, wire, what);
+            break;
         }
+        char originator[HERD_WIRE_NAME_MAX + 1];
         memcpy (originator, wire->originator.data, wire->originator.size);
         originator[wire->originator.size] = 0;
-        if (herd_topo_node_index (self->topo, originator) >= 0)
+        if (herd_topo_node_index (self->topo, originator) < 0)
+            strangers++;
+        else {
             fn (self, peer, originator, wire->epoch, wire->sequence);
+            taken++;
+        }
     }
+    if (strangers) {
+        char what[64];
+        snprintf (what, sizeof (what), "%zu updates of no node of ours dropped",
+                  strangers);
+        s_refuse (self, peer, wire, what);
+    }
+    return taken;
 }
 
 static void
@@ -195,7 +230,8 @@ s_asked (herd_node_t *self,
 {
     herd_span_t payload;
     herd_peer_grafted (peer, herd_tree_originator (self->tree, originator));
-    if (herd_tree_find (self->tree, originator, epoch, sequence, &payload))
+    if (herd_tree_find (self->tree, originator, epoch, sequence, self->grafts,
+                        &payload))
         herd_peer_queue (peer, originator, epoch, sequence, self->name,
                          payload);
     else
@@ -211,8 +247,10 @@ herd_node_tree_message (herd_node_t *self, herd_peer_t *peer, herd_wire_t *wire)
             char originator[HERD_WIRE_NAME_MAX + 1];
             memcpy (originator, wire->originator.data, wire->originator.size);
             originator[wire->originator.size] = 0;
-            if (herd_topo_node_index (self->topo, originator) < 0)
-                break;  //  Of no node of ours
+            if (herd_topo_node_index (self->topo, originator) < 0) {
+                s_refuse (self, peer, wire, "of no node of ours: dropped");
+                break;
+            }
             herd_peer_pruned (peer,
                               herd_tree_originator (self->tree, originator));
             herd_log_printf (self->log, "info",
@@ -227,6 +265,7 @@ herd_node_tree_message (herd_node_t *self, herd_peer_t *peer, herd_wire_t *wire)
             break;
         case HERD_WIRE_GRAFT: {
             uint64_t missed = self->stats.grafts_missed;
+            self->grafts++;  //  Each update it names goes once
             s_each_id (self, peer, wire, s_asked);
             herd_log_printf (
                 self->log, "info",

@@ -59,6 +59,7 @@ struct _herd_node_t {
     uint64_t slots;     //  Held-reply mask bits the peers use
     herd_ack_t *acks;   //  IAMAT replies waiting for ACKs
     herd_tree_t *tree;  //  The broadcast tree's memory (broadcast = tree)
+    uint64_t grafts;    //  GRAFTs taken: each one's mark (herd_tree_find)
     int ack_timer;      //  Ticking while acks holds any, else -1
     zactor_t *places;   //  The Places worker
     int places_thread;  //  Its thread (herd_places_join)
@@ -172,5 +173,9 @@ void herd_node_tree_ask (void *arg,
                          uint64_t epoch,
                          uint64_t sequence);
 void herd_node_tree_tick (herd_node_t *self, int64_t now);
+
+//  Updates a neighbour announced never came: ask it for its records
+//  (herd_tree_lost_fn).
+void herd_node_tree_lost (void *arg, void *peer);
 
 #endif

@@ -155,9 +155,10 @@ herd_peer_up (herd_peer_t *self)
 }
 
 //  Send a tree message of command (PRUNE, IHAVE, GRAFT) naming ids
-//  updates; *msg_p is consumed.  Counted if the link took it; lost while
-//  the link goes down (it comes back eager, and catch-up brings what an
-//  IHAVE named).
+//  updates; *msg_p is consumed.  Counted if the link took it.  Lost while
+//  the link is down: it comes back eager, and catch-up brings what an
+//  IHAVE named.  A PRUNE lost is said again (herd_peer_prune), a GRAFT
+//  lost is asked again or lost (herd_tree).
 static void
 s_send_counted (herd_peer_t *self,
                 herd_stats_tree_command_t command,
@@ -165,10 +166,20 @@ s_send_counted (herd_peer_t *self,
                 size_t ids)
 {
     size_t bytes = zmsg_content_size (*msg_p);
-    if (herd_link_send (self->link, msg_p) == 0 && self->tree_sent) {
-        self->tree_sent[command].messages++;
-        self->tree_sent[command].bytes += bytes;
-        self->tree_sent[command].ids += ids;
+    if (herd_link_send (self->link, msg_p) == 0) {
+        if (self->tree_sent) {
+            self->tree_sent[command].messages++;
+            self->tree_sent[command].bytes += bytes;
+            self->tree_sent[command].ids += ids;
+        }
+    } else if (command == HERD_STATS_IHAVE && herd_link_up (self->link)) {
+        //  Refused on a live link (its queue is full): what it named may
+        //  reach that neighbour no other way, as for updates lost
+        herd_log_printf (self->log, "error",
+                         "announcements lost for %s: its queue is full (%zu "
+                         "updates); it gets our records again",
+                         herd_link_neighbour (self->link), ids);
+        self->owes_snapshot = true;
     }
     zmsg_destroy (msg_p);
 }

@@ -5,11 +5,16 @@
 
 #include <czmq.h>
 
+//  Announcers given up on in one expiry, at most (a node of a herd of 256
+//  has 255 neighbours).
+#define HERD_TREE_LOST_MAX 256
+
 //  The updates received of one originator: sequences below base count as
 //  received; bit (sequence % HERD_TREE_WINDOW) says for the others.
 typedef struct {
-    int index;  //  The originator's number
-    uint64_t epoch;
+    int index;       //  The originator's number
+    uint64_t epoch;  //  Its life the window is of
+    size_t earlier;  //  Updates of an earlier epoch in a row since
     uint64_t base;
     uint64_t bits[HERD_TREE_WINDOW / 64];
 } s_window_t;
@@ -21,7 +26,13 @@ typedef struct {
     uint64_t sequence;
     char *payload;
     size_t size;
+    uint32_t hash;  //  Of its identity, for the index
+    uint64_t mark;  //  Of the last find that found it
 } s_kept_t;
+
+//  The index of the kept updates: open addressing, linear probing, each
+//  slot a ring position + 1 (0: empty), at most half full.
+#define S_INDEX_SLOTS (2 * HERD_TREE_KEEP)
 
 //  An update announced that we lack.
 typedef struct {
@@ -37,9 +48,11 @@ typedef struct {
 struct _herd_tree_t {
     int64_t graft_ms;
     herd_tree_ask_fn *ask;
+    herd_tree_lost_fn *lost;
     void *arg;
     zhashx_t *windows;  //  s_window_t by originator
     s_kept_t *kept;     //  A ring of HERD_TREE_KEEP
+    uint32_t *index;    //  S_INDEX_SLOTS: where each is in the ring
     size_t kept_next;   //  Where the next goes
     size_t kept_count;
     size_t kept_bytes;
@@ -49,15 +62,21 @@ struct _herd_tree_t {
 };
 
 herd_tree_t *
-herd_tree_new (int64_t graft_ms, herd_tree_ask_fn *fn, void *arg)
+herd_tree_new (int64_t graft_ms,
+               herd_tree_ask_fn *ask,
+               herd_tree_lost_fn *lost,
+               void *arg)
 {
+    assert (ask && lost);
     herd_tree_t *self = (herd_tree_t *) zmalloc (sizeof (herd_tree_t));
-    self->graft_ms = graft_ms;
-    self->ask = fn;
+    self->graft_ms = graft_ms > 0 ? graft_ms : 1;
+    self->ask = ask;
+    self->lost = lost;
     self->arg = arg;
     self->windows = zhashx_new ();
     zhashx_set_destructor (self->windows, (zhashx_destructor_fn *) zstr_free);
     self->kept = (s_kept_t *) zmalloc (HERD_TREE_KEEP * sizeof (s_kept_t));
+    self->index = (uint32_t *) zmalloc (S_INDEX_SLOTS * sizeof (uint32_t));
     self->missing = zhashx_new ();
     zhashx_set_destructor (self->missing, (zhashx_destructor_fn *) zstr_free);
     self->random = (uint64_t) zclock_usecs () | 1;
@@ -75,6 +94,7 @@ herd_tree_destroy (herd_tree_t **self_p)
         for (size_t i = 0; i < HERD_TREE_KEEP; i++)
             free (self->kept[i].payload);
         free (self->kept);
+        free (self->index);
         free (self);
         *self_p = NULL;
     }
@@ -96,12 +116,17 @@ s_bit (const s_window_t *window, uint64_t sequence)
 }
 
 //  Received already, by the window alone: -1 no, 1 yes, 0 ask the bit.
+//  An update of another epoch than the window's is never known: a later
+//  one starts a new window; an earlier one (its originator's clock went
+//  back, or a peer named an epoch to come) is passed on as flooding would,
+//  never taken for a duplicate, until HERD_TREE_EARLIER of them in a row
+//  make it the window's.
 static int
 s_judge (const s_window_t *window, uint64_t epoch, uint64_t sequence)
 {
-    if (!window || epoch > window->epoch)
+    if (!window || epoch != window->epoch)
         return -1;
-    if (epoch < window->epoch || sequence < window->base)
+    if (sequence < window->base)
         return 1;
     if (sequence >= window->base + HERD_TREE_WINDOW)
         return -1;
@@ -159,12 +184,16 @@ herd_tree_receive (herd_tree_t *self,
     s_window_t *window = s_window (self, originator, epoch, sequence);
     if (!window)
         return false;  //  Past the originators we tell apart: flooded
-    if (epoch > window->epoch) {
-        //  It restarted: a new life, a new window
+    if (epoch < window->epoch && ++window->earlier < HERD_TREE_EARLIER)
+        return false;
+    if (epoch != window->epoch) {
+        //  A new life (or the earlier one, HERD_TREE_EARLIER times in a
+        //  row): a new window
         memset (window->bits, 0, sizeof (window->bits));
         window->epoch = epoch;
         window->base = s_base_for (sequence);
     }
+    window->earlier = 0;
     int judged = s_judge (window, epoch, sequence);
     if (judged > 0)
         return true;
@@ -186,12 +215,57 @@ herd_tree_receive (herd_tree_t *self,
     return had;
 }
 
+//  An update's identity, hashed (FNV-1a, then the stamp mixed in).
+static uint32_t
+s_hash (const char *originator, uint64_t epoch, uint64_t sequence)
+{
+    uint64_t hash = 14695981039346656037ull;
+    for (const char *c = originator; *c; c++)
+        hash = (hash ^ (byte) *c) * 1099511628211ull;
+    hash ^= epoch * 0x9e3779b97f4a7c15ull;
+    hash ^= sequence * 0xc2b2ae3d27d4eb4full;
+    return (uint32_t) (hash ^ (hash >> 32));
+}
+
+//  The index slot of the kept update at ring position at.
+static size_t
+s_slot_of (herd_tree_t *self, size_t at)
+{
+    size_t slot = self->kept[at].hash % S_INDEX_SLOTS;
+    while (self->index[slot] != at + 1)
+        slot = (slot + 1) % S_INDEX_SLOTS;
+    return slot;
+}
+
+//  Take slot out of the index, moving up the entries after it that
+//  would not be found past the hole (backward shift).
+static void
+s_unindex (herd_tree_t *self, size_t slot)
+{
+    size_t next = slot;
+    while (true) {
+        next = (next + 1) % S_INDEX_SLOTS;
+        if (!self->index[next])
+            break;
+        size_t home = self->kept[self->index[next] - 1].hash % S_INDEX_SLOTS;
+        //  Does home lie cyclically in (slot, next]?  Then it stays.
+        bool stays = slot <= next ? (home > slot && home <= next)
+                                  : (home > slot || home <= next);
+        if (!stays) {
+            self->index[slot] = self->index[next];
+            slot = next;
+        }
+    }
+    self->index[slot] = 0;
+}
+
 //  Drop the oldest kept update.
 static void
 s_drop_oldest (herd_tree_t *self)
 {
     size_t oldest =
         (self->kept_next + HERD_TREE_KEEP - self->kept_count) % HERD_TREE_KEEP;
+    s_unindex (self, s_slot_of (self, oldest));
     s_kept_t *kept = &self->kept[oldest];
     self->kept_bytes -= kept->size;
     free (kept->payload);
@@ -215,34 +289,44 @@ herd_tree_keep (herd_tree_t *self,
            && (self->kept_count == HERD_TREE_KEEP
                || self->kept_bytes + payload.size > HERD_TREE_KEEP_BYTES))
         s_drop_oldest (self);
-    s_kept_t *kept = &self->kept[self->kept_next];
+    size_t at = self->kept_next;
+    s_kept_t *kept = &self->kept[at];
     memcpy (kept->originator, originator, size + 1);
     kept->epoch = epoch;
     kept->sequence = sequence;
-    kept->payload = (char *) malloc (payload.size ? payload.size : 1);
-    assert (kept->payload);
+    kept->payload = (char *) zmalloc (payload.size ? payload.size : 1);
     memcpy (kept->payload, payload.data, payload.size);
     kept->size = payload.size;
+    kept->hash = s_hash (originator, epoch, sequence);
+    kept->mark = 0;
+    size_t slot = kept->hash % S_INDEX_SLOTS;
+    while (self->index[slot])
+        slot = (slot + 1) % S_INDEX_SLOTS;
+    self->index[slot] = (uint32_t) at + 1;
     self->kept_bytes += payload.size;
     self->kept_next = (self->kept_next + 1) % HERD_TREE_KEEP;
     self->kept_count++;
 }
 
-//  Newest first: what is asked for is recent.  O(kept) at worst; GRAFTs
-//  are rare (a tree repairing itself).
+//  O(1): through the index.
 bool
 herd_tree_find (herd_tree_t *self,
                 const char *originator,
                 uint64_t epoch,
                 uint64_t sequence,
+                uint64_t mark,
                 herd_span_t *payload)
 {
     assert (self && originator && payload);
-    for (size_t n = 1; n <= self->kept_count; n++) {
-        s_kept_t *kept = &self->kept[(self->kept_next + HERD_TREE_KEEP - n)
-                                     % HERD_TREE_KEEP];
-        if (kept->sequence == sequence && kept->epoch == epoch
-            && streq (kept->originator, originator)) {
+    uint32_t hash = s_hash (originator, epoch, sequence);
+    for (size_t slot = hash % S_INDEX_SLOTS; self->index[slot];
+         slot = (slot + 1) % S_INDEX_SLOTS) {
+        s_kept_t *kept = &self->kept[self->index[slot] - 1];
+        if (kept->hash == hash && kept->sequence == sequence
+            && kept->epoch == epoch && streq (kept->originator, originator)) {
+            if (mark && kept->mark == mark)
+                return false;  //  Found by this search already
+            kept->mark = mark;
             payload->data = kept->payload;
             payload->size = kept->size;
             return true;
@@ -271,6 +355,7 @@ s_key (char *key, const char *originator, uint64_t epoch, uint64_t sequence)
               originator, epoch, sequence);
 }
 
+
 void
 herd_tree_announced (herd_tree_t *self,
                      void *peer,
@@ -287,8 +372,11 @@ herd_tree_announced (herd_tree_t *self,
     s_key (key, originator, epoch, sequence);
     s_missing_t *missing = (s_missing_t *) zhashx_lookup (self->missing, key);
     if (!missing) {
-        if (zhashx_size (self->missing) >= HERD_TREE_MISSING_MAX)
+        if (zhashx_size (self->missing) >= HERD_TREE_MISSING_MAX) {
+            self->given_up++;
+            self->lost (self->arg, peer);
             return;
+        }
         missing = (s_missing_t *) zmalloc (sizeof (s_missing_t));
         strcpy (missing->originator, originator);
         missing->epoch = epoch;
@@ -303,6 +391,17 @@ herd_tree_announced (herd_tree_t *self,
         missing->announcers[missing->count++] = peer;
 }
 
+//  Add peer to lost[0..*count) unless it is there.
+static void
+s_add_lost (void **lost, size_t *count, void *peer)
+{
+    for (size_t i = 0; i < *count; i++)
+        if (lost[i] == peer)
+            return;
+    if (*count < HERD_TREE_LOST_MAX)
+        lost[(*count)++] = peer;
+}
+
 size_t
 herd_tree_expire (herd_tree_t *self, int64_t now_ms)
 {
@@ -311,6 +410,8 @@ herd_tree_expire (herd_tree_t *self, int64_t now_ms)
         return 0;
     size_t asked = 0;
     zlist_t *done = zlist_new ();
+    void *lost[HERD_TREE_LOST_MAX];  //  Announcers of updates given up
+    size_t lost_count = 0;
     for (s_missing_t *missing = (s_missing_t *) zhashx_first (self->missing);
          missing; missing = (s_missing_t *) zhashx_next (self->missing)) {
         bool received = herd_tree_received (self, missing->originator,
@@ -321,6 +422,10 @@ herd_tree_expire (herd_tree_t *self, int64_t now_ms)
             || missing->asks >= HERD_TREE_ASKS) {
             if (!received)
                 self->given_up++;
+            //  Not with no announcer left: its links went down, and the
+            //  node asked its other neighbours for their records then
+            if (!received && missing->count)
+                s_add_lost (lost, &lost_count, missing->announcers[0]);
             zlist_append (done, missing);
             continue;
         }
@@ -339,6 +444,8 @@ herd_tree_expire (herd_tree_t *self, int64_t now_ms)
         zhashx_delete (self->missing, key);
     }
     zlist_destroy (&done);
+    for (size_t i = 0; i < lost_count; i++)
+        self->lost (self->arg, lost[i]);
     return asked;
 }
 

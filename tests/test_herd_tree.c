@@ -9,12 +9,14 @@
 
 #define S_GRAFT_MS 30
 
-//  What the tree asked for, in order.
+//  What the tree asked for, in order, and whom it gave up on.
 typedef struct {
     void *peer[64];
     char originator[64][HERD_WIRE_NAME_MAX + 1];
     uint64_t sequence[64];
     size_t count;
+    void *lost[64];
+    size_t lost_count;
 } s_asks_t;
 
 static void
@@ -33,11 +35,19 @@ s_ask (void *arg,
 }
 
 static void
+s_lost (void *arg, void *peer)
+{
+    s_asks_t *asks = (s_asks_t *) arg;
+    assert_true (asks->lost_count < 64);
+    asks->lost[asks->lost_count++] = peer;
+}
+
+static void
 test_new_and_destroy (void **state)
 {
     (void) state;
     s_asks_t asks = {0};
-    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
     assert_non_null (tree);
     herd_tree_destroy (&tree);
     assert_null (tree);
@@ -52,7 +62,7 @@ test_receive_tells_duplicates (void **state)
 {
     (void) state;
     s_asks_t asks = {0};
-    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
     assert_false (herd_tree_received (tree, "Clark", 5, 10));
     assert_false (herd_tree_receive (tree, "Clark", 5, 10));
     assert_true (herd_tree_received (tree, "Clark", 5, 10));
@@ -62,10 +72,12 @@ test_receive_tells_duplicates (void **state)
     assert_false (herd_tree_receive (tree, "Clark", 5, 11));
     assert_false (herd_tree_receive (tree, "Juzang", 5, 10));
     assert_true (herd_tree_receive (tree, "Clark", 5, 11));
-    //  An older life of Clark's; a newer one starts afresh
-    assert_true (herd_tree_receive (tree, "Clark", 4, 99));
+    //  A newer life of Clark's starts afresh; an older one is never known
+    //  (so never a duplicate): a peer may have named an epoch to come
     assert_false (herd_tree_receive (tree, "Clark", 6, 10));
-    assert_true (herd_tree_received (tree, "Clark", 5, 10000));
+    assert_false (herd_tree_receive (tree, "Clark", 5, 10));
+    assert_false (herd_tree_receive (tree, "Clark", 5, 10));
+    assert_false (herd_tree_received (tree, "Clark", 5, 10));
     assert_false (herd_tree_received (tree, "Clark", 6, 11));
     //  The window slides: what it leaves behind counts as received, what
     //  it keeps is still told apart
@@ -83,6 +95,31 @@ test_receive_tells_duplicates (void **state)
     herd_tree_destroy (&tree);
 }
 
+//  Found in review: a stale AT naming an epoch far ahead made every real
+//  update of that originator count as received (pruned, its IHAVEs
+//  ignored) at that node for good.  An earlier epoch is now never known,
+//  and HERD_TREE_EARLIER of its updates in a row make it the window's.
+static void
+test_an_epoch_ahead_does_not_stop_the_real_one (void **state)
+{
+    (void) state;
+    s_asks_t asks = {0};
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
+    assert_false (herd_tree_receive (tree, "Clark", 5, 1));
+    assert_false (herd_tree_receive (tree, "Clark", 1ull << 62, 1));
+    uint64_t n = 2;
+    for (; n < 1 + HERD_TREE_EARLIER; n++) {
+        //  Each the first time it comes, as far as the window knows
+        assert_false (herd_tree_receive (tree, "Clark", 5, n));
+        assert_false (herd_tree_received (tree, "Clark", 5, n));
+    }
+    //  Adopted: duplicates are told apart again
+    assert_false (herd_tree_receive (tree, "Clark", 5, n));
+    assert_true (herd_tree_receive (tree, "Clark", 5, n));
+    assert_true (herd_tree_received (tree, "Clark", 5, n));
+    herd_tree_destroy (&tree);
+}
+
 //  Each originator gets a number at first sight, kept; past
 //  HERD_TREE_ORIGINATORS there is none, and its updates never count as
 //  duplicates (they are flooded).
@@ -91,7 +128,7 @@ test_originators_are_numbered (void **state)
 {
     (void) state;
     s_asks_t asks = {0};
-    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
     assert_int_equal (herd_tree_originator (tree, "Clark"), 0);
     assert_int_equal (herd_tree_originator (tree, "Juzang"), 1);
     assert_int_equal (herd_tree_originator (tree, "Clark"), 0);
@@ -116,24 +153,25 @@ test_kept_updates_answer_grafts (void **state)
 {
     (void) state;
     s_asks_t asks = {0};
-    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
     herd_span_t found;
-    assert_false (herd_tree_find (tree, "Clark", 1, 1, &found));
+    assert_false (herd_tree_find (tree, "Clark", 1, 1, 0, &found));
     herd_span_t line = {"AT Clark +0.1 kiwi +1-1 5", 25};
     herd_tree_keep (tree, "Clark", 1, 1, line);
-    assert_true (herd_tree_find (tree, "Clark", 1, 1, &found));
+    assert_true (herd_tree_find (tree, "Clark", 1, 1, 0, &found));
     assert_int_equal (found.size, 25);
     assert_memory_equal (found.data, line.data, 25);
-    assert_false (herd_tree_find (tree, "Clark", 2, 1, &found));
-    assert_false (herd_tree_find (tree, "Juzang", 1, 1, &found));
+    assert_false (herd_tree_find (tree, "Clark", 2, 1, 0, &found));
+    assert_false (herd_tree_find (tree, "Juzang", 1, 1, 0, &found));
     //  The oldest go first
     for (uint64_t n = 2; n <= HERD_TREE_KEEP; n++)
         herd_tree_keep (tree, "Clark", 1, n, line);
-    assert_true (herd_tree_find (tree, "Clark", 1, 1, &found));
+    assert_true (herd_tree_find (tree, "Clark", 1, 1, 0, &found));
     herd_tree_keep (tree, "Clark", 1, HERD_TREE_KEEP + 1, line);
-    assert_false (herd_tree_find (tree, "Clark", 1, 1, &found));
-    assert_true (herd_tree_find (tree, "Clark", 1, 2, &found));
-    assert_true (herd_tree_find (tree, "Clark", 1, HERD_TREE_KEEP + 1, &found));
+    assert_false (herd_tree_find (tree, "Clark", 1, 1, 0, &found));
+    assert_true (herd_tree_find (tree, "Clark", 1, 2, 0, &found));
+    assert_true (
+        herd_tree_find (tree, "Clark", 1, HERD_TREE_KEEP + 1, 0, &found));
     //  Bytes: large updates push out many small ones
     size_t size = HERD_TREE_KEEP_ONE;
     char *big = (char *) zmalloc (size);
@@ -141,17 +179,46 @@ test_kept_updates_answer_grafts (void **state)
     size_t fit = HERD_TREE_KEEP_BYTES / size;
     for (uint64_t n = 1; n <= fit; n++)
         herd_tree_keep (tree, "Juzang", 1, n, large);
-    assert_true (herd_tree_find (tree, "Juzang", 1, 1, &found));
+    assert_true (herd_tree_find (tree, "Juzang", 1, 1, 0, &found));
     assert_int_equal (found.size, size);
-    assert_false (herd_tree_find (tree, "Clark", 1, 2, &found));
+    assert_false (herd_tree_find (tree, "Clark", 1, 2, 0, &found));
     herd_tree_keep (tree, "Juzang", 1, fit + 1, large);
-    assert_false (herd_tree_find (tree, "Juzang", 1, 1, &found));
-    assert_true (herd_tree_find (tree, "Juzang", 1, fit + 1, &found));
+    assert_false (herd_tree_find (tree, "Juzang", 1, 1, 0, &found));
+    assert_true (herd_tree_find (tree, "Juzang", 1, fit + 1, 0, &found));
     //  One too large is not kept
     herd_span_t huge = {big, size + 1};
     herd_tree_keep (tree, "Juzang", 1, fit + 2, huge);
-    assert_false (herd_tree_find (tree, "Juzang", 1, fit + 2, &found));
+    assert_false (herd_tree_find (tree, "Juzang", 1, fit + 2, 0, &found));
     free (big);
+    herd_tree_destroy (&tree);
+}
+
+//  The index finds every kept update however the ring turned, and a mark
+//  finds each once.
+static void
+test_the_index_finds_each_kept_update (void **state)
+{
+    (void) state;
+    s_asks_t asks = {0};
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
+    herd_span_t line = {"AT x", 4}, found;
+    const char *names[] = {"Clark", "Juzang", "Bernard"};
+    uint64_t total = 3 * HERD_TREE_KEEP + 17;
+    for (uint64_t n = 1; n <= total; n++)
+        herd_tree_keep (tree, names[n % 3], n % 5, n, line);
+    for (uint64_t n = 1; n <= total; n++)
+        assert_int_equal (
+            herd_tree_find (tree, names[n % 3], n % 5, n, 0, &found),
+            n > total - HERD_TREE_KEEP);
+    uint64_t last = total;
+    assert_true (
+        herd_tree_find (tree, names[last % 3], last % 5, last, 7, &found));
+    assert_false (
+        herd_tree_find (tree, names[last % 3], last % 5, last, 7, &found));
+    assert_true (
+        herd_tree_find (tree, names[last % 3], last % 5, last, 8, &found));
+    assert_true (
+        herd_tree_find (tree, names[last % 3], last % 5, last, 0, &found));
     herd_tree_destroy (&tree);
 }
 
@@ -163,7 +230,7 @@ test_missing_updates_are_asked_for (void **state)
 {
     (void) state;
     s_asks_t asks = {0};
-    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
     int a, b;  //  Two neighbours, by address
     herd_tree_receive (tree, "Clark", 1, 1);
     herd_tree_announced (tree, &a, "Clark", 1, 1, 1000);  //  Received
@@ -190,10 +257,14 @@ test_missing_updates_are_asked_for (void **state)
     assert_int_equal (herd_tree_expire (tree, now + 2 * S_GRAFT_MS), 1);
     assert_ptr_equal (asks.peer[2], &a);
     assert_int_equal (herd_tree_given_up (tree), 0);
+    assert_int_equal (asks.lost_count, 0);
     assert_int_equal (herd_tree_expire (tree, now + 3 * S_GRAFT_MS), 0);
     assert_int_equal (asks.count, HERD_TREE_ASKS);
     assert_int_equal (herd_tree_given_up (tree), 1);
     assert_int_equal (herd_tree_missing (tree), 0);
+    //  Lost: its first announcer is asked for its records
+    assert_int_equal (asks.lost_count, 1);
+    assert_ptr_equal (asks.lost[0], &a);
     herd_tree_destroy (&tree);
 }
 
@@ -203,7 +274,7 @@ test_a_neighbour_gone_is_forgotten (void **state)
 {
     (void) state;
     s_asks_t asks = {0};
-    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
     int a, b;
     herd_tree_announced (tree, &a, "Clark", 1, 1, 0);
     herd_tree_announced (tree, &b, "Clark", 1, 1, 0);
@@ -214,6 +285,8 @@ test_a_neighbour_gone_is_forgotten (void **state)
     assert_ptr_equal (asks.peer[0], &b);
     assert_int_equal (asks.sequence[0], 1);
     assert_int_equal (herd_tree_given_up (tree), 1);
+    //  Its link went down: the node asked the others for their records
+    assert_int_equal (asks.lost_count, 0);
     herd_tree_destroy (&tree);
 }
 
@@ -224,7 +297,7 @@ test_first_asks_are_spread_out (void **state)
 {
     (void) state;
     s_asks_t asks = {0};
-    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
     int a;
     for (uint64_t n = 1; n <= 60; n++)
         herd_tree_announced (tree, &a, "Clark", 1, n, 0);
@@ -234,17 +307,21 @@ test_first_asks_are_spread_out (void **state)
     herd_tree_destroy (&tree);
 }
 
-//  At most HERD_TREE_MISSING_MAX are remembered; the rest are ignored.
+//  At most HERD_TREE_MISSING_MAX are remembered; the rest are lost.
 static void
 test_missing_is_bounded (void **state)
 {
     (void) state;
     s_asks_t asks = {0};
-    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, &asks);
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
     int a;
     for (uint64_t n = 1; n <= HERD_TREE_MISSING_MAX + 10; n++)
         herd_tree_announced (tree, &a, "Clark", 1, n, 0);
     assert_int_equal (herd_tree_missing (tree), HERD_TREE_MISSING_MAX);
+    //  What could not be remembered is lost at once: catch-up brings it
+    assert_int_equal (herd_tree_given_up (tree), 10);
+    assert_int_equal (asks.lost_count, 10);
+    assert_ptr_equal (asks.lost[9], &a);
     herd_tree_destroy (&tree);
 }
 
@@ -254,8 +331,10 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_new_and_destroy),
         cmocka_unit_test (test_receive_tells_duplicates),
+        cmocka_unit_test (test_an_epoch_ahead_does_not_stop_the_real_one),
         cmocka_unit_test (test_originators_are_numbered),
         cmocka_unit_test (test_kept_updates_answer_grafts),
+        cmocka_unit_test (test_the_index_finds_each_kept_update),
         cmocka_unit_test (test_missing_updates_are_asked_for),
         cmocka_unit_test (test_a_neighbour_gone_is_forgotten),
         cmocka_unit_test (test_first_asks_are_spread_out),

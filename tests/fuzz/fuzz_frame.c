@@ -70,6 +70,13 @@ s_ask (void *arg,
     (void) arg, (void) peer, (void) originator, (void) epoch, (void) sequence;
 }
 
+//  Nor for what never comes.
+static void
+s_lost (void *arg, void *peer)
+{
+    (void) arg, (void) peer;
+}
+
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 int
@@ -136,7 +143,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                    || wire.command == HERD_WIRE_GRAFT) {
             //  Every id, as a tree node takes them: announced, asked for,
             //  looked up among the kept updates
-            herd_tree_t *tree = herd_tree_new (1, s_ask, NULL);
+            herd_tree_t *tree = herd_tree_new (1, s_ask, s_lost, NULL);
             size_t index = 0;
             int rc = 1;
             while (rc == 1) {
@@ -152,7 +159,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                                 wire.payload);
                 herd_span_t kept;
                 assert (herd_tree_find (tree, originator, wire.epoch,
-                                        wire.sequence, &kept)
+                                        wire.sequence, 0, &kept)
                         == (wire.payload.size <= HERD_TREE_KEEP_ONE));
                 free (originator);
                 rc = herd_wire_next_update (&wire, ++index, &reason);
