@@ -266,11 +266,10 @@ herd_node_tree_message (herd_node_t *self, herd_peer_t *peer, herd_wire_t *wire)
         case HERD_WIRE_GRAFT: {
             uint64_t missed = self->stats.grafts_missed;
             self->grafts++;  //  Each update it names goes once
-            s_each_id (self, peer, wire, s_asked);
+            size_t ids = s_each_id (self, peer, wire, s_asked);
             herd_log_printf (
-                self->log, "info",
-                "tree graft from=%s ids=%" PRIu64 " missed=%" PRIu64, neighbour,
-                wire->count, self->stats.grafts_missed - missed);
+                self->log, "info", "tree graft from=%s ids=%zu missed=%" PRIu64,
+                neighbour, ids, self->stats.grafts_missed - missed);
             break;
         }
         default:
