@@ -51,7 +51,7 @@ struct _herd_tree_t {
     herd_tree_lost_fn *lost;
     void *arg;
     zhashx_t *windows;  //  s_window_t by originator
-    s_kept_t *kept;     //  A ring of HERD_TREE_KEEP
+    s_kept_t *kept;     //  A ring of HERD_TREE_KEEP, once one is kept
     uint32_t *index;    //  S_INDEX_SLOTS: where each is in the ring
     size_t kept_next;   //  Where the next goes
     size_t kept_count;
@@ -75,8 +75,6 @@ herd_tree_new (int64_t graft_ms,
     self->arg = arg;
     self->windows = zhashx_new ();
     zhashx_set_destructor (self->windows, (zhashx_destructor_fn *) zstr_free);
-    self->kept = (s_kept_t *) zmalloc (HERD_TREE_KEEP * sizeof (s_kept_t));
-    self->index = (uint32_t *) zmalloc (S_INDEX_SLOTS * sizeof (uint32_t));
     self->missing = zhashx_new ();
     zhashx_set_destructor (self->missing, (zhashx_destructor_fn *) zstr_free);
     self->random = (uint64_t) zclock_usecs () | 1;
@@ -91,7 +89,7 @@ herd_tree_destroy (herd_tree_t **self_p)
         herd_tree_t *self = *self_p;
         zhashx_destroy (&self->windows);
         zhashx_destroy (&self->missing);
-        for (size_t i = 0; i < HERD_TREE_KEEP; i++)
+        for (size_t i = 0; self->kept && i < HERD_TREE_KEEP; i++)
             free (self->kept[i].payload);
         free (self->kept);
         free (self->index);
@@ -285,6 +283,11 @@ herd_tree_keep (herd_tree_t *self,
     size_t size = strlen (originator);
     if (payload.size > HERD_TREE_KEEP_ONE || size > HERD_WIRE_NAME_MAX)
         return;
+    if (!self->kept) {
+        //  Made at the first update kept: a flood node needs none (1 MiB)
+        self->kept = (s_kept_t *) zmalloc (HERD_TREE_KEEP * sizeof (s_kept_t));
+        self->index = (uint32_t *) zmalloc (S_INDEX_SLOTS * sizeof (uint32_t));
+    }
     while (self->kept_count
            && (self->kept_count == HERD_TREE_KEEP
                || self->kept_bytes + payload.size > HERD_TREE_KEEP_BYTES))
@@ -318,6 +321,8 @@ herd_tree_find (herd_tree_t *self,
                 herd_span_t *payload)
 {
     assert (self && originator && payload);
+    if (!self->kept)
+        return false;
     uint32_t hash = s_hash (originator, epoch, sequence);
     for (size_t slot = hash % S_INDEX_SLOTS; self->index[slot];
          slot = (slot + 1) % S_INDEX_SLOTS) {
