@@ -5,8 +5,8 @@
 #include "herd_flood.h"
 
 //  An originator's number (herd_tree) is its bit in a peer's lazy set
-_Static_assert (HERD_TREE_ORIGINATORS == HERD_PEER_ORIGINS,
-                "herd_tree and herd_peer number originators alike");
+_Static_assert(HERD_TREE_ORIGINATORS == HERD_PEER_ORIGINS,
+               "herd_tree and herd_peer number originators alike");
 
 //  Append name to the list list..end (HERD_NODE_NAMES_SIZE); returns the new end.
 static char *
