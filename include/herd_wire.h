@@ -62,6 +62,9 @@ typedef struct {
                                   //  SNAPMARK, SNAPACK: the mark
     herd_span_t seen;             //  AT: comma list of nodes holding it
     herd_span_t payload;          //  AT: the AT line
+    herd_span_t ids;              //  AT: the updates frame of the ids it
+                                  //  announces (herd_wire_announced), or
+                                  //  empty
     uint64_t count;               //  AT: updates; SNAP: records; SNAPEND:
                                   //  records sent
     bool answer;                  //  HELLO: wants a HELLO back ("1")
@@ -119,6 +122,19 @@ zmsg_t *herd_wire_prune (const char *originator);
 //  reply for its own updates in it: the receiver owes it no ACK (an AT's
 //  flags frame, proto/herd.md section 2).
 void herd_wire_at_unacked (zmsg_t *at);
+
+//  Have an AT (from herd_wire_batch_take, perhaps marked unacked) also
+//  announce the updates of ids, a batch of ids (no seen sets, no
+//  payloads), as an IHAVE would: a frame after its flags.  The batch is
+//  then empty.
+void herd_wire_at_announce (zmsg_t *at, herd_wire_batch_t *ids);
+
+//  After every update of a decoded AT: go on to the ids it announces, as
+//  if it were an IHAVE (command becomes HERD_WIRE_IHAVE; the first id is
+//  decoded into self, count says how many, herd_wire_next_update reads
+//  the others).  Returns 1, 0 if it announces none, or -1 and sets
+//  *reason if they are malformed.
+int herd_wire_announced (herd_wire_t *self, const char **reason);
 
 //  Build an ACK of the update (originator, epoch, sequence).  Caller owns
 //  return value and must destroy it.

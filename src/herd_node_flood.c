@@ -243,6 +243,23 @@ s_asked (herd_node_t *self,
 }
 
 void
+herd_node_tree_announced (herd_node_t *self,
+                          herd_peer_t *peer,
+                          herd_wire_t *wire)
+{
+    const char *reason = NULL;
+    int rc = herd_wire_announced (wire, &reason);
+    if (rc == 1)
+        s_each_id (self, peer, wire, s_announced);
+    else if (rc == -1) {
+        char what[96];
+        snprintf (what, sizeof (what), "the ids it announces dropped: %s",
+                  reason);
+        s_refuse (self, peer, wire, what);
+    }
+}
+
+void
 herd_node_tree_message (herd_node_t *self, herd_peer_t *peer, herd_wire_t *wire)
 {
     const char *neighbour = herd_peer_neighbour (peer);

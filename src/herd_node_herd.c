@@ -208,6 +208,7 @@ herd_node_on_message (void *arg,
     switch (wire->command) {
         case HERD_WIRE_AT:
             s_updates (self, peer, wire);
+            herd_node_tree_announced (self, peer, wire);
             break;
         case HERD_WIRE_ACK:
             //  A neighbour holds an update of ours (not one of a previous

@@ -160,6 +160,12 @@ bool herd_node_tree_receive (herd_node_t *self,
                              uint64_t epoch,
                              uint64_t sequence);
 
+//  The ids an AT from peer announces, if any, after its updates (as an
+//  IHAVE's).
+void herd_node_tree_announced (herd_node_t *self,
+                               herd_peer_t *peer,
+                               herd_wire_t *wire);
+
 //  A PRUNE, IHAVE or GRAFT from peer.
 void herd_node_tree_message (herd_node_t *self,
                              herd_peer_t *peer,

@@ -263,6 +263,16 @@ s_send_batch (herd_peer_t *self)
     zmsg_t *at = herd_wire_batch_take (self->batch);
     if (self->slot < 0)
         herd_wire_at_unacked (at);  //  No reply of ours waits for it
+    //  Announcements due later ride along now: no message of their own
+    size_t ids = self->ihave ? herd_wire_batch_count (self->ihave) : 0;
+    size_t bytes = zmsg_content_size (at);
+    if (ids)
+        herd_wire_at_announce (at, self->ihave);
+    if (ids && self->tree_sent) {
+        self->tree_sent[HERD_STATS_IHAVE].ids += ids;
+        self->tree_sent[HERD_STATS_IHAVE].bytes +=
+            zmsg_content_size (at) - bytes;
+    }
     if (herd_link_send (self->link, &at) == 0) {
         if (self->sent)
             *self->sent += updates;

@@ -42,7 +42,7 @@ static const s_setting_t s_settings[] = {
     {"reply_after", "neighbours", 0, 0},
     {"broadcast", "flood", 0, 0},
     {"tree_graft_ms", "30", 1, 60000},
-    {"tree_ihave_ms", "20", 0, 60000},
+    {"tree_ihave_ms", "50", 0, 60000},
 };
 #define S_SETTINGS (sizeof (s_settings) / sizeof (s_settings[0]))
 

@@ -235,6 +235,21 @@ herd_wire_at_unacked (zmsg_t *at)
     zmsg_addmem (at, &flags, 1);
 }
 
+void
+herd_wire_at_announce (zmsg_t *at, herd_wire_batch_t *ids)
+{
+    assert (at && ids && zmsg_size (at) >= 3 && zmsg_size (at) <= 4);
+    if (zmsg_size (at) == 3)
+        zmsg_addmem (at, NULL, 0);  //  No flags
+    zmsg_t *ihave = herd_wire_batch_take_as (ids, "IHAVE");
+    if (ihave) {
+        zframe_t *frame = zmsg_last (ihave);
+        zmsg_remove (ihave, frame);
+        zmsg_append (at, &frame);
+        zmsg_destroy (&ihave);
+    }
+}
+
 //  A message of command and one 8-byte number.
 static zmsg_t *
 s_u64_message (const char *command, uint64_t number)
@@ -420,25 +435,21 @@ s_decode_update (herd_wire_t *self, const char **reason)
     return 0;
 }
 
-//  An AT's updates frame, or an IHAVE's or GRAFT's (the same, with no
-//  seen sets nor payloads that count).
+//  Start reading an updates frame (an AT's, an IHAVE's or GRAFT's, or the
+//  ids an AT carries): its count, and its first update.
 static int
-s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
+s_start_updates (herd_wire_t *self,
+                 const byte *data,
+                 size_t size,
+                 const char **reason)
 {
-    zframe_t *updates = zmsg_next (msg);
-    if (!updates || zframe_size (updates) < S_COUNT_SIZE + S_UPDATE_MIN) {
+    if (size < S_COUNT_SIZE + S_UPDATE_MIN) {
         *reason = "AT without updates";
         return -1;
     }
-    //  The flags frame, if any; its other bits, and frames after it, are a
-    //  newer version's additions: ignored
-    zframe_t *flags = zmsg_next (msg);
-    self->unacked = self->command == HERD_WIRE_AT && flags
-                    && zframe_size (flags) >= 1
-                    && (zframe_data (flags)[0] & HERD_WIRE_AT_UNACKED);
-    self->next = zframe_data (updates) + S_COUNT_SIZE;
-    self->left = zframe_size (updates) - S_COUNT_SIZE;
-    self->count = s_get_u32 (zframe_data (updates));
+    self->next = data + S_COUNT_SIZE;
+    self->left = size - S_COUNT_SIZE;
+    self->count = s_get_u32 (data);
     if (self->count == 0 || self->count > self->left / S_UPDATE_MIN) {
         *reason = "AT count does not fit its frame";
         return -1;
@@ -448,6 +459,48 @@ s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
         return -1;
     }
     return s_decode_update (self, reason);
+}
+
+//  An AT's updates frame, or an IHAVE's or GRAFT's (the same, with no
+//  seen sets nor payloads that count).
+static int
+s_decode_at (herd_wire_t *self, zmsg_t *msg, const char **reason)
+{
+    zframe_t *updates = zmsg_next (msg);
+    if (!updates) {
+        *reason = "AT without updates";
+        return -1;
+    }
+    //  An AT's flags frame, if any, then the ids it announces, if any;
+    //  other bits, and frames after them, are a newer version's additions:
+    //  ignored
+    if (self->command == HERD_WIRE_AT) {
+        zframe_t *flags = zmsg_next (msg);
+        self->unacked = flags && zframe_size (flags) >= 1
+                        && (zframe_data (flags)[0] & HERD_WIRE_AT_UNACKED);
+        zframe_t *ids = flags ? zmsg_next (msg) : NULL;
+        if (ids)
+            self->ids = s_span (ids);
+    }
+    return s_start_updates (self, zframe_data (updates), zframe_size (updates),
+                            reason);
+}
+
+int
+herd_wire_announced (herd_wire_t *self, const char **reason)
+{
+    assert (self && self->command == HERD_WIRE_AT);
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    if (self->ids.size == 0)
+        return 0;
+    self->command = HERD_WIRE_IHAVE;
+    herd_span_t ids = self->ids;
+    self->ids.size = 0;
+    return s_start_updates (self, (const byte *) ids.data, ids.size, reason)
+               ? -1
+               : 1;
 }
 
 int

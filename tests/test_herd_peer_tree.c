@@ -154,6 +154,35 @@ test_ihave_waits_graft_goes_at_the_flush (void **state)
     herd_peer_destroy (&peer);
 }
 
+//  Announcements ride along with the next AT to that neighbour, sooner
+//  than their time: then no IHAVE of their own.
+static void
+test_announcements_ride_along_with_an_at (void **state)
+{
+    herd_test_peer_t *self = (herd_test_peer_t *) *state;
+    herd_stats_tree_t sent[HERD_STATS_TREE_COMMANDS] = {{0}};
+    herd_peer_t *peer = s_tree_peer (self, true, sent);
+    herd_peer_tick (peer, 1000);
+    herd_peer_announce (peer, "Juzang", 8, 2);
+    herd_span_t payload = {"AT Bona +0.1 kiwi +1-1 5", 24};
+    assert_int_equal (herd_peer_queue (peer, "Bona", 7, 1, "Bona", payload), 0);
+    assert_int_equal (herd_peer_flush (peer), 1);
+    herd_wire_t wire;
+    zmsg_t *msg = herd_test_receive (self->router, "Bona", &wire, HERD_WIRE_AT);
+    assert_int_equal (wire.count, 1);
+    assert_int_equal (herd_wire_announced (&wire, NULL), 1);
+    assert_int_equal (wire.count, 1);
+    assert_memory_equal (wire.originator.data, "Juzang", 6);
+    assert_true (wire.epoch == 8 && wire.sequence == 2);
+    zmsg_destroy (&msg);
+    herd_peer_tick (peer, 1000 + 10 * S_IHAVE_MS);
+    s_expect_marker (self, peer);  //  No IHAVE: it went
+    assert_int_equal (sent[HERD_STATS_IHAVE].messages, 0);
+    assert_int_equal (sent[HERD_STATS_IHAVE].ids, 1);
+    assert_true (sent[HERD_STATS_IHAVE].bytes > 0);
+    herd_peer_destroy (&peer);
+}
+
 //  A full batch of announcements goes at once, as updates do.
 static void
 test_a_full_ihave_goes_at_once (void **state)
@@ -182,6 +211,9 @@ main (void)
             herd_test_peer_setup_inproc, herd_test_peer_teardown),
         cmocka_unit_test_setup_teardown (
             test_ihave_waits_graft_goes_at_the_flush,
+            herd_test_peer_setup_inproc, herd_test_peer_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_announcements_ride_along_with_an_at,
             herd_test_peer_setup_inproc, herd_test_peer_teardown),
         cmocka_unit_test_setup_teardown (test_a_full_ihave_goes_at_once,
                                          herd_test_peer_setup_inproc,

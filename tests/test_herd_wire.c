@@ -470,6 +470,71 @@ test_tree_commands_round_trip (void **state)
     }
 }
 
+//  An AT may carry ids it announces, after its flags (empty, or unacked):
+//  read after its updates, as an IHAVE's.
+static void
+test_an_at_announces_ids (void **state)
+{
+    (void) state;
+    for (int unacked = 0; unacked < 2; unacked++) {
+        herd_wire_batch_t *batch = herd_wire_batch_new ();
+        assert_int_equal (
+            herd_wire_batch_add (batch, "Clark", 7, 1, "Clark", "AT x", 4), 0);
+        zmsg_t *msg = herd_wire_batch_take (batch);
+        if (unacked)
+            herd_wire_at_unacked (msg);
+        herd_wire_batch_t *ids = herd_wire_batch_new ();
+        assert_int_equal (herd_wire_batch_add (ids, "Juzang", 8, 5, "", "", 0),
+                          0);
+        assert_int_equal (herd_wire_batch_add (ids, "Bona", 9, 6, "", "", 0),
+                          0);
+        herd_wire_at_announce (msg, ids);
+        assert_int_equal (herd_wire_batch_count (ids), 0);
+        assert_int_equal (zmsg_size (msg), 5);
+        zmsg_pushstr (msg, "Jaquez");
+        herd_wire_t wire;
+        assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+        assert_int_equal (wire.command, HERD_WIRE_AT);
+        assert_int_equal (wire.unacked, unacked);
+        assert_int_equal (wire.count, 1);
+        s_assert_span (wire.payload, "AT x");
+        assert_int_equal (herd_wire_announced (&wire, NULL), 1);
+        assert_int_equal (wire.command, HERD_WIRE_IHAVE);
+        assert_int_equal (wire.count, 2);
+        s_assert_span (wire.originator, "Juzang");
+        assert_true (wire.epoch == 8 && wire.sequence == 5);
+        assert_int_equal (herd_wire_next_update (&wire, 1, NULL), 1);
+        s_assert_span (wire.originator, "Bona");
+        assert_int_equal (herd_wire_next_update (&wire, 2, NULL), 0);
+        zmsg_destroy (&msg);
+        herd_wire_batch_destroy (&ids);
+        herd_wire_batch_destroy (&batch);
+    }
+    //  None: 0; malformed: -1 with a reason, the updates before it stand
+    herd_wire_batch_t *batch = herd_wire_batch_new ();
+    herd_wire_batch_add (batch, "Clark", 7, 1, "Clark", "AT x", 4);
+    zmsg_t *msg = herd_wire_batch_take (batch);
+    zmsg_pushstr (msg, "Jaquez");
+    herd_wire_t wire;
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_int_equal (herd_wire_announced (&wire, NULL), 0);
+    zmsg_destroy (&msg);
+    msg = herd_wire_batch_take (batch);
+    assert_null (msg);
+    herd_wire_batch_add (batch, "Clark", 7, 2, "Clark", "AT x", 4);
+    msg = herd_wire_batch_take (batch);
+    zmsg_addmem (msg, NULL, 0);
+    zmsg_addstr (msg, "short");
+    zmsg_pushstr (msg, "Jaquez");
+    assert_int_equal (herd_wire_decode (&wire, msg, NULL), 0);
+    assert_int_equal (wire.sequence, 2);
+    const char *reason = NULL;
+    assert_int_equal (herd_wire_announced (&wire, &reason), -1);
+    assert_non_null (reason);
+    zmsg_destroy (&msg);
+    herd_wire_batch_destroy (&batch);
+}
+
 static void
 test_name_valid (void **state)
 {
@@ -498,6 +563,7 @@ main (void)
         cmocka_unit_test (test_decode_ignores_newer_commands),
         cmocka_unit_test (test_catch_up_round_trips),
         cmocka_unit_test (test_tree_commands_round_trip),
+        cmocka_unit_test (test_an_at_announces_ids),
         cmocka_unit_test (test_name_valid),
     };
     return cmocka_run_group_tests_name ("herd_wire", tests, NULL, NULL);

@@ -139,6 +139,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                     == 0);
             zmsg_destroy (&copy);
             herd_wire_batch_destroy (&again);
+            //  The ids it announces, if any, as an IHAVE's
+            int announced = herd_wire_announced (&wire, &reason);
+            assert (announced != -1 || reason);
+            for (size_t id = 0; announced == 1;) {
+                assert (herd_wire_name_valid (wire.originator.data,
+                                              wire.originator.size));
+                announced = herd_wire_next_update (&wire, ++id, &reason);
+                assert (announced != -1 || reason);
+            }
         } else if (wire.command == HERD_WIRE_IHAVE
                    || wire.command == HERD_WIRE_GRAFT) {
             //  Every id, as a tree node takes them: announced, asked for,
