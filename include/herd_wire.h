@@ -1,6 +1,8 @@
 /*  herd_wire - encode and decode the frames of herd links (proto/herd.md)
 
-    Stateless and pure.  The only place that knows the frame layout.  */
+    Stateless and pure.  The only place that knows the frame layout
+    (herd_wire.c: building and decoding messages; herd_wire_batch.c:
+    gathering updates into an AT's frame).  */
 
 #ifndef HERD_WIRE_H_INCLUDED
 #define HERD_WIRE_H_INCLUDED

@@ -1,7 +1,6 @@
 /*  herd_wire - encode and decode the frames of herd links  */
 
-#include "herd_wire.h"
-#include "herd_buf.h"
+#include "herd_wire_private.h"
 
 static herd_span_t
 s_span (zframe_t *frame)
@@ -16,24 +15,6 @@ s_equals (herd_span_t span, const char *text)
 {
     return span.size == strlen (text)
            && memcmp (span.data, text, span.size) == 0;
-}
-
-static void
-s_put_u64 (byte *at, uint64_t value)
-{
-    for (int i = 7; i >= 0; i--) {
-        at[i] = (byte) (value & 0xff);
-        value >>= 8;
-    }
-}
-
-static uint64_t
-s_get_u64 (const byte *at)
-{
-    uint64_t value = 0;
-    for (int i = 0; i < 8; i++)
-        value = (value << 8) | at[i];
-    return value;
 }
 
 bool
@@ -60,8 +41,8 @@ s_add_stamp (zmsg_t *msg,
 {
     zmsg_addstr (msg, originator);
     byte stamp[16];
-    s_put_u64 (stamp, epoch);
-    s_put_u64 (stamp + 8, sequence);
+    herd_wire_put_u64 (stamp, epoch);
+    herd_wire_put_u64 (stamp + 8, sequence);
     zmsg_addmem (msg, stamp, sizeof (stamp));
 }
 
@@ -73,54 +54,6 @@ herd_wire_ack (const char *originator, uint64_t epoch, uint64_t sequence)
     zmsg_addstr (msg, "ACK");
     s_add_stamp (msg, originator, epoch, sequence);
     return msg;
-}
-
-//  The updates frame of an AT: a count, then the updates back to back.
-#define S_COUNT_SIZE 4
-//  The least an update takes: sizes and stamp, one-byte originator
-#define S_UPDATE_MIN (1 + 1 + 16 + 2 + 4)
-
-struct _herd_wire_batch_t {
-    herd_buf_t *frame;  //  The updates frame so far (count written on take)
-    size_t count;       //  Updates in it
-};
-
-herd_wire_batch_t *
-herd_wire_batch_new (void)
-{
-    herd_wire_batch_t *self =
-        (herd_wire_batch_t *) zmalloc (sizeof (herd_wire_batch_t));
-    self->frame = herd_buf_new ();
-    memset (herd_buf_reserve (self->frame, S_COUNT_SIZE), 0, S_COUNT_SIZE);
-    herd_buf_commit (self->frame, S_COUNT_SIZE);
-    return self;
-}
-
-void
-herd_wire_batch_destroy (herd_wire_batch_t **self_p)
-{
-    assert (self_p);
-    if (*self_p) {
-        herd_buf_destroy (&(*self_p)->frame);
-        free (*self_p);
-        *self_p = NULL;
-    }
-}
-
-static void
-s_put_u32 (byte *at, uint32_t value)
-{
-    at[0] = (byte) (value >> 24);
-    at[1] = (byte) (value >> 16);
-    at[2] = (byte) (value >> 8);
-    at[3] = (byte) value;
-}
-
-static uint32_t
-s_get_u32 (const byte *at)
-{
-    return ((uint32_t) at[0] << 24) | ((uint32_t) at[1] << 16)
-           | ((uint32_t) at[2] << 8) | at[3];
 }
 
 //  O(size): each name is checked once.
@@ -153,103 +86,6 @@ herd_wire_seen_valid (const char *seen, size_t size, const char **reason)
     return true;
 }
 
-int
-herd_wire_batch_add (herd_wire_batch_t *self,
-                     const char *originator,
-                     uint64_t epoch,
-                     uint64_t sequence,
-                     const char *seen,
-                     const char *payload,
-                     size_t size)
-{
-    assert (self);
-    size_t originator_size = strlen (originator);
-    size_t seen_size = strlen (seen);
-    if (!herd_wire_name_valid (originator, originator_size)
-        || !herd_wire_seen_valid (seen, seen_size, NULL)
-        || size > HERD_WIRE_PAYLOAD_MAX)
-        return -1;
-    size_t more = S_UPDATE_MIN - 1 + originator_size + seen_size + size;
-    byte *at = (byte *) herd_buf_reserve (self->frame, more);
-    *at++ = (byte) originator_size;
-    memcpy (at, originator, originator_size);
-    at += originator_size;
-    s_put_u64 (at, epoch);
-    s_put_u64 (at + 8, sequence);
-    at += 16;
-    at[0] = (byte) (seen_size >> 8);
-    at[1] = (byte) seen_size;
-    at += 2;
-    memcpy (at, seen, seen_size);
-    at += seen_size;
-    s_put_u32 (at, (uint32_t) size);
-    at += 4;
-    memcpy (at, payload, size);
-    herd_buf_commit (self->frame, more);
-    self->count++;
-    return 0;
-}
-
-size_t
-herd_wire_batch_count (herd_wire_batch_t *self)
-{
-    assert (self);
-    return self->count;
-}
-
-size_t
-herd_wire_batch_bytes (herd_wire_batch_t *self)
-{
-    assert (self);
-    return herd_buf_size (self->frame);
-}
-
-zmsg_t *
-herd_wire_batch_take (herd_wire_batch_t *self)
-{
-    return herd_wire_batch_take_as (self, "AT");
-}
-
-zmsg_t *
-herd_wire_batch_take_as (herd_wire_batch_t *self, const char *command)
-{
-    assert (self && command);
-    if (self->count == 0)
-        return NULL;
-    byte *data = (byte *) herd_buf_data (self->frame);
-    s_put_u32 (data, (uint32_t) self->count);
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
-    zmsg_addstr (msg, command);
-    zmsg_addmem (msg, data, herd_buf_size (self->frame));
-    herd_buf_truncate (self->frame, S_COUNT_SIZE);
-    self->count = 0;
-    return msg;
-}
-
-void
-herd_wire_at_unacked (zmsg_t *at)
-{
-    assert (at && zmsg_size (at) == 3);
-    byte flags = HERD_WIRE_AT_UNACKED;
-    zmsg_addmem (at, &flags, 1);
-}
-
-void
-herd_wire_at_announce (zmsg_t *at, herd_wire_batch_t *ids)
-{
-    assert (at && ids && zmsg_size (at) >= 3 && zmsg_size (at) <= 4);
-    if (zmsg_size (at) == 3)
-        zmsg_addmem (at, NULL, 0);  //  No flags
-    zmsg_t *ihave = herd_wire_batch_take_as (ids, "IHAVE");
-    if (ihave) {
-        zframe_t *frame = zmsg_last (ihave);
-        zmsg_remove (ihave, frame);
-        zmsg_append (at, &frame);
-        zmsg_destroy (&ihave);
-    }
-}
-
 //  A message of command and one 8-byte number.
 static zmsg_t *
 s_u64_message (const char *command, uint64_t number)
@@ -258,7 +94,7 @@ s_u64_message (const char *command, uint64_t number)
     zmsg_addstr (msg, HERD_WIRE_SIGNATURE);
     zmsg_addstr (msg, command);
     byte value[8];
-    s_put_u64 (value, number);
+    herd_wire_put_u64 (value, number);
     zmsg_addmem (msg, value, sizeof (value));
     return msg;
 }
@@ -352,7 +188,7 @@ s_decode_u64 (zframe_t *frame, uint64_t *value, const char **reason)
         *reason = "bad integer frame";
         return -1;
     }
-    *value = s_get_u64 (zframe_data (frame));
+    *value = herd_wire_get_u64 (zframe_data (frame));
     return 0;
 }
 
@@ -369,8 +205,8 @@ s_decode_stamp (herd_wire_t *self, zmsg_t *msg, const char **reason)
         *reason = "bad epoch/sequence frame";
         return -1;
     }
-    self->epoch = s_get_u64 (zframe_data (stamp));
-    self->sequence = s_get_u64 (zframe_data (stamp) + 8);
+    self->epoch = herd_wire_get_u64 (zframe_data (stamp));
+    self->sequence = herd_wire_get_u64 (zframe_data (stamp) + 8);
     return 0;
 }
 
@@ -406,8 +242,8 @@ s_decode_update (herd_wire_t *self, const char **reason)
         *reason = "update cut short";
         return -1;
     }
-    self->epoch = s_get_u64 (at);
-    self->sequence = s_get_u64 (at + 8);
+    self->epoch = herd_wire_get_u64 (at);
+    self->sequence = herd_wire_get_u64 (at + 8);
     size_t seen_size = ((size_t) at[16] << 8) | at[17];
     if (!(at = s_take (self, seen_size))) {
         *reason = "update cut short";
@@ -421,7 +257,7 @@ s_decode_update (herd_wire_t *self, const char **reason)
         *reason = "update cut short";
         return -1;
     }
-    size_t payload_size = s_get_u32 (at);
+    size_t payload_size = herd_wire_get_u32 (at);
     if (payload_size > HERD_WIRE_PAYLOAD_MAX) {
         *reason = "payload too large";
         return -1;
@@ -443,14 +279,14 @@ s_start_updates (herd_wire_t *self,
                  size_t size,
                  const char **reason)
 {
-    if (size < S_COUNT_SIZE + S_UPDATE_MIN) {
+    if (size < HERD_WIRE_COUNT_SIZE + HERD_WIRE_UPDATE_MIN) {
         *reason = "AT without updates";
         return -1;
     }
-    self->next = data + S_COUNT_SIZE;
-    self->left = size - S_COUNT_SIZE;
-    self->count = s_get_u32 (data);
-    if (self->count == 0 || self->count > self->left / S_UPDATE_MIN) {
+    self->next = data + HERD_WIRE_COUNT_SIZE;
+    self->left = size - HERD_WIRE_COUNT_SIZE;
+    self->count = herd_wire_get_u32 (data);
+    if (self->count == 0 || self->count > self->left / HERD_WIRE_UPDATE_MIN) {
         *reason = "AT count does not fit its frame";
         return -1;
     }
