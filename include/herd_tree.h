@@ -72,7 +72,8 @@ void herd_tree_destroy (herd_tree_t **self_p);
 //  then flooded).
 int herd_tree_originator (herd_tree_t *self, const char *originator);
 
-//  Note that we received update (originator, epoch, sequence).  Returns
+//  Note that we received update (originator, epoch, sequence) from
+//  neighbour from (NULL: a client of ours).  Returns
 //  true if we had received it before (or it is older than the window).
 //  An update of an epoch earlier than the window's is neither noted nor a
 //  duplicate, unless HERD_TREE_EARLIER came in a row: then that epoch
@@ -80,7 +81,17 @@ int herd_tree_originator (herd_tree_t *self, const char *originator);
 bool herd_tree_receive (herd_tree_t *self,
                         const char *originator,
                         uint64_t epoch,
-                        uint64_t sequence);
+                        uint64_t sequence,
+                        const char *from);
+
+//  The neighbour that sent the first copy of update (originator, epoch,
+//  sequence) received with herd_tree_receive (from; "" if NULL: a client
+//  of ours), if it is one of the latest 16 of that originator; else NULL.
+//  Valid until the next herd_tree_receive.
+const char *herd_tree_first_from (herd_tree_t *self,
+                                  const char *originator,
+                                  uint64_t epoch,
+                                  uint64_t sequence);
 
 //  Have we received it?  (As herd_tree_receive, without noting it.)
 bool herd_tree_received (herd_tree_t *self,

@@ -72,7 +72,7 @@ herd_node_flood (herd_node_t *self,
     char *next_seen =
         herd_flood_next_seen (self->settings.tree ? none : seen, names, count);
     if (self->settings.tree) {
-        herd_tree_receive (self->tree, originator, epoch, sequence);
+        herd_tree_receive (self->tree, originator, epoch, sequence, sender);
         herd_tree_keep (self->tree, originator, epoch, sequence, payload);
     }
     uint64_t waiting = 0;
@@ -110,10 +110,24 @@ herd_node_tree_receive (herd_node_t *self,
                         uint64_t epoch,
                         uint64_t sequence)
 {
+    const char *sender = herd_peer_neighbour (peer);
     if (!self->settings.tree
-        || !herd_tree_receive (self->tree, originator, epoch, sequence))
+        || !herd_tree_receive (self->tree, originator, epoch, sequence, sender))
         return false;
-    //  A second copy: that link is redundant for originator's tree
+    //  A second copy: that link is redundant for originator's tree.  But
+    //  a copy straight from the originator is never: it sends us its own
+    //  updates whole while its replies wait for us, so the link that
+    //  brought the first copy is the one to prune
+    if (streq (sender, originator)) {
+        const char *first =
+            herd_tree_first_from (self->tree, originator, epoch, sequence);
+        herd_span_t name = {first, first ? strlen (first) : 0};
+        herd_peer_t *other =
+            first && *first ? (herd_peer_t *) herd_node_find_peer (self, name)
+                            : NULL;
+        if (other && other != peer)
+            peer = other;
+    }
     if (herd_peer_prune (peer, herd_tree_originator (self->tree, originator),
                          originator))
         herd_log_printf (self->log, "info", "tree prune to=%s originator=%s",

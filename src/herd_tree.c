@@ -9,6 +9,9 @@
 //  has 255 neighbours).
 #define HERD_TREE_LOST_MAX 256
 
+//  Latest updates of an originator whose first sender is remembered.
+#define S_FIRSTS 16
+
 //  The updates received of one originator: sequences below base count as
 //  received; bit (sequence % HERD_TREE_WINDOW) says for the others.
 typedef struct {
@@ -17,6 +20,10 @@ typedef struct {
     size_t earlier;  //  Updates of an earlier epoch in a row since
     uint64_t base;
     uint64_t bits[HERD_TREE_WINDOW / 64];
+    struct {                                //  Who sent the first copy
+        uint64_t sequence;                  //  of the latest updates,
+        char from[HERD_WIRE_NAME_MAX + 1];  //  by sequence % S_FIRSTS
+    } firsts[S_FIRSTS];                     //  ("": a client)
 } s_window_t;
 
 //  An update kept to answer GRAFTs.
@@ -176,7 +183,8 @@ bool
 herd_tree_receive (herd_tree_t *self,
                    const char *originator,
                    uint64_t epoch,
-                   uint64_t sequence)
+                   uint64_t sequence,
+                   const char *from)
 {
     assert (self && originator);
     s_window_t *window = s_window (self, originator, epoch, sequence);
@@ -210,7 +218,27 @@ herd_tree_receive (herd_tree_t *self,
     bool had = s_bit (window, sequence);
     uint64_t slot = sequence % HERD_TREE_WINDOW;
     window->bits[slot / 64] |= 1ull << (slot % 64);
+    if (!had && strlen (from ? from : "") <= HERD_WIRE_NAME_MAX) {
+        window->firsts[sequence % S_FIRSTS].sequence = sequence;
+        strcpy (window->firsts[sequence % S_FIRSTS].from, from ? from : "");
+    }
     return had;
+}
+
+const char *
+herd_tree_first_from (herd_tree_t *self,
+                      const char *originator,
+                      uint64_t epoch,
+                      uint64_t sequence)
+{
+    assert (self && originator);
+    s_window_t *window =
+        (s_window_t *) zhashx_lookup (self->windows, originator);
+    if (!window || window->epoch != epoch
+        || window->firsts[sequence % S_FIRSTS].sequence != sequence
+        || !herd_tree_received (self, originator, epoch, sequence))
+        return NULL;
+    return window->firsts[sequence % S_FIRSTS].from;
 }
 
 //  An update's identity, hashed (FNV-1a, then the stamp mixed in).

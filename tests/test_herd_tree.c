@@ -64,32 +64,32 @@ test_receive_tells_duplicates (void **state)
     s_asks_t asks = {0};
     herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
     assert_false (herd_tree_received (tree, "Clark", 5, 10));
-    assert_false (herd_tree_receive (tree, "Clark", 5, 10));
+    assert_false (herd_tree_receive (tree, "Clark", 5, 10, NULL));
     assert_true (herd_tree_received (tree, "Clark", 5, 10));
-    assert_true (herd_tree_receive (tree, "Clark", 5, 10));
+    assert_true (herd_tree_receive (tree, "Clark", 5, 10, NULL));
     //  Out of order, and another originator with the same stamp
-    assert_false (herd_tree_receive (tree, "Clark", 5, 12));
-    assert_false (herd_tree_receive (tree, "Clark", 5, 11));
-    assert_false (herd_tree_receive (tree, "Juzang", 5, 10));
-    assert_true (herd_tree_receive (tree, "Clark", 5, 11));
+    assert_false (herd_tree_receive (tree, "Clark", 5, 12, NULL));
+    assert_false (herd_tree_receive (tree, "Clark", 5, 11, NULL));
+    assert_false (herd_tree_receive (tree, "Juzang", 5, 10, NULL));
+    assert_true (herd_tree_receive (tree, "Clark", 5, 11, NULL));
     //  A newer life of Clark's starts afresh; an older one is never known
     //  (so never a duplicate): a peer may have named an epoch to come
-    assert_false (herd_tree_receive (tree, "Clark", 6, 10));
-    assert_false (herd_tree_receive (tree, "Clark", 5, 10));
-    assert_false (herd_tree_receive (tree, "Clark", 5, 10));
+    assert_false (herd_tree_receive (tree, "Clark", 6, 10, NULL));
+    assert_false (herd_tree_receive (tree, "Clark", 5, 10, NULL));
+    assert_false (herd_tree_receive (tree, "Clark", 5, 10, NULL));
     assert_false (herd_tree_received (tree, "Clark", 5, 10));
     assert_false (herd_tree_received (tree, "Clark", 6, 11));
     //  The window slides: what it leaves behind counts as received, what
     //  it keeps is still told apart
     uint64_t far = 10 + HERD_TREE_WINDOW + 5;
-    assert_false (herd_tree_receive (tree, "Clark", 6, far));
+    assert_false (herd_tree_receive (tree, "Clark", 6, far, NULL));
     assert_true (herd_tree_received (tree, "Clark", 6, 11));
     assert_false (herd_tree_received (tree, "Clark", 6, far - 1));
-    assert_false (herd_tree_receive (tree, "Clark", 6, far - 1));
-    assert_true (herd_tree_receive (tree, "Clark", 6, far - 1));
+    assert_false (herd_tree_receive (tree, "Clark", 6, far - 1, NULL));
+    assert_true (herd_tree_receive (tree, "Clark", 6, far - 1, NULL));
     //  A jump past a whole window clears it
     uint64_t farther = far + 3 * HERD_TREE_WINDOW;
-    assert_false (herd_tree_receive (tree, "Clark", 6, farther));
+    assert_false (herd_tree_receive (tree, "Clark", 6, farther, NULL));
     assert_false (herd_tree_received (tree, "Clark", 6, farther - 1));
     assert_true (herd_tree_received (tree, "Clark", 6, far));
     herd_tree_destroy (&tree);
@@ -105,18 +105,42 @@ test_an_epoch_ahead_does_not_stop_the_real_one (void **state)
     (void) state;
     s_asks_t asks = {0};
     herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
-    assert_false (herd_tree_receive (tree, "Clark", 5, 1));
-    assert_false (herd_tree_receive (tree, "Clark", 1ull << 62, 1));
+    assert_false (herd_tree_receive (tree, "Clark", 5, 1, NULL));
+    assert_false (herd_tree_receive (tree, "Clark", 1ull << 62, 1, NULL));
     uint64_t n = 2;
     for (; n < 1 + HERD_TREE_EARLIER; n++) {
         //  Each the first time it comes, as far as the window knows
-        assert_false (herd_tree_receive (tree, "Clark", 5, n));
+        assert_false (herd_tree_receive (tree, "Clark", 5, n, NULL));
         assert_false (herd_tree_received (tree, "Clark", 5, n));
     }
     //  Adopted: duplicates are told apart again
-    assert_false (herd_tree_receive (tree, "Clark", 5, n));
-    assert_true (herd_tree_receive (tree, "Clark", 5, n));
+    assert_false (herd_tree_receive (tree, "Clark", 5, n, NULL));
+    assert_true (herd_tree_receive (tree, "Clark", 5, n, NULL));
     assert_true (herd_tree_received (tree, "Clark", 5, n));
+    herd_tree_destroy (&tree);
+}
+
+//  The sender of each of an originator's latest first copies is known,
+//  for the node to prune that link rather than the originator's own.
+static void
+test_the_first_sender_is_remembered (void **state)
+{
+    (void) state;
+    s_asks_t asks = {0};
+    herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
+    assert_null (herd_tree_first_from (tree, "Clark", 5, 1));
+    assert_false (herd_tree_receive (tree, "Clark", 5, 1, "Juzang"));
+    assert_true (herd_tree_receive (tree, "Clark", 5, 1, "Clark"));
+    assert_string_equal (herd_tree_first_from (tree, "Clark", 5, 1), "Juzang");
+    assert_false (herd_tree_receive (tree, "Clark", 5, 2, NULL));
+    assert_string_equal (herd_tree_first_from (tree, "Clark", 5, 2), "");
+    assert_null (herd_tree_first_from (tree, "Clark", 6, 1));
+    assert_null (herd_tree_first_from (tree, "Clark", 5, 3));
+    //  Only the latest 16
+    for (uint64_t n = 3; n <= 18; n++)
+        herd_tree_receive (tree, "Clark", 5, n, "Bona");
+    assert_null (herd_tree_first_from (tree, "Clark", 5, 1));
+    assert_string_equal (herd_tree_first_from (tree, "Clark", 5, 3), "Bona");
     herd_tree_destroy (&tree);
 }
 
@@ -133,15 +157,15 @@ test_originators_are_numbered (void **state)
     assert_int_equal (herd_tree_originator (tree, "Juzang"), 1);
     assert_int_equal (herd_tree_originator (tree, "Clark"), 0);
     //  Numbered before any update: its first update is still a first
-    assert_false (herd_tree_receive (tree, "Juzang", 9, 1));
+    assert_false (herd_tree_receive (tree, "Juzang", 9, 1, NULL));
     for (int i = 2; i < HERD_TREE_ORIGINATORS; i++) {
         char name[16];
         snprintf (name, sizeof (name), "N%d", i);
         assert_int_equal (herd_tree_originator (tree, name), i);
     }
     assert_int_equal (herd_tree_originator (tree, "Late"), -1);
-    assert_false (herd_tree_receive (tree, "Late", 1, 1));
-    assert_false (herd_tree_receive (tree, "Late", 1, 1));
+    assert_false (herd_tree_receive (tree, "Late", 1, 1, NULL));
+    assert_false (herd_tree_receive (tree, "Late", 1, 1, NULL));
     assert_false (herd_tree_received (tree, "Late", 1, 1));
     herd_tree_destroy (&tree);
 }
@@ -232,7 +256,7 @@ test_missing_updates_are_asked_for (void **state)
     s_asks_t asks = {0};
     herd_tree_t *tree = herd_tree_new (S_GRAFT_MS, s_ask, s_lost, &asks);
     int a, b;  //  Two neighbours, by address
-    herd_tree_receive (tree, "Clark", 1, 1);
+    herd_tree_receive (tree, "Clark", 1, 1, NULL);
     herd_tree_announced (tree, &a, "Clark", 1, 1, 1000);  //  Received
     herd_tree_announced (tree, &a, "Clark", 1, 2, 1000);
     herd_tree_announced (tree, &b, "Clark", 1, 2, 1001);
@@ -242,7 +266,7 @@ test_missing_updates_are_asked_for (void **state)
     assert_int_equal (herd_tree_expire (tree, 1000 + S_GRAFT_MS - 1), 0);
     assert_int_equal (asks.count, 0);
     //  Sequence 3 comes meanwhile: forgotten, never asked for
-    herd_tree_receive (tree, "Clark", 1, 3);
+    herd_tree_receive (tree, "Clark", 1, 3, NULL);
     assert_int_equal (herd_tree_expire (tree, 1000 + 2 * S_GRAFT_MS), 1);
     assert_int_equal (asks.count, 1);
     assert_ptr_equal (asks.peer[0], &a);
@@ -333,6 +357,7 @@ main (void)
         cmocka_unit_test (test_receive_tells_duplicates),
         cmocka_unit_test (test_an_epoch_ahead_does_not_stop_the_real_one),
         cmocka_unit_test (test_originators_are_numbered),
+        cmocka_unit_test (test_the_first_sender_is_remembered),
         cmocka_unit_test (test_kept_updates_answer_grafts),
         cmocka_unit_test (test_the_index_finds_each_kept_update),
         cmocka_unit_test (test_missing_updates_are_asked_for),

@@ -163,7 +163,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                 herd_tree_announced (tree, &index, originator, wire.epoch,
                                      wire.sequence, 0);
                 herd_tree_receive (tree, originator, wire.epoch,
-                                   wire.sequence / 2);
+                                   wire.sequence / 2, NULL);
                 herd_tree_keep (tree, originator, wire.epoch, wire.sequence,
                                 wire.payload);
                 herd_span_t kept;
