@@ -4,8 +4,9 @@
     Three things, all bounded and pure (no clock: callers pass now_ms; no
     sockets):
     - which updates it has received, by originator: a window of the last
-      HERD_TREE_WINDOW sequences of one epoch of each originator (older
-      ones count as received; other epochs are never known), so that a duplicate (the sign of a
+      HERD_TREE_WINDOW sequences of each of two epochs (lives) of each
+      originator, the two received into last (older sequences count as
+      received), so that a duplicate (the sign of a
       redundant link, answered with PRUNE) and an announcement of an
       update it holds (IHAVE) are told apart in O(1);
     - the updates it stored lately, to answer GRAFTs: the last
@@ -23,9 +24,6 @@
 
 //  Sequences of one originator told apart; older ones count as received.
 #define HERD_TREE_WINDOW (1 << 16)
-//  Updates of an epoch earlier than the window's in a row that make it
-//  the window's (an originator whose clock went back).
-#define HERD_TREE_EARLIER 64
 //  Originators told apart (a herd has at most 256 nodes): each update's
 //  originator roots its own tree.
 #define HERD_TREE_ORIGINATORS 256
@@ -74,10 +72,9 @@ int herd_tree_originator (herd_tree_t *self, const char *originator);
 
 //  Note that we received update (originator, epoch, sequence) from
 //  neighbour from (NULL: a client of ours).  Returns
-//  true if we had received it before (or it is older than the window).
-//  An update of an epoch earlier than the window's is neither noted nor a
-//  duplicate, unless HERD_TREE_EARLIER came in a row: then that epoch
-//  gets a new window.
+//  true if we had received it before (or it is older than its window).
+//  Two lives (epochs) of an originator are told apart at once: a third
+//  takes the place of the one received into least recently.
 bool herd_tree_receive (herd_tree_t *self,
                         const char *originator,
                         uint64_t epoch,

@@ -8,6 +8,10 @@
 _Static_assert(HERD_TREE_ORIGINATORS == HERD_PEER_ORIGINS,
                "herd_tree and herd_peer number originators alike");
 
+//  Updates a neighbour announced and never sent ask it for its records
+//  this long after, so that many give-ups make one request.
+#define S_LOST_RESYNC_MS 250
+
 //  Append name to the list list..end (HERD_NODE_NAMES_SIZE); returns the new end.
 static char *
 s_add_name (const char *list, char *end, const char *name)
@@ -125,8 +129,9 @@ herd_node_tree_receive (herd_node_t *self,
         herd_peer_t *other =
             first && *first ? (herd_peer_t *) herd_node_find_peer (self, name)
                             : NULL;
-        if (other && other != peer)
-            peer = other;
+        if (!other || other == peer)
+            return true;  //  Who it was is not known any more: wait
+        peer = other;
     }
     if (herd_peer_prune (peer, herd_tree_originator (self->tree, originator),
                          originator))
@@ -152,11 +157,12 @@ void
 herd_node_tree_lost (void *arg, void *peer)
 {
     herd_node_t *self = (herd_node_t *) arg;
-    herd_log_printf (self->log, "notice",
+    herd_log_printf (self->log, "info",
                      "tree: updates %s announced never came; asking it for "
                      "its records",
                      herd_peer_neighbour ((herd_peer_t *) peer));
-    herd_peer_resync ((herd_peer_t *) peer, zclock_mono ());
+    //  At most one request in S_LOST_RESYNC_MS, however many give up
+    herd_peer_resync ((herd_peer_t *) peer, zclock_mono () + S_LOST_RESYNC_MS);
 }
 
 void

@@ -268,14 +268,14 @@ s_send_batch (herd_peer_t *self)
     size_t bytes = zmsg_content_size (at);
     if (ids)
         herd_wire_at_announce (at, self->ihave);
-    if (ids && self->tree_sent) {
-        self->tree_sent[HERD_STATS_IHAVE].ids += ids;
-        self->tree_sent[HERD_STATS_IHAVE].bytes +=
-            zmsg_content_size (at) - bytes;
-    }
+    size_t announced = zmsg_content_size (at) - bytes;
     if (herd_link_send (self->link, &at) == 0) {
         if (self->sent)
             *self->sent += updates;
+        if (ids && self->tree_sent) {
+            self->tree_sent[HERD_STATS_IHAVE].ids += ids;
+            self->tree_sent[HERD_STATS_IHAVE].bytes += announced;
+        }
         return updates;
     }
     //  Refused while the link is down: catch-up brings them

@@ -9,21 +9,31 @@
 //  has 255 neighbours).
 #define HERD_TREE_LOST_MAX 256
 
-//  Latest updates of an originator whose first sender is remembered.
+//  Latest updates of an originator's life whose first sender is known.
 #define S_FIRSTS 16
+//  Lives of one originator told apart at once (the one before a restart
+//  and the one after; a peer naming other epochs only takes the least
+//  recently used)
+#define S_LIVES 2
 
-//  The updates received of one originator: sequences below base count as
-//  received; bit (sequence % HERD_TREE_WINDOW) says for the others.
+//  The updates received of one life (epoch) of an originator: sequences
+//  below base count as received; bit (sequence % HERD_TREE_WINDOW) says
+//  for the others.
 typedef struct {
-    int index;       //  The originator's number
-    uint64_t epoch;  //  Its life the window is of
-    size_t earlier;  //  Updates of an earlier epoch in a row since
+    uint64_t epoch;
+    uint64_t used;  //  When it was last received into (a counter)
     uint64_t base;
     uint64_t bits[HERD_TREE_WINDOW / 64];
     struct {                                //  Who sent the first copy
         uint64_t sequence;                  //  of the latest updates,
         char from[HERD_WIRE_NAME_MAX + 1];  //  by sequence % S_FIRSTS
     } firsts[S_FIRSTS];                     //  ("": a client)
+} s_life_t;
+
+//  One originator: its number, and its lives (made as they come).
+typedef struct {
+    int index;
+    s_life_t *lives[S_LIVES];
 } s_window_t;
 
 //  An update kept to answer GRAFTs.
@@ -66,7 +76,22 @@ struct _herd_tree_t {
     zhashx_t *missing;  //  s_missing_t by "originator/epoch/sequence"
     uint64_t given_up;
     uint64_t random;  //  State of the jitter's generator
+    uint64_t used;    //  Lives received into, for least recently used
+    void *pending[HERD_TREE_LOST_MAX];  //  Announcers of updates that could
+    size_t pending_count;               //  not be remembered, for expiry
 };
+
+static void
+s_window_destroy (void **item)
+{
+    s_window_t *window = (s_window_t *) *item;
+    if (window) {
+        for (size_t i = 0; i < S_LIVES; i++)
+            free (window->lives[i]);
+        free (window);
+        *item = NULL;
+    }
+}
 
 herd_tree_t *
 herd_tree_new (int64_t graft_ms,
@@ -81,7 +106,7 @@ herd_tree_new (int64_t graft_ms,
     self->lost = lost;
     self->arg = arg;
     self->windows = zhashx_new ();
-    zhashx_set_destructor (self->windows, (zhashx_destructor_fn *) zstr_free);
+    zhashx_set_destructor (self->windows, s_window_destroy);
     self->missing = zhashx_new ();
     zhashx_set_destructor (self->missing, (zhashx_destructor_fn *) zstr_free);
     self->random = (uint64_t) zclock_usecs () | 1;
@@ -114,37 +139,16 @@ s_base_for (uint64_t sequence)
 
 //  Is sequence's bit set (within the window)?
 static bool
-s_bit (const s_window_t *window, uint64_t sequence)
+s_bit (const s_life_t *life, uint64_t sequence)
 {
     uint64_t slot = sequence % HERD_TREE_WINDOW;
-    return (window->bits[slot / 64] >> (slot % 64)) & 1;
-}
-
-//  Received already, by the window alone: -1 no, 1 yes, 0 ask the bit.
-//  An update of another epoch than the window's is never known: a later
-//  one starts a new window; an earlier one (its originator's clock went
-//  back, or a peer named an epoch to come) is passed on as flooding would,
-//  never taken for a duplicate, until HERD_TREE_EARLIER of them in a row
-//  make it the window's.
-static int
-s_judge (const s_window_t *window, uint64_t epoch, uint64_t sequence)
-{
-    if (!window || epoch != window->epoch)
-        return -1;
-    if (sequence < window->base)
-        return 1;
-    if (sequence >= window->base + HERD_TREE_WINDOW)
-        return -1;
-    return 0;
+    return (life->bits[slot / 64] >> (slot % 64)) & 1;
 }
 
 //  The window of originator, made at its first sight, or NULL if there
 //  are HERD_TREE_ORIGINATORS already.
 static s_window_t *
-s_window (herd_tree_t *self,
-          const char *originator,
-          uint64_t epoch,
-          uint64_t sequence)
+s_window (herd_tree_t *self, const char *originator)
 {
     s_window_t *window =
         (s_window_t *) zhashx_lookup (self->windows, originator);
@@ -152,18 +156,37 @@ s_window (herd_tree_t *self,
         return window;
     window = (s_window_t *) zmalloc (sizeof (s_window_t));
     window->index = (int) zhashx_size (self->windows);
-    window->epoch = epoch;
-    window->base = s_base_for (sequence);
     zhashx_insert (self->windows, originator, window);
     return window;
+}
+
+//  The life epoch of originator, or NULL if none is known.
+static s_life_t *
+s_life (herd_tree_t *self, const char *originator, uint64_t epoch)
+{
+    s_window_t *window =
+        (s_window_t *) zhashx_lookup (self->windows, originator);
+    for (size_t i = 0; window && i < S_LIVES; i++)
+        if (window->lives[i] && window->lives[i]->epoch == epoch)
+            return window->lives[i];
+    return NULL;
 }
 
 int
 herd_tree_originator (herd_tree_t *self, const char *originator)
 {
     assert (self && originator);
-    s_window_t *window = s_window (self, originator, 0, 0);
+    s_window_t *window = s_window (self, originator);
     return window ? window->index : -1;
+}
+
+//  Received already, by life alone: -1 no, 1 yes, 0 ask the bit.
+static int
+s_judge (const s_life_t *life, uint64_t sequence)
+{
+    if (!life || sequence >= life->base + HERD_TREE_WINDOW)
+        return -1;
+    return sequence < life->base ? 1 : 0;
 }
 
 bool
@@ -173,10 +196,9 @@ herd_tree_received (herd_tree_t *self,
                     uint64_t sequence)
 {
     assert (self && originator);
-    s_window_t *window =
-        (s_window_t *) zhashx_lookup (self->windows, originator);
-    int judged = s_judge (window, epoch, sequence);
-    return judged ? judged > 0 : s_bit (window, sequence);
+    s_life_t *life = s_life (self, originator, epoch);
+    int judged = s_judge (life, sequence);
+    return judged ? judged > 0 : s_bit (life, sequence);
 }
 
 bool
@@ -187,40 +209,49 @@ herd_tree_receive (herd_tree_t *self,
                    const char *from)
 {
     assert (self && originator);
-    s_window_t *window = s_window (self, originator, epoch, sequence);
+    s_window_t *window = s_window (self, originator);
     if (!window)
         return false;  //  Past the originators we tell apart: flooded
-    if (epoch < window->epoch && ++window->earlier < HERD_TREE_EARLIER)
-        return false;
-    if (epoch != window->epoch) {
-        //  A new life (or the earlier one, HERD_TREE_EARLIER times in a
-        //  row): a new window
-        memset (window->bits, 0, sizeof (window->bits));
-        window->epoch = epoch;
-        window->base = s_base_for (sequence);
+    s_life_t *life = s_life (self, originator, epoch);
+    if (!life) {
+        //  A life not seen yet takes a free place, or the least recently
+        //  used one's (an earlier life, or an epoch a peer made up)
+        size_t at = 0;
+        for (size_t i = 0; i < S_LIVES; i++)
+            if (!window->lives[i]
+                || (window->lives[at]
+                    && window->lives[i]->used < window->lives[at]->used))
+                at = i;
+        if (!window->lives[at])
+            window->lives[at] = (s_life_t *) malloc (sizeof (s_life_t));
+        life = window->lives[at];
+        assert (life);
+        memset (life, 0, sizeof (s_life_t));
+        life->epoch = epoch;
+        life->base = s_base_for (sequence);
     }
-    window->earlier = 0;
-    int judged = s_judge (window, epoch, sequence);
+    life->used = ++self->used;
+    int judged = s_judge (life, sequence);
     if (judged > 0)
         return true;
     if (judged < 0) {
         //  Past the window: slide it up, clearing what it leaves behind
         uint64_t base = s_base_for (sequence);
-        if (base - window->base >= HERD_TREE_WINDOW)
-            memset (window->bits, 0, sizeof (window->bits));
+        if (base - life->base >= HERD_TREE_WINDOW)
+            memset (life->bits, 0, sizeof (life->bits));
         else
-            for (uint64_t n = window->base; n < base; n++) {
+            for (uint64_t n = life->base; n < base; n++) {
                 uint64_t slot = n % HERD_TREE_WINDOW;
-                window->bits[slot / 64] &= ~(1ull << (slot % 64));
+                life->bits[slot / 64] &= ~(1ull << (slot % 64));
             }
-        window->base = base;
+        life->base = base;
     }
-    bool had = s_bit (window, sequence);
+    bool had = s_bit (life, sequence);
     uint64_t slot = sequence % HERD_TREE_WINDOW;
-    window->bits[slot / 64] |= 1ull << (slot % 64);
+    life->bits[slot / 64] |= 1ull << (slot % 64);
     if (!had && strlen (from ? from : "") <= HERD_WIRE_NAME_MAX) {
-        window->firsts[sequence % S_FIRSTS].sequence = sequence;
-        strcpy (window->firsts[sequence % S_FIRSTS].from, from ? from : "");
+        life->firsts[sequence % S_FIRSTS].sequence = sequence;
+        strcpy (life->firsts[sequence % S_FIRSTS].from, from ? from : "");
     }
     return had;
 }
@@ -232,13 +263,11 @@ herd_tree_first_from (herd_tree_t *self,
                       uint64_t sequence)
 {
     assert (self && originator);
-    s_window_t *window =
-        (s_window_t *) zhashx_lookup (self->windows, originator);
-    if (!window || window->epoch != epoch
-        || window->firsts[sequence % S_FIRSTS].sequence != sequence
+    s_life_t *life = s_life (self, originator, epoch);
+    if (!life || life->firsts[sequence % S_FIRSTS].sequence != sequence
         || !herd_tree_received (self, originator, epoch, sequence))
         return NULL;
-    return window->firsts[sequence % S_FIRSTS].from;
+    return life->firsts[sequence % S_FIRSTS].from;
 }
 
 //  An update's identity, hashed (FNV-1a, then the stamp mixed in).
@@ -389,6 +418,17 @@ s_key (char *key, const char *originator, uint64_t epoch, uint64_t sequence)
 }
 
 
+//  Add peer to lost[0..*count) unless it is there.
+static void
+s_add_lost (void **lost, size_t *count, void *peer)
+{
+    for (size_t i = 0; i < *count; i++)
+        if (lost[i] == peer)
+            return;
+    if (*count < HERD_TREE_LOST_MAX)
+        lost[(*count)++] = peer;
+}
+
 void
 herd_tree_announced (herd_tree_t *self,
                      void *peer,
@@ -407,7 +447,7 @@ herd_tree_announced (herd_tree_t *self,
     if (!missing) {
         if (zhashx_size (self->missing) >= HERD_TREE_MISSING_MAX) {
             self->given_up++;
-            self->lost (self->arg, peer);
+            s_add_lost (self->pending, &self->pending_count, peer);
             return;
         }
         missing = (s_missing_t *) zmalloc (sizeof (s_missing_t));
@@ -424,27 +464,22 @@ herd_tree_announced (herd_tree_t *self,
         missing->announcers[missing->count++] = peer;
 }
 
-//  Add peer to lost[0..*count) unless it is there.
-static void
-s_add_lost (void **lost, size_t *count, void *peer)
-{
-    for (size_t i = 0; i < *count; i++)
-        if (lost[i] == peer)
-            return;
-    if (*count < HERD_TREE_LOST_MAX)
-        lost[(*count)++] = peer;
-}
-
 size_t
 herd_tree_expire (herd_tree_t *self, int64_t now_ms)
 {
     assert (self);
-    if (zhashx_size (self->missing) == 0)
-        return 0;
     size_t asked = 0;
-    zlist_t *done = zlist_new ();
     void *lost[HERD_TREE_LOST_MAX];  //  Announcers of updates given up
     size_t lost_count = 0;
+    for (size_t i = 0; i < self->pending_count; i++)
+        s_add_lost (lost, &lost_count, self->pending[i]);
+    self->pending_count = 0;
+    if (zhashx_size (self->missing) == 0) {
+        for (size_t i = 0; i < lost_count; i++)
+            self->lost (self->arg, lost[i]);
+        return 0;
+    }
+    zlist_t *done = zlist_new ();
     for (s_missing_t *missing = (s_missing_t *) zhashx_first (self->missing);
          missing; missing = (s_missing_t *) zhashx_next (self->missing)) {
         bool received = herd_tree_received (self, missing->originator,
@@ -500,6 +535,11 @@ void
 herd_tree_forget (herd_tree_t *self, const void *peer)
 {
     assert (self);
+    size_t still = 0;
+    for (size_t i = 0; i < self->pending_count; i++)
+        if (self->pending[i] != peer)
+            self->pending[still++] = self->pending[i];
+    self->pending_count = still;
     for (s_missing_t *missing = (s_missing_t *) zhashx_first (self->missing);
          missing; missing = (s_missing_t *) zhashx_next (self->missing)) {
         size_t kept = 0;
