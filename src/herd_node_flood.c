@@ -76,7 +76,9 @@ herd_node_flood (herd_node_t *self,
     char *next_seen =
         herd_flood_next_seen (self->settings.tree ? none : seen, names, count);
     if (self->settings.tree) {
-        herd_tree_receive (self->tree, originator, epoch, sequence, sender);
+        //  One from a neighbour was noted as it came (herd_node_tree_receive)
+        if (!sender)
+            herd_tree_receive (self->tree, originator, epoch, sequence, NULL);
         herd_tree_keep (self->tree, originator, epoch, sequence, payload);
     }
     uint64_t waiting = 0;

@@ -13,6 +13,33 @@ s_counter_help (FILE *out, const char *name, const char *help)
     fprintf (out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
 }
 
+//  The broadcast tree's messages sent: count, bytes, and updates named
+//  (IHAVE and GRAFT only), by command.
+static void
+s_tree_counters (FILE *out, const herd_stats_t *self, const char *node)
+{
+    const char *commands[] = {"PRUNE", "IHAVE", "GRAFT"};
+    const char *names[] = {"herd_tree_messages_sent_total",
+                           "herd_tree_bytes_sent_total",
+                           "herd_tree_ids_sent_total"};
+    const char *helps[] = {
+        "Broadcast tree messages sent, by command.",
+        "Bytes of the broadcast tree messages sent, by command.",
+        "Updates named by the IHAVEs and GRAFTs sent."};
+    for (int m = 0; m < 3; m++) {
+        s_counter_help (out, names[m], helps[m]);
+        for (int c = m == 2 ? HERD_STATS_IHAVE : 0;
+             c < HERD_STATS_TREE_COMMANDS; c++) {
+            const herd_stats_tree_t *tree = &self->tree[c];
+            uint64_t value = m == 0   ? tree->messages
+                             : m == 1 ? tree->bytes
+                                      : tree->ids;
+            fprintf (out, "%s{node=\"%s\",command=\"%s\"} %" PRIu64 "\n",
+                     names[m], node, commands[c], value);
+        }
+    }
+}
+
 void
 herd_stats_write_metrics (const herd_stats_t *self,
                           const herd_stats_gauges_t *gauges,
@@ -91,28 +118,7 @@ herd_stats_write_metrics (const herd_stats_t *self,
     for (size_t i = 0; i < gauges->link_count; i++)
         fprintf (out, "herd_link_lazy{node=\"%s\",neighbour=\"%s\"} %zu\n",
                  node, gauges->links[i].neighbour, gauges->links[i].lazy);
-    const char *tree[] = {"PRUNE", "IHAVE", "GRAFT"};
-    s_counter_help (out, "herd_tree_messages_sent_total",
-                    "Broadcast tree messages sent, by command.");
-    for (int c = 0; c < HERD_STATS_TREE_COMMANDS; c++)
-        fprintf (out,
-                 "herd_tree_messages_sent_total{node=\"%s\",command=\"%s\"} "
-                 "%" PRIu64 "\n",
-                 node, tree[c], self->tree[c].messages);
-    s_counter_help (out, "herd_tree_bytes_sent_total",
-                    "Bytes of the broadcast tree messages sent, by command.");
-    for (int c = 0; c < HERD_STATS_TREE_COMMANDS; c++)
-        fprintf (out,
-                 "herd_tree_bytes_sent_total{node=\"%s\",command=\"%s\"} "
-                 "%" PRIu64 "\n",
-                 node, tree[c], self->tree[c].bytes);
-    s_counter_help (out, "herd_tree_ids_sent_total",
-                    "Updates named by the IHAVEs and GRAFTs sent.");
-    for (int c = HERD_STATS_IHAVE; c < HERD_STATS_TREE_COMMANDS; c++)
-        fprintf (out,
-                 "herd_tree_ids_sent_total{node=\"%s\",command=\"%s\"} "
-                 "%" PRIu64 "\n",
-                 node, tree[c], self->tree[c].ids);
+    s_tree_counters (out, self, node);
     s_counter_help (out, "herd_tree_grafts_missed_total",
                     "Updates asked for by a GRAFT that were no longer kept.");
     fprintf (out, "herd_tree_grafts_missed_total{node=\"%s\"} %" PRIu64 "\n",

@@ -47,9 +47,6 @@ typedef struct {
     uint64_t mark;  //  Of the last find that found it
 } s_kept_t;
 
-//  The index of the kept updates: open addressing, linear probing, each
-//  slot a ring position + 1 (0: empty), at most half full.
-#define S_INDEX_SLOTS (2 * HERD_TREE_KEEP)
 
 //  An update announced that we lack.
 typedef struct {
@@ -69,7 +66,7 @@ struct _herd_tree_t {
     void *arg;
     zhashx_t *windows;  //  s_window_t by originator
     s_kept_t *kept;     //  A ring of HERD_TREE_KEEP, once one is kept
-    uint32_t *index;    //  S_INDEX_SLOTS: where each is in the ring
+    zhashx_t *index;    //  The kept, by identity (key and item alike)
     size_t kept_next;   //  Where the next goes
     size_t kept_count;
     size_t kept_bytes;
@@ -124,7 +121,7 @@ herd_tree_destroy (herd_tree_t **self_p)
         for (size_t i = 0; self->kept && i < HERD_TREE_KEEP; i++)
             free (self->kept[i].payload);
         free (self->kept);
-        free (self->index);
+        zhashx_destroy (&self->index);
         free (self);
         *self_p = NULL;
     }
@@ -282,36 +279,20 @@ s_hash (const char *originator, uint64_t epoch, uint64_t sequence)
     return (uint32_t) (hash ^ (hash >> 32));
 }
 
-//  The index slot of the kept update at ring position at.
+//  The index's view of a kept update: its identity (zhashx_hash_fn,
+//  zhashx_comparator_fn).
 static size_t
-s_slot_of (herd_tree_t *self, size_t at)
+s_kept_hash (const void *key)
 {
-    size_t slot = self->kept[at].hash % S_INDEX_SLOTS;
-    while (self->index[slot] != at + 1)
-        slot = (slot + 1) % S_INDEX_SLOTS;
-    return slot;
+    return ((const s_kept_t *) key)->hash;
 }
 
-//  Take slot out of the index, moving up the entries after it that
-//  would not be found past the hole (backward shift).
-static void
-s_unindex (herd_tree_t *self, size_t slot)
+static int
+s_kept_compare (const void *one, const void *other)
 {
-    size_t next = slot;
-    while (true) {
-        next = (next + 1) % S_INDEX_SLOTS;
-        if (!self->index[next])
-            break;
-        size_t home = self->kept[self->index[next] - 1].hash % S_INDEX_SLOTS;
-        //  Does home lie cyclically in (slot, next]?  Then it stays.
-        bool stays = slot <= next ? (home > slot && home <= next)
-                                  : (home > slot || home <= next);
-        if (!stays) {
-            self->index[slot] = self->index[next];
-            slot = next;
-        }
-    }
-    self->index[slot] = 0;
+    const s_kept_t *a = (const s_kept_t *) one, *b = (const s_kept_t *) other;
+    return a->sequence != b->sequence || a->epoch != b->epoch
+           || strcmp (a->originator, b->originator);
 }
 
 //  Drop the oldest kept update.
@@ -320,8 +301,9 @@ s_drop_oldest (herd_tree_t *self)
 {
     size_t oldest =
         (self->kept_next + HERD_TREE_KEEP - self->kept_count) % HERD_TREE_KEEP;
-    s_unindex (self, s_slot_of (self, oldest));
     s_kept_t *kept = &self->kept[oldest];
+    if (zhashx_lookup (self->index, kept) == kept)
+        zhashx_delete (self->index, kept);
     self->kept_bytes -= kept->size;
     free (kept->payload);
     kept->payload = NULL;
@@ -343,7 +325,12 @@ herd_tree_keep (herd_tree_t *self,
     if (!self->kept) {
         //  Made at the first update kept: a flood node needs none (1 MiB)
         self->kept = (s_kept_t *) zmalloc (HERD_TREE_KEEP * sizeof (s_kept_t));
-        self->index = (uint32_t *) zmalloc (S_INDEX_SLOTS * sizeof (uint32_t));
+        //  Keys are the kept updates themselves: neither copied nor freed
+        self->index = zhashx_new ();
+        zhashx_set_key_duplicator (self->index, NULL);
+        zhashx_set_key_destructor (self->index, NULL);
+        zhashx_set_key_hasher (self->index, s_kept_hash);
+        zhashx_set_key_comparator (self->index, s_kept_compare);
     }
     while (self->kept_count
            && (self->kept_count == HERD_TREE_KEEP
@@ -359,16 +346,14 @@ herd_tree_keep (herd_tree_t *self,
     kept->size = payload.size;
     kept->hash = s_hash (originator, epoch, sequence);
     kept->mark = 0;
-    size_t slot = kept->hash % S_INDEX_SLOTS;
-    while (self->index[slot])
-        slot = (slot + 1) % S_INDEX_SLOTS;
-    self->index[slot] = (uint32_t) at + 1;
+    zhashx_delete (self->index, kept);  //  The same update kept before
+    zhashx_insert (self->index, kept, kept);
     self->kept_bytes += payload.size;
     self->kept_next = (self->kept_next + 1) % HERD_TREE_KEEP;
     self->kept_count++;
 }
 
-//  O(1): through the index.
+//  O(1): through the index (zhashx).
 bool
 herd_tree_find (herd_tree_t *self,
                 const char *originator,
@@ -380,21 +365,20 @@ herd_tree_find (herd_tree_t *self,
     assert (self && originator && payload);
     if (!self->kept)
         return false;
-    uint32_t hash = s_hash (originator, epoch, sequence);
-    for (size_t slot = hash % S_INDEX_SLOTS; self->index[slot];
-         slot = (slot + 1) % S_INDEX_SLOTS) {
-        s_kept_t *kept = &self->kept[self->index[slot] - 1];
-        if (kept->hash == hash && kept->sequence == sequence
-            && kept->epoch == epoch && streq (kept->originator, originator)) {
-            if (mark && kept->mark == mark)
-                return false;  //  Found by this search already
-            kept->mark = mark;
-            payload->data = kept->payload;
-            payload->size = kept->size;
-            return true;
-        }
-    }
-    return false;
+    s_kept_t probe;
+    if (strlen (originator) > HERD_WIRE_NAME_MAX)
+        return false;
+    strcpy (probe.originator, originator);
+    probe.epoch = epoch;
+    probe.sequence = sequence;
+    probe.hash = s_hash (originator, epoch, sequence);
+    s_kept_t *kept = (s_kept_t *) zhashx_lookup (self->index, &probe);
+    if (!kept || (mark && kept->mark == mark))
+        return false;  //  Not kept, or found by this search already
+    kept->mark = mark;
+    payload->data = kept->payload;
+    payload->size = kept->size;
+    return true;
 }
 
 //  0 to graft_ms - 1 at random (xorshift64): the nodes a broken tree cut

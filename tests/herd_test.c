@@ -560,6 +560,23 @@ herd_test_herd_log_count (herd_test_herd_t *self,
     return count;
 }
 
+void
+herd_test_herd_pose (herd_test_herd_t *self,
+                     const char *node,
+                     const char *name,
+                     zmsg_t *messages[])
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zsock_set_identity (dealer, name);
+    zsock_set_linger (dealer, 1000);
+    char *endpoint = herd_test_herd_endpoint (self, node);
+    assert_int_equal (zsock_connect (dealer, "%s", endpoint), 0);
+    for (int m = 0; messages[m]; m++)
+        assert_int_equal (zmsg_send (&messages[m], dealer), 0);
+    zsock_destroy (&dealer);  //  Linger delivers them
+    free (endpoint);
+}
+
 size_t
 herd_test_herd_log_total (herd_test_herd_t *self, const char *needle)
 {

@@ -134,6 +134,15 @@ size_t herd_test_herd_log_count (herd_test_herd_t *self,
                                  const char *name,
                                  const char *needle);
 
+//  Send messages[] (NULL-terminated, consumed) to node's inbox as a
+//  neighbour called name would, over one DEALER of the test's own.  One
+//  connection: with ROUTER_HANDOVER, a second under the same name would
+//  take over and drop what the first had not yet delivered.
+void herd_test_herd_pose (herd_test_herd_t *self,
+                          const char *node,
+                          const char *name,
+                          zmsg_t *messages[]);
+
 //  How many times needle appears in every node's log, in all.
 size_t herd_test_herd_log_total (herd_test_herd_t *self, const char *needle);
 

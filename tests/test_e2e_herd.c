@@ -283,27 +283,6 @@ test_a_dropped_reply_is_no_out_record (void **state)
     herd_test_herd_destroy (&herd);
 }
 
-//  Send messages (the list ended by NULL; each is destroyed) to a node's
-//  inbox over one DEALER connection with routing id name.  One connection:
-//  with ROUTER_HANDOVER, a second connection under the same name would
-//  take over and drop what the first had not yet delivered.
-static void
-s_rogue_send (herd_test_herd_t *herd,
-              const char *node,
-              const char *name,
-              zmsg_t *messages[])
-{
-    zsock_t *dealer = zsock_new (ZMQ_DEALER);
-    zsock_set_identity (dealer, name);
-    zsock_set_linger (dealer, 1000);
-    char *endpoint = herd_test_herd_endpoint (herd, node);
-    assert_int_equal (zsock_connect (dealer, "%s", endpoint), 0);
-    for (int m = 0; messages[m]; m++)
-        assert_int_equal (zmsg_send (&messages[m], dealer), 0);
-    zsock_destroy (&dealer);  //  Linger delivers them
-    free (endpoint);
-}
-
 //  A message of the text frames given (the list ended by NULL).
 static zmsg_t *
 s_text_msg (const char *const frames[])
@@ -327,7 +306,7 @@ test_bad_herd_frames_are_dropped_and_logged (void **state)
     //  malformed AT, an AT whose line names another node, a command of a
     //  newer version
     zmsg_t *from_mallory[] = {herd_test_at ("A", 1, 1, "A", line), NULL};
-    s_rogue_send (herd, "A", "Mallory", from_mallory);
+    herd_test_herd_pose (herd, "A", "Mallory", from_mallory);
     const char *signature[] = {"HERD1", "AT", "B", "0123456789abcdef",
                                "B",     line, NULL};
     const char *short_updates[] = {"HERD2", "AT", "x", NULL};
@@ -335,7 +314,7 @@ test_bad_herd_frames_are_dropped_and_logged (void **state)
     zmsg_t *from_b[] = {s_text_msg (signature), s_text_msg (short_updates),
                         herd_test_at ("B", 1, 1, "B", line), s_text_msg (newer),
                         NULL};
-    s_rogue_send (herd, "A", "B", from_b);
+    herd_test_herd_pose (herd, "A", "B", from_b);
     const char *expected[] = {
         "not a neighbour", "bad signature", "AT without updates",
         "AT line names another originator", "ignored newer command"};
@@ -414,7 +393,7 @@ test_a_peer_cannot_abort_a_node_with_its_seen_set (void **state)
         s_raw_at ("B", full, "AT B +0.1 full +1-1 99"),
         NULL,
     };
-    s_rogue_send (herd, "A", "B", from_b);
+    herd_test_herd_pose (herd, "A", "B", from_b);
     assert_true (herd_test_herd_log_wait (herd, "A", "seen set too large", 1,
                                           S_DEADLINE));
     //  A lives, and the full set's update reached C through A (not B: A
@@ -439,7 +418,7 @@ test_a_peer_cannot_abort_a_node_with_its_seen_set (void **state)
     zframe_t *frame = zframe_new (NULL, HERD_WIRE_FRAME_MAX + 1);
     memset (zframe_data (frame), 0, zframe_size (frame));
     zmsg_append (oversized[0], &frame);
-    s_rogue_send (herd, "A", "B", oversized);
+    herd_test_herd_pose (herd, "A", "B", oversized);
     reply = herd_test_grader (herd_test_herd_port (herd, "A"),
                               "WHATSAT full 1 1\n", S_DEADLINE);
     assert_non_null (strstr (reply, "AT B +0.1 full +1-1 99\n"));

@@ -5,6 +5,7 @@
     (Faults while a tree carries updates: test_e2e_tree_faults.c.)  */
 
 #include "herd_test.h"
+#include "herd_wire.h"
 
 #include <czmq.h>
 
@@ -155,12 +156,42 @@ test_a_mixed_herd_carries_every_update (void **state)
     herd_test_herd_destroy (&herd);
 }
 
+//  A copy straight from its originator is never the redundant one: X got
+//  O's update from Y first, then from O itself (which sends its own whole
+//  while its replies wait), and prunes Y for O's updates, not O.
+static void
+test_a_copy_from_its_originator_prunes_the_other_link (void **state)
+{
+    (void) state;
+    const char *names[] = {"X", "O", "Y"};
+    const char *links[] = {"X O", "X Y"};
+    herd_test_herd_t *herd =
+        herd_test_herd_new (names, 3, links, 2, "    broadcast = tree");
+    herd_test_herd_start (herd, "X");
+    const char *line = "AT O +0.000000001 kiwi +1-1 5";
+    zmsg_t *from_y[] = {herd_wire_hello (7, false, true),
+                        herd_test_at ("O", 1, 1, "O,Y", line), NULL};
+    herd_test_herd_pose (herd, "X", "Y", from_y);
+    assert_true (herd_test_herd_log_wait (herd, "X", "update stored from=Y", 1,
+                                          S_DEADLINE));
+    zmsg_t *from_o[] = {herd_wire_hello (8, false, true),
+                        herd_test_at ("O", 1, 1, "O,X", line), NULL};
+    herd_test_herd_pose (herd, "X", "O", from_o);
+    assert_true (herd_test_herd_log_wait (
+        herd, "X", "tree prune to=Y originator=O", 1, S_DEADLINE));
+    assert_int_equal (herd_test_herd_log_count (herd, "X", "tree prune to=O"),
+                      0);
+    herd_test_herd_destroy (&herd);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_a_tree_carries_each_update_about_once_per_node),
         cmocka_unit_test (test_a_mixed_herd_carries_every_update),
+        cmocka_unit_test (
+            test_a_copy_from_its_originator_prunes_the_other_link),
     };
     return cmocka_run_group_tests_name ("e2e_tree", tests, NULL, NULL);
 }

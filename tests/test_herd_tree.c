@@ -242,6 +242,21 @@ test_the_index_finds_each_kept_update (void **state)
         assert_int_equal (
             herd_tree_find (tree, names[n % 3], n % 5, n, 0, &found),
             n > total - HERD_TREE_KEEP);
+    //  The same update kept again (a hostile GRAFT answer): found once,
+    //  the newer copy, and the older's eviction leaves it found
+    herd_span_t other = {"AT y", 4};
+    herd_tree_keep (tree, "Clark", 99, 99, line);
+    herd_tree_keep (tree, "Clark", 99, 99, other);
+    assert_true (herd_tree_find (tree, "Clark", 99, 99, 0, &found));
+    assert_memory_equal (found.data, "AT y", 4);
+    for (uint64_t n = 1; n < HERD_TREE_KEEP; n++)
+        herd_tree_keep (tree, "Juzang", 1, n, line);
+    assert_true (herd_tree_find (tree, "Clark", 99, 99, 0, &found));
+    assert_memory_equal (found.data, "AT y", 4);
+    herd_tree_keep (tree, "Juzang", 1, HERD_TREE_KEEP, line);
+    assert_false (herd_tree_find (tree, "Clark", 99, 99, 0, &found));
+    for (uint64_t n = total - HERD_TREE_KEEP + 1; n <= total; n++)
+        herd_tree_keep (tree, names[n % 3], n % 5, n, line);
     uint64_t last = total;
     assert_true (
         herd_tree_find (tree, names[last % 3], last % 5, last, 7, &found));
